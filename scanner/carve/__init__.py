@@ -1,0 +1,1 @@
+"""carve stage of dftriage (see ARCHITECTURE.md)."""

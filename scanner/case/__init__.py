@@ -1,0 +1,1 @@
+"""case stage of dftriage (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""One module per `dftriage` sub-command (see scanner/cli.py)."""

@@ -1,0 +1,1 @@
+"""Read-only access to evidence: containers, volumes, file systems and carving extents."""

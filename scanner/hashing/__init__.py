@@ -1,0 +1,1 @@
+"""hashing stage of dftriage (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""knownsets stage of dftriage (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Decoding of pictures and videos, frame sampling, EXIF and thumbnails."""

@@ -1,0 +1,1 @@
+"""triage stage of dftriage (see ARCHITECTURE.md)."""
