@@ -1,0 +1,307 @@
+"""Evidence sources: a disk image, a folder or a single file, opened read-only.
+
+A Source lists files (allocated and deleted), the extents to carve, and reads any
+item back by its locator. Locators look like
+``ewf:case.E01 > part:dos:2@1048576 > ext4:inode=14`` and are the resume key.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.errors import EvidenceError
+from scanner.evidence.media import ContainerInfo, MediaReader, open_container, open_media
+from scanner.evidence.tsk_filesystem import TskFileSystem, TskStream, WalkLimits, WalkReport
+from scanner.evidence.tsk_volumes import Partition, TskImage, VolumeLayout, read_layout
+from scanner.types import Extent, ExtentKind, FileItem, ItemError, Locator, Times
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 1 << 20
+
+
+class Stream:
+    """Random read access with a size: a file's data or a byte range of the medium."""
+
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+def read_chunks(stream: Stream, chunk: int = READ_CHUNK) -> Iterator[bytes]:
+    """The whole stream in fixed-size chunks (bounded memory)."""
+    offset = 0
+    while offset < stream.size:
+        data = stream.read(offset, min(chunk, stream.size - offset))
+        if not data:
+            raise EvidenceError(f"short read at {offset} of {stream.size}")
+        yield data
+        offset += len(data)
+
+
+@dataclass(frozen=True)
+class FileSystemInfo:
+    """What `dftriage info` shows of one volume."""
+
+    partition: Partition
+    kind: str | None  # None: no recognisable file system
+    block_size: int = 0
+    allocated: int = 0
+    deleted: int = 0
+    unallocated_bytes: int = 0
+    warning: str = ""
+
+
+@dataclass
+class DiskSource:
+    """A disk image in any supported container."""
+
+    path: Path
+    reader: MediaReader
+    container: ContainerInfo
+    limits: WalkLimits = field(default_factory=WalkLimits)
+    _layout: VolumeLayout | None = None
+    _filesystems: dict[int, TskFileSystem | None] = field(default_factory=dict)
+    _reports: dict[int, WalkReport] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.image = TskImage(self.reader)
+        self.locator = Locator(((self.container.kind, self.path.name),))
+
+    @property
+    def media_opener(self) -> functools.partial[MediaReader]:
+        return functools.partial(open_media, str(self.path))
+
+    @property
+    def layout(self) -> VolumeLayout:
+        if self._layout is None:
+            self._layout = read_layout(self.image, self.reader.size)
+        return self._layout
+
+    def filesystem(self, partition: Partition) -> TskFileSystem | None:
+        if partition.offset not in self._filesystems:
+            try:
+                self._filesystems[partition.offset] = TskFileSystem(self.image, partition.offset)
+            except EvidenceError as exc:
+                log.info("%s: %s", self.locator.child(*partition.step), exc)
+                self._filesystems[partition.offset] = None
+        return self._filesystems[partition.offset]
+
+    def walk(self) -> Iterator[FileItem | ItemError]:
+        """Every file of every file system; warnings become ItemError records."""
+        if self.is_plain_file:
+            yield FileItem(
+                self.locator.child("file", "whole"), "/" + self.path.name, self.reader.size, False
+            )
+            return
+        for partition in self.layout.partitions:
+            fs = self.filesystem(partition)
+            if fs is None:
+                continue
+            base = self.locator.child(*partition.step)
+            report = self._reports.setdefault(partition.offset, WalkReport())
+            for entry in fs.walk(report, self.limits):
+                yield FileItem(
+                    locator=base.child(fs.kind, entry.location),
+                    path=entry.path,
+                    size=entry.size,
+                    deleted=entry.deleted,
+                    inode=entry.inode,
+                    times=entry.times,
+                    stream=entry.stream,
+                )
+            if report.warning:
+                yield ItemError(str(base.child(fs.kind, "walk")), "walk", report.warning)
+
+    @property
+    def is_plain_file(self) -> bool:
+        """A raw file with neither partitions nor a file system: a lone file given as evidence."""
+        whole = self.layout.partitions[0]
+        return self.container.kind == "raw" and whole.index < 0 and self.filesystem(whole) is None
+
+    def extents(self) -> Iterator[Extent]:
+        """Unpartitioned gaps, volumes without a file system, and unallocated blocks."""
+        for offset, length in self.layout.gaps:
+            yield Extent(
+                self.locator.child("gap", f"{offset}+{length}"),
+                offset,
+                length,
+                ExtentKind.UNPARTITIONED,
+            )
+        for partition in self.layout.partitions:
+            base = self.locator.child(*partition.step)
+            fs = self.filesystem(partition)
+            if fs is None:
+                yield Extent(base, partition.offset, partition.length, ExtentKind.UNKNOWN_VOLUME)
+                continue
+            report = self._walk_report(partition, fs)
+            for offset, length in fs.unallocated(report):
+                length = min(length, partition.end - offset)
+                if length > 0:
+                    locator = base.child(fs.kind, f"unalloc={offset - partition.offset}+{length}")
+                    yield Extent(locator, offset, length, ExtentKind.UNALLOCATED)
+
+    def _walk_report(self, partition: Partition, fs: TskFileSystem) -> WalkReport:
+        report = self._reports.get(partition.offset)
+        if report is None or report.allocated_runs is None:
+            report = WalkReport()
+            for _ in fs.walk(report, self.limits):
+                pass
+            self._reports[partition.offset] = report
+        return report
+
+    def filesystems(self) -> list[FileSystemInfo]:
+        infos = []
+        for partition in self.layout.partitions:
+            fs = self.filesystem(partition)
+            if fs is None:
+                infos.append(FileSystemInfo(partition, None))
+                continue
+            report = self._walk_report(partition, fs)
+            free = sum(length for _, length in fs.unallocated(report))
+            infos.append(
+                FileSystemInfo(
+                    partition,
+                    fs.kind,
+                    fs.block_size,
+                    report.allocated,
+                    report.deleted,
+                    free,
+                    report.warning,
+                )
+            )
+        return infos
+
+    def open_item(self, locator: Locator) -> Stream:
+        """The data of a file (or carved/extent range) named by `locator`."""
+        steps = dict(locator.steps[1:2])
+        if steps.get("file") == "whole":
+            return self.media_range(0, self.reader.size)
+        if "vol" not in steps and "part" not in steps:
+            raise EvidenceError(f"{locator}: not a file locator of {self.path.name}")
+        offset = int(locator.steps[1][1].rsplit("@", 1)[1]) if "part" in steps else 0
+        fs = self._filesystems.get(offset) or self.filesystem(_partition_at(self.layout, offset))
+        if fs is None or len(locator.steps) < 3:
+            raise EvidenceError(f"{locator}: no file system at offset {offset}")
+        inode, attr_type, attr_id = _parse_inode(locator.steps[2][1])
+        stream: TskStream = fs.open(inode, attr_type, attr_id)
+        return stream
+
+    def media_range(self, offset: int, length: int) -> Stream:
+        return _RangeStream(self.reader, offset, length)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def _partition_at(layout: VolumeLayout, offset: int) -> Partition:
+    for partition in layout.partitions:
+        if partition.offset == offset:
+            return partition
+    raise EvidenceError(f"no partition at offset {offset}")
+
+
+def _parse_inode(value: str) -> tuple[int, int | None, int | None]:
+    fields = dict(part.split("=", 1) for part in value.split(","))
+    attr_type = attr_id = None
+    if "attr" in fields:
+        attr_type, attr_id = (int(x) for x in fields["attr"].split("-"))
+    return int(fields["inode"]), attr_type, attr_id
+
+
+@dataclass
+class _RangeStream(Stream):
+    reader: MediaReader
+    offset: int
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes:
+        length = max(0, min(length, self.size - offset))
+        return self.reader.read(self.offset + offset, length)
+
+
+class _FileStream(Stream):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.size = path.stat().st_size
+
+    def read(self, offset: int, length: int) -> bytes:
+        with open(self._path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(max(0, min(length, self.size - offset)))
+
+
+@dataclass
+class FolderSource:
+    """A folder walked as a live file system (no deleted files, no unallocated space)."""
+
+    path: Path
+    limits: WalkLimits = field(default_factory=WalkLimits)
+
+    def __post_init__(self) -> None:
+        self.root = self.path.resolve()
+        self.locator = Locator((("folder", self.path.name or str(self.path)),))
+        self.container = ContainerInfo("folder", 0, (str(self.path),))
+
+    def walk(self) -> Iterator[FileItem | ItemError]:
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(self.root, onerror=None, followlinks=False):
+            dirnames.sort()
+            depth = len(Path(dirpath).relative_to(self.root).parts)
+            if depth >= self.limits.max_depth:
+                dirnames.clear()
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                relative = full.relative_to(self.root).as_posix()
+                count += 1
+                if count > self.limits.max_entries:
+                    yield ItemError(str(self.locator), "walk", "entry limit reached")
+                    return
+                try:
+                    info = full.lstat()
+                except OSError as exc:
+                    yield ItemError(str(self.locator.child("file", relative)), "walk", str(exc))
+                    continue
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                yield FileItem(
+                    locator=self.locator.child("file", relative),
+                    path="/" + relative,
+                    size=info.st_size,
+                    deleted=False,
+                    inode=info.st_ino,
+                    times=Times(info.st_mtime, info.st_atime, info.st_ctime, None),
+                )
+
+    def extents(self) -> Iterator[Extent]:
+        return iter(())
+
+    def open_item(self, locator: Locator) -> Stream:
+        relative = dict(locator.steps).get("file", "")
+        full = (self.root / relative).resolve()
+        if self.root not in full.parents:
+            raise EvidenceError(f"{locator}: outside the evidence folder")
+        return _FileStream(full)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def open_evidence(path: str | os.PathLike[str], limits: WalkLimits | None = None) -> Source:
+    """Open evidence read-only: a folder, or any supported image (a lone file is raw media)."""
+    path = Path(path)
+    limits = limits or WalkLimits()
+    if path.is_dir():
+        return FolderSource(path, limits)
+    reader, container = open_container(path)
+    return DiskSource(path, reader, container, limits)
+
+
+Source = DiskSource | FolderSource

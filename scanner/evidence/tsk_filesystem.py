@@ -1,0 +1,281 @@
+"""File systems through The Sleuth Kit: bounded walks, file streams and unallocated space."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytsk3
+
+from scanner.errors import EvidenceError
+from scanner.types import Times
+
+log = logging.getLogger(__name__)
+
+FS_NAMES = {
+    pytsk3.TSK_FS_TYPE_NTFS: "ntfs",
+    pytsk3.TSK_FS_TYPE_FAT12: "fat12",
+    pytsk3.TSK_FS_TYPE_FAT16: "fat16",
+    pytsk3.TSK_FS_TYPE_FAT32: "fat32",
+    pytsk3.TSK_FS_TYPE_EXFAT: "exfat",
+    pytsk3.TSK_FS_TYPE_EXT2: "ext2",
+    pytsk3.TSK_FS_TYPE_EXT3: "ext3",
+    pytsk3.TSK_FS_TYPE_EXT4: "ext4",
+    pytsk3.TSK_FS_TYPE_HFS: "hfs+",
+    pytsk3.TSK_FS_TYPE_ISO9660: "iso9660",
+    pytsk3.TSK_FS_TYPE_FFS1: "ufs1",
+    pytsk3.TSK_FS_TYPE_FFS1B: "ufs1",
+    pytsk3.TSK_FS_TYPE_FFS2: "ufs2",
+    pytsk3.TSK_FS_TYPE_YAFFS2: "yaffs2",
+}
+DIRECTORY_TYPES = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
+SPARSE_SYSTEM_STREAMS = ("$Bad",)  # NTFS $BadClus:$Bad spans the volume and holds no data
+
+
+@dataclass(frozen=True)
+class WalkLimits:
+    """Bounds on one file-system walk: corrupt metadata must not trap the scan."""
+
+    max_entries: int = 5_000_000
+    max_depth: int = 128
+    max_seconds: float = 1800.0
+
+
+@dataclass(frozen=True)
+class TskEntry:
+    """One file (or one named data stream of it) as found by the walk."""
+
+    path: str
+    inode: int
+    size: int
+    deleted: bool
+    times: Times
+    attr_type: int | None = None  # None: the default data
+    attr_id: int | None = None
+    stream: str = ""
+
+    @property
+    def location(self) -> str:
+        if self.attr_type is None:
+            return f"inode={self.inode}"
+        return f"inode={self.inode},attr={self.attr_type}-{self.attr_id}"
+
+
+@dataclass
+class WalkReport:
+    """What a walk saw besides files: counts, allocated blocks, and why it stopped early."""
+
+    allocated: int = 0
+    deleted: int = 0
+    name_only: int = 0
+    warning: str = ""
+    allocated_runs: list[tuple[int, int]] | None = None
+
+
+class TskFileSystem:
+    """A file system at `offset` in a TSK image."""
+
+    def __init__(self, image: pytsk3.Img_Info, offset: int) -> None:
+        try:
+            self._fs = pytsk3.FS_Info(image, offset=offset)
+        except OSError as exc:
+            raise EvidenceError(f"no file system at offset {offset}: {_tsk_reason(exc)}") from exc
+        info = self._fs.info
+        self.offset = offset
+        self.kind = FS_NAMES.get(info.ftype, f"type-{int(info.ftype)}")
+        self.block_size = int(info.block_size)
+        self.block_count = int(info.block_count)
+        self.first_block = int(info.first_block)
+
+    def walk(self, report: WalkReport, limits: WalkLimits = WalkLimits()) -> Iterator[TskEntry]:
+        """Every regular file, allocated and deleted, depth-first; stops at `limits`."""
+        runs: list[tuple[int, int]] = []
+        report.allocated_runs = runs
+        started, seen_dirs, entries = time.monotonic(), set(), 0
+        stack: list[tuple[pytsk3.Directory, str, int]] = [(self._fs.open_dir(path="/"), "", 0)]
+        while stack:
+            directory, parent, depth = stack.pop()
+            for entry in _safe_iter(directory):
+                entries += 1
+                if entries > limits.max_entries or time.monotonic() - started > limits.max_seconds:
+                    report.warning = (
+                        f"{self.kind} walk stopped after {entries - 1} entries "
+                        f"and {time.monotonic() - started:.0f} s; the rest is carved as unallocated"
+                    )
+                    return
+                name = entry.info.name.name.decode("utf-8", "backslashreplace")
+                if name in (".", ".."):
+                    continue
+                path = f"{parent}/{name}"
+                name_flags = int(entry.info.name.flags)
+                entry = self._with_meta(entry)
+                if entry is None:
+                    report.name_only += 1
+                    continue
+                meta = entry.info.meta
+                deleted = bool(
+                    name_flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC
+                    or meta.flags & pytsk3.TSK_FS_META_FLAG_UNALLOC
+                )
+                if not deleted:
+                    runs.extend(_runs(entry))
+                    if len(runs) > 200_000:
+                        runs[:] = merge_runs(runs)
+                if meta.type in DIRECTORY_TYPES:
+                    key = (int(meta.addr), deleted)
+                    if key not in seen_dirs and depth < limits.max_depth:
+                        seen_dirs.add(key)
+                        sub = _open_subdir(entry)
+                        if sub is not None:
+                            stack.append((sub, path, depth + 1))
+                    elif depth >= limits.max_depth:
+                        report.warning = (
+                            f"{path}: deeper than {limits.max_depth} levels, not walked"
+                        )
+                    continue
+                if meta.type != pytsk3.TSK_FS_META_TYPE_REG:
+                    continue
+                if deleted:
+                    report.deleted += 1
+                else:
+                    report.allocated += 1
+                yield from self._entries(entry, path, deleted)
+        runs[:] = merge_runs(runs)
+
+    def _with_meta(self, entry: pytsk3.File) -> pytsk3.File | None:
+        """The entry with its metadata; orphans are listed by name and opened by inode."""
+        if entry.info.meta is not None:
+            return entry
+        address = int(entry.info.name.meta_addr)
+        if address == 0:
+            return None
+        try:
+            found = self._fs.open_meta(inode=address)
+        except OSError:
+            return None
+        return found if found.info.meta is not None else None
+
+    def _entries(self, entry: pytsk3.File, path: str, deleted: bool) -> Iterator[TskEntry]:
+        meta = entry.info.meta
+        times = Times(
+            _time(meta.mtime),
+            _time(meta.atime),
+            _time(meta.ctime),
+            _time(getattr(meta, "crtime", 0)),
+        )
+        inode = int(meta.addr)
+        if self.kind != "ntfs":
+            yield TskEntry(path, inode, int(meta.size), deleted, times)
+            return
+        for attr in _safe_iter(entry):
+            if attr.info.type != pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA:
+                continue
+            stream = attr.info.name.decode("utf-8", "backslashreplace") if attr.info.name else ""
+            if stream in SPARSE_SYSTEM_STREAMS:
+                continue
+            yield TskEntry(
+                f"{path}:{stream}" if stream else path,
+                inode,
+                int(attr.info.size),
+                deleted,
+                times,
+                int(attr.info.type),
+                int(attr.info.id),
+                stream,
+            )
+
+    def open(self, inode: int, attr_type: int | None, attr_id: int | None) -> TskStream:
+        try:
+            handle = self._fs.open_meta(inode=inode)
+        except OSError as exc:
+            raise EvidenceError(f"cannot open inode {inode}: {_tsk_reason(exc)}") from exc
+        return TskStream(handle, attr_type, attr_id)
+
+    def unallocated(self, report: WalkReport) -> list[tuple[int, int]]:
+        """Byte ranges (relative to the medium) of blocks no allocated file uses."""
+        allocated = merge_runs(report.allocated_runs or [])
+        free: list[tuple[int, int]] = []
+        cursor = self.first_block
+        for start, count in allocated + [(self.block_count, 0)]:
+            if start > cursor:
+                free.append((cursor, start - cursor))
+            cursor = max(cursor, start + count)
+        scale = self.block_size
+        return [(self.offset + start * scale, count * scale) for start, count in free if count > 0]
+
+
+class TskStream:
+    """Random reads from one file's data."""
+
+    def __init__(self, handle: pytsk3.File, attr_type: int | None, attr_id: int | None) -> None:
+        self._handle = handle
+        self._attr = (attr_type, attr_id)
+        meta = handle.info.meta
+        self.size = int(meta.size) if meta is not None else 0
+        if attr_type is not None:
+            for attr in handle:
+                if int(attr.info.type) == attr_type and int(attr.info.id) == attr_id:
+                    self.size = int(attr.info.size)
+
+    def read(self, offset: int, length: int) -> bytes:
+        length = max(0, min(length, self.size - offset))
+        if length == 0:
+            return b""
+        try:
+            if self._attr[0] is None:
+                return bytes(self._handle.read_random(offset, length))
+            return bytes(self._handle.read_random(offset, length, self._attr[0], self._attr[1]))
+        except OSError as exc:
+            raise EvidenceError(f"read failed at {offset}: {_tsk_reason(exc)}") from exc
+
+
+def merge_runs(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, count) runs."""
+    merged: list[tuple[int, int]] = []
+    for start, count in sorted(runs):
+        if merged and start <= merged[-1][0] + merged[-1][1]:
+            first, old = merged[-1]
+            merged[-1] = (first, max(old, start + count - first))
+        else:
+            merged.append((start, count))
+    return merged
+
+
+def _runs(entry: pytsk3.File) -> Iterator[tuple[int, int]]:
+    for attr in _safe_iter(entry):
+        if attr.info.flags & pytsk3.TSK_FS_ATTR_RES:
+            continue
+        for run in _safe_iter(attr):
+            if run.flags & (
+                pytsk3.TSK_FS_ATTR_RUN_FLAG_SPARSE | pytsk3.TSK_FS_ATTR_RUN_FLAG_FILLER
+            ):
+                continue
+            if run.len > 0:
+                yield int(run.addr), int(run.len)
+
+
+def _safe_iter(obj: object) -> Iterator:  # type: ignore[type-arg]
+    """Iterate a pytsk3 object; corrupt metadata ends the iteration instead of the scan."""
+    try:
+        yield from obj  # type: ignore[misc]
+    except (OSError, RuntimeError) as exc:
+        log.warning("stopped reading metadata: %s", _tsk_reason(exc))
+
+
+def _open_subdir(entry: pytsk3.File) -> pytsk3.Directory | None:
+    try:
+        return entry.as_directory()
+    except (OSError, RuntimeError) as exc:
+        log.warning("cannot open directory: %s", _tsk_reason(exc))
+        return None
+
+
+def _time(value: int) -> float | None:
+    return float(value) if value else None
+
+
+def _tsk_reason(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
