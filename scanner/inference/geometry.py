@@ -1,0 +1,87 @@
+"""Box helpers shared by the detector adapters: NMS, squaring, padded crops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: str = "union") -> np.ndarray:
+    """Greedy non-maximum suppression; indices kept, best score first.
+
+    `mode` is "union" (IoU) or "min" (intersection over the smaller box).
+    """
+    if len(boxes) == 0:
+        return np.zeros((0,), dtype=np.int64)
+    x1, y1, x2, y2 = (boxes[:, i].astype(np.float64) for i in range(4))
+    area = np.maximum(0.0, x2 - x1) * np.maximum(0.0, y2 - y1)
+    order = np.argsort(-scores, kind="stable")
+    keep = []
+    while order.size:
+        best, rest = order[0], order[1:]
+        keep.append(best)
+        width = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]))
+        height = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]))
+        inter = width * height
+        if mode == "min":
+            denominator = np.minimum(area[best], area[rest])
+        else:
+            denominator = area[best] + area[rest] - inter
+        overlap = inter / np.maximum(denominator, 1e-9)
+        order = rest[overlap <= threshold]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def square(boxes: np.ndarray) -> np.ndarray:
+    """Boxes grown to squares around the same centre."""
+    out = boxes.astype(np.float64).copy()
+    width, height = out[:, 2] - out[:, 0], out[:, 3] - out[:, 1]
+    side = np.maximum(width, height)
+    out[:, 0] += (width - side) / 2
+    out[:, 1] += (height - side) / 2
+    out[:, 2] = out[:, 0] + side
+    out[:, 3] = out[:, 1] + side
+    return out
+
+
+def padded_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """image[y1:y2, x1:x2] where parts outside the picture are zeros."""
+    x1, y1, x2, y2 = box
+    height, width = image.shape[:2]
+    out = np.zeros((max(1, y2 - y1), max(1, x2 - x1), image.shape[2]), dtype=image.dtype)
+    sx1, sy1, sx2, sy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
+    if sx2 > sx1 and sy2 > sy1:
+        out[sy1 - y1 : sy2 - y1, sx1 - x1 : sx2 - x1] = image[sy1:sy2, sx1:sx2]
+    return out
+
+
+def reflect_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """image[y1:y2, x1:x2] where parts outside the picture are filled by reflection."""
+    x1, y1, x2, y2 = box
+    height, width = image.shape[:2]
+    sx1, sy1, sx2, sy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
+    if sx2 <= sx1 or sy2 <= sy1:
+        return padded_crop(image, box)
+    crop = image[sy1:sy2, sx1:sx2]
+    top, left = sy1 - y1, sx1 - x1
+    bottom, right = y2 - sy2, x2 - sx2
+    if top or left or bottom or right:
+        import cv2
+
+        border = cv2.BORDER_REFLECT_101 if min(crop.shape[:2]) > 1 else cv2.BORDER_REPLICATE
+        crop = cv2.copyMakeBorder(crop, top, bottom, left, right, border)
+    return crop
+
+
+def resize_to_side(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """`image` shrunk (INTER_AREA) so its longer side is at most `max_side`; and the factor
+    to multiply its coordinates by to get back to `image`."""
+    import cv2
+
+    height, width = image.shape[:2]
+    longest = max(height, width)
+    if longest <= max_side:
+        return image, 1.0
+    ratio = max_side / longest
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return small, width / size[0]

