@@ -1,0 +1,154 @@
+"""The analyse stage for one blob: decode, perceptual hashes, generator metadata, models."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from scanner.media.decode import MediaError, decode_picture
+
+if TYPE_CHECKING:
+    from scanner.workers import BlobResult, BlobTask
+
+log = logging.getLogger(__name__)
+
+
+def analyse_content(
+    task: BlobTask, data: bytes | None, video_path: str | None, analyser: Any
+) -> BlobResult:
+    """Facts, faces and scores of a picture (`data`) or a video (`video_path`)."""
+    from scanner.workers import BlobResult
+
+    if video_path is not None:
+        return _analyse_video(task, video_path, analyser)
+    assert data is not None
+    settings = task.settings
+    facts: dict[str, Any] = {}
+    errors: list[str] = []
+    facts["generator"] = _generator_facts(data, errors)
+    try:
+        rgb = decode_picture(data, max_pixels=settings.get("max_pixels", 100_000_000))
+    except MediaError as exc:
+        return BlobResult(task.sha256, facts, errors=errors + [f"decode: {exc}"])
+    height, width = rgb.shape[:2]
+    facts.update(width=width, height=height)
+    facts.update(_perceptual(rgb, errors))
+    if min(width, height) < settings.get("min_picture_side", 32) or analyser is None:
+        return BlobResult(task.sha256, facts, errors=errors)
+    analysis = analyser.analyse(rgb)
+    faces = [_face_row(index, face) for index, face in enumerate(analysis.faces)]
+    _add_consistency(rgb, data, analysis.faces, faces, errors)
+    return BlobResult(task.sha256, facts, faces, _score_rows(analysis), errors)
+
+
+def _generator_facts(data: bytes, errors: list[str]) -> list[list[str]]:
+    from scanner.analysis.generator_metadata import generator_facts
+
+    try:
+        return [[fact.kind, fact.detail] for fact in generator_facts(data)]
+    except Exception as exc:  # noqa: BLE001 - hostile metadata must not stop the blob
+        errors.append(f"generator metadata: {exc}")
+        return []
+
+
+def _perceptual(rgb: np.ndarray, errors: list[str]) -> dict[str, Any]:
+    from scanner.hashing.perceptual import perceptual_hashes
+
+    try:
+        hashes = perceptual_hashes(rgb)
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"perceptual hash: {exc}")
+        return {}
+    return {
+        "pdq": hashes.pdq,
+        "pdq_quality": hashes.pdq_quality,
+        "phash": hashes.phash,
+        "dhash": hashes.dhash,
+    }
+
+
+def _face_row(index: int, face: Any) -> dict[str, Any]:
+    embedding = None if face.embedding is None else np.asarray(face.embedding, np.float32).tobytes()
+    return {
+        "idx": index,
+        "box": [round(float(v), 2) for v in face.box],
+        "landmarks": np.round(np.asarray(face.landmarks, dtype=float), 2).tolist(),
+        "score": float(face.score),
+        "embedding": embedding,
+        "deepfake": None if face.deepfake is None else float(face.deepfake),
+        "consistency": None,
+    }
+
+
+def _add_consistency(
+    rgb: np.ndarray, data: bytes, faces: Any, rows: list[dict[str, Any]], errors: list[str]
+) -> None:
+    from scanner.analysis.consistency import face_consistency
+
+    jpeg = data if data[:3] == b"\xff\xd8\xff" else None
+    for face, row in zip(faces, rows, strict=True):
+        if not np.isfinite(np.asarray(face.landmarks, dtype=float)).all():
+            continue
+        try:
+            result = face_consistency(rgb, np.asarray(face.landmarks, dtype=np.float32), jpeg)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"face consistency: {exc}")
+            continue
+        row["consistency"] = result.score
+
+
+def _score_rows(analysis: Any) -> list[dict[str, Any]]:
+    by_task = (
+        {model.task: model for model in analysis.models}
+        if analysis.models and hasattr(analysis.models[0], "task")
+        else {}
+    )
+    rows = []
+    if analysis.nudity is not None:
+        model = by_task.get("nudity")
+        rows.append(
+            _score(
+                "nudity",
+                analysis.nudity,
+                model,
+                ", ".join(f"{k}:{v:.2f}" for k, v in analysis.nudity_labels),
+            )
+        )
+    if analysis.deepfake is not None:
+        rows.append(_score("deepfake", analysis.deepfake, by_task.get("deepfake"), ""))
+    return rows
+
+
+def _score(name: str, value: float, model: Any, detail: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": float(value),
+        "model": getattr(model, "name", ""),
+        "model_sha256": getattr(model, "sha256", ""),
+        "detail": detail,
+    }
+
+
+def _analyse_video(task: BlobTask, path: str, analyser: Any) -> BlobResult:
+    from scanner.hashing.perceptual import video_pdq
+    from scanner.workers import BlobResult
+
+    errors: list[str] = []
+    facts: dict[str, Any] = {}
+    try:
+        frames = video_pdq(path)
+        facts["frame_pdq"] = [[round(t, 2), pdq, quality] for t, pdq, quality in frames]
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"video frames: {exc}")
+    if analyser is None:
+        return BlobResult(task.sha256, facts, errors=errors)
+    from scanner.inference.analyser import analyse_video
+
+    try:
+        analysis = analyse_video(path, analyser)
+    except Exception as exc:  # noqa: BLE001
+        return BlobResult(task.sha256, facts, errors=errors + [f"video analysis: {exc}"])
+    faces = [_face_row(index, face) for index, face in enumerate(analysis.faces)]
+    return BlobResult(task.sha256, facts, faces, _score_rows(analysis), errors)

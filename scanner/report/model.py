@@ -1,0 +1,130 @@
+"""The report model: everything a report shows, read from the case database, sorted stably.
+
+`build_report(db)` returns plain JSON-able data; every writer (json, html, csv, vics,
+case-uco, dfxml) renders this one model, so all reports agree. Schema (report.json):
+
+    {"schema": "dftriage-report/1",
+     "tool": {"name", "version"}, "runs": [{id, started, finished, status, command, config, models, sets}],
+     "evidence": [{id, path, name, kind, size, files, stored_hashes, metadata,
+                   fingerprint_before, fingerprint_after}],
+     "summary": {"items", "blobs", "pictures", "videos", "deleted", "carved",
+                 "findings_by_priority": {"1": n, ...}, "errors"},
+     "blobs": [{sha256, md5, sha1, size, media_type, width, height, pdq, pdq_quality, phash, dhash,
+                facts, priority (lowest finding priority or null),
+                locations: [{evidence, locator, path, deleted, carved, extent_kind, runs, complete, times}],
+                faces: [{idx, box, landmarks, score, embed_model, deepfake, consistency}],
+                scores: [{name, value, model, model_sha256, detail}],
+                matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id}],
+                findings: [{rule, priority, category, reason}]}],   # most urgent first, then sha256
+     "errors": [{locator, stage, reason}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from scanner import __version__
+from scanner.case.database import CaseDatabase
+
+SCHEMA = "dftriage-report/1"
+
+
+def build_report(db: CaseDatabase) -> dict[str, Any]:
+    evidence = [_evidence(row) for row in db.rows("SELECT * FROM evidence ORDER BY id")]
+    names = {e["id"]: e["name"] for e in evidence}
+    grouped = {
+        table: _group(db, table, order)
+        for table, order in (
+            ("items", "evidence_id, locator"),
+            ("faces", "idx"),
+            ("scores", "name"),
+            ("matches", "face_idx, set_name, method, entry_id"),
+            ("findings", "priority, rule"),
+        )
+    }
+    blobs = [_blob(dict(row), grouped, names) for row in db.rows("SELECT * FROM blobs")]
+    blobs.sort(key=lambda b: (b["priority"] if b["priority"] is not None else 99, b["sha256"]))
+    errors = [dict(row) for row in db.rows("SELECT * FROM errors ORDER BY locator, stage")]
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "dftriage", "version": __version__},
+        "runs": [_run(dict(row)) for row in db.rows("SELECT * FROM runs ORDER BY id")],
+        "evidence": evidence,
+        "summary": _summary(blobs, errors),
+        "blobs": blobs,
+        "errors": errors,
+    }
+
+
+def _group(db: CaseDatabase, table: str, order: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in db.rows(f"SELECT * FROM {table} ORDER BY sha256, {order}"):
+        record = dict(row)
+        grouped[record.pop("sha256")].append(record)
+    return grouped
+
+
+def _blob(row: dict[str, Any], grouped: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    sha = row["sha256"]
+    row["facts"] = json.loads(row["facts"])
+    row["locations"] = [_location(item, names) for item in grouped["items"].get(sha, [])]
+    row["faces"] = [_face(face) for face in grouped["faces"].get(sha, [])]
+    row["scores"] = grouped["scores"].get(sha, [])
+    row["matches"] = grouped["matches"].get(sha, [])
+    row["findings"] = grouped["findings"].get(sha, [])
+    row["priority"] = min((f["priority"] for f in row["findings"]), default=None)
+    return row
+
+
+def _location(item: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "evidence": names.get(item["evidence_id"], ""),
+        "locator": item["locator"],
+        "path": item["path"],
+        "deleted": bool(item["deleted"]),
+        "carved": bool(item["carved"]),
+        "extent_kind": item["extent_kind"],
+        "runs": json.loads(item["runs"]) if item["runs"] else None,
+        "complete": bool(item["complete"]),
+        "times": json.loads(item["times"]) if item["times"] else None,
+    }
+
+
+def _face(face: dict[str, Any]) -> dict[str, Any]:
+    face.pop("embedding", None)
+    face["box"] = json.loads(face["box"])
+    face["landmarks"] = json.loads(face["landmarks"])
+    return face
+
+
+def _evidence(row: Any) -> dict[str, Any]:
+    record = dict(row)
+    for key in ("files", "stored_hashes", "metadata"):
+        record[key] = json.loads(record[key])
+    return record
+
+
+def _run(record: dict[str, Any]) -> dict[str, Any]:
+    for key in ("config", "models", "sets"):
+        record[key] = json.loads(record[key])
+    return record
+
+
+def _summary(blobs: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    by_priority: dict[str, int] = defaultdict(int)
+    for blob in blobs:
+        if blob["priority"] is not None:
+            by_priority[str(blob["priority"])] += 1
+    locations = [loc for blob in blobs for loc in blob["locations"]]
+    return {
+        "items": len(locations),
+        "blobs": len(blobs),
+        "pictures": sum(b["media_type"].startswith("image/") for b in blobs),
+        "videos": sum(b["media_type"].startswith("video/") for b in blobs),
+        "deleted": sum(loc["deleted"] for loc in locations),
+        "carved": sum(loc["carved"] for loc in locations),
+        "findings_by_priority": dict(sorted(by_priority.items())),
+        "errors": len(errors),
+    }

@@ -1,0 +1,168 @@
+"""Work done in worker processes: read an item and hash it; analyse a blob.
+
+Workers open evidence themselves (by path, cached per process) and return plain
+results; only the pipeline's single writer touches the case database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import magic
+
+from scanner.errors import ScannerError
+from scanner.evidence import Source, open_evidence, read_chunks
+from scanner.evidence.source import READ_CHUNK
+from scanner.hashing.crypto import hash_chunks
+from scanner.types import Locator
+
+log = logging.getLogger(__name__)
+
+MEDIA_PREFIXES = ("image/", "video/")
+MAX_PICTURE_BYTES = 512 << 20
+
+_sources: dict[str, Source] = {}
+_analysers: dict[tuple[str, ...], Any] = {}
+
+
+@dataclass(frozen=True)
+class ItemTask:
+    """One file or carved range to identify and hash."""
+
+    evidence_path: str
+    evidence_id: int
+    locator: str  # printed locator (the resume key)
+    locator_json: str
+    path: str
+    size: int
+    deleted: bool
+    runs: tuple[tuple[int, int], ...] | None = None  # carved byte runs in media coordinates
+    extent_kind: str | None = None
+    complete: bool = True
+    times: dict[str, float | None] | None = None
+
+    @property
+    def unit(self) -> str:
+        return f"item:{self.evidence_id}:{self.locator}"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    task: ItemTask
+    media_type: str = ""
+    md5: str = ""
+    sha1: str = ""
+    sha256: str = ""
+    error: str = ""
+
+    @property
+    def is_media(self) -> bool:
+        return self.media_type.startswith(MEDIA_PREFIXES)
+
+
+@dataclass(frozen=True)
+class BlobTask:
+    sha256: str
+    media_type: str
+    size: int
+    evidence_path: str
+    locator_json: str
+    runs: tuple[tuple[int, int], ...] | None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BlobResult:
+    sha256: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    faces: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _source(path: str) -> Source:
+    if path not in _sources:
+        _sources[path] = open_evidence(path)
+    return _sources[path]
+
+
+def item_chunks(
+    evidence_path: str, locator_json: str, runs: tuple[tuple[int, int], ...] | None
+) -> Iterator[bytes]:
+    """The content of an item: a file's data, or a carved item's byte runs."""
+    source = _source(evidence_path)
+    if runs:
+        for offset, length in runs:
+            yield from read_chunks(source.media_range(offset, length))  # type: ignore[union-attr]
+        return
+    yield from read_chunks(source.open_item(Locator.from_json(locator_json)))
+
+
+def hash_item(task: ItemTask) -> ItemResult:
+    """Identify an item by content (libmagic) and, if it is media, hash it in one read."""
+    try:
+        chunks = item_chunks(task.evidence_path, task.locator_json, task.runs)
+        head = next(chunks, b"")
+        media_type = (
+            magic.from_buffer(head[:READ_CHUNK], mime=True) if head else "application/x-empty"
+        )
+        if not media_type.startswith(MEDIA_PREFIXES):
+            return ItemResult(task, media_type)
+        hashes = hash_chunks(chain([head], chunks))
+        return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
+    except (ScannerError, OSError, ValueError) as exc:
+        return ItemResult(task, error=str(exc))
+
+
+def analyse_blob(task: BlobTask) -> BlobResult:
+    """Decode a picture (or sample a video) and gather every fact the scan asks for."""
+    from scanner.analysis_stage import analyse_content
+
+    try:
+        if task.size > MAX_PICTURE_BYTES and task.media_type.startswith("image/"):
+            return BlobResult(task.sha256, errors=[f"picture of {task.size} bytes is too large"])
+        if task.media_type.startswith("video/"):
+            with _spooled(task) as path:
+                return analyse_content(task, None, path, _analyser(task))
+        data = b"".join(item_chunks(task.evidence_path, task.locator_json, task.runs))
+        return analyse_content(task, data, None, _analyser(task))
+    except (ScannerError, OSError, ValueError) as exc:
+        return BlobResult(task.sha256, errors=[str(exc)])
+
+
+class _spooled:
+    """A video's content in a private temporary file (decoders want a path); removed after."""
+
+    def __init__(self, task: BlobTask) -> None:
+        self._task = task
+        self._path = ""
+
+    def __enter__(self) -> str:
+        handle, self._path = tempfile.mkstemp(prefix="dftriage-", suffix=".media")
+        with os.fdopen(handle, "wb") as out:
+            for chunk in item_chunks(
+                self._task.evidence_path, self._task.locator_json, self._task.runs
+            ):
+                out.write(chunk)
+        return self._path
+
+    def __exit__(self, *exc: object) -> None:
+        os.unlink(self._path)
+
+
+def _analyser(task: BlobTask) -> Any:
+    """The per-process model analyser for the requested tasks (loaded once)."""
+    tasks = tuple(task.settings.get("models") or ())
+    if not tasks:
+        return None
+    if tasks not in _analysers:
+        from scanner.inference.analyser import PictureAnalyser
+
+        _analysers[tasks] = PictureAnalyser.load(tasks=tasks)
+    return _analysers[tasks]
