@@ -280,6 +280,136 @@ def make_ntfs(img: Path, size: int, label: str, serial: str, start_sector: int,
             run(["ntfscp", "-q", "-N", stream, str(img), str(src), name], fake=True)
 
 
+class ExFatWriter:
+    """Adds folders and contiguous files to a freshly made exFAT volume by writing directory
+    entry sets, allocation-bitmap bits and cluster data directly (there is no mtools-like tool for
+    exFAT and mounting is not allowed). Files use NoFatChain (contiguous clusters), as Windows
+    writes them; deleting clears the entries' in-use bits and the bitmap bits, leaving the data.
+    Names are hashed with ASCII up-casing only, which is exact for the names used here."""
+
+    ATTR_DIR, ATTR_ARCHIVE = 0x10, 0x20
+
+    def __init__(self, img: Path) -> None:
+        self.f = open(img, "r+b")
+        b = self._read(0, 512)
+        self.fat_off, _, self.heap_off, self.nclus, self.root = struct.unpack_from("<IIIII", b, 0x50)
+        self.bps = 1 << b[0x6C]
+        self.csize = self.bps << b[0x6D]
+        root = self._read(self.coff(self.root), self.csize)
+        for i in range(0, self.csize, 32):
+            if root[i] == 0x81:
+                self.bm_clus, = struct.unpack_from("<I", root, i + 20)
+                self.bm_len, = struct.unpack_from("<Q", root, i + 24)
+        self.bitmap = bytearray(self._read(self.coff(self.bm_clus), self.bm_len))
+        self.dirs: dict[str, int] = {"": self.root}
+        self.sets: dict[str, tuple[int, int, int, int]] = {}
+        ts = ((2024 - 1980) << 25) | (3 << 21) | (1 << 16) | (12 << 11)
+        self.ts = ts
+
+    def _read(self, off: int, n: int) -> bytes:
+        self.f.seek(off)
+        return self.f.read(n)
+
+    def _write(self, off: int, data: bytes) -> None:
+        self.f.seek(off)
+        self.f.write(data)
+
+    def coff(self, clus: int) -> int:
+        return self.heap_off * self.bps + (clus - 2) * self.csize
+
+    def _alloc(self, n: int) -> int:
+        run_start, run = 0, 0
+        for c in range(2, self.nclus + 2):
+            i = c - 2
+            if self.bitmap[i // 8] >> (i % 8) & 1:
+                run = 0
+                continue
+            if run == 0:
+                run_start = c
+            run += 1
+            if run == n:
+                for k in range(run_start, run_start + n):
+                    self.bitmap[(k - 2) // 8] |= 1 << ((k - 2) % 8)
+                return run_start
+        raise RuntimeError("exFAT volume full")
+
+    @staticmethod
+    def _chk(data: bytes, skip: tuple[int, ...] = ()) -> int:
+        c = 0
+        for i, byte in enumerate(data):
+            if i in skip:
+                continue
+            c = (((c << 15) | (c >> 1)) & 0xFFFF) + byte & 0xFFFF
+        return c
+
+    def _entry_set(self, name: str, attr: int, first: int, length: int, valid: int) -> bytes:
+        u = name.encode("utf-16-le")
+        nlen = len(u) // 2
+        up = "".join(ch.upper() if ch.isascii() else ch for ch in name).encode("utf-16-le")
+        name_hash = self._chk(up)
+        n_name = (nlen + 14) // 15
+        flags = 0x03 if length else 0x01  # AllocationPossible | NoFatChain
+        stream = struct.pack("<BBBBHHQIIQ", 0xC0, flags, 0, nlen, name_hash, 0, valid, 0,
+                             first if length else 0, length)
+        names = b""
+        for k in range(n_name):
+            part = u[k * 30:(k + 1) * 30].ljust(30, b"\0")
+            names += struct.pack("<BB", 0xC1, 0) + part
+        primary = bytearray(struct.pack("<BBHHHIIIBBBBB", 0x85, 1 + n_name, 0, attr, 0,
+                                        self.ts, self.ts, self.ts, 0, 0, 0x80, 0x80, 0x80).ljust(32, b"\0"))
+        es = bytes(primary) + stream + names
+        struct.pack_into("<H", primary, 2, self._chk(es, skip=(2, 3)))
+        return bytes(primary) + stream + names
+
+    def _place_set(self, parent: str, es: bytes) -> int:
+        clus = self.dirs[parent]
+        base = self.coff(clus)
+        d = self._read(base, self.csize)
+        need = len(es) // 32
+        free = 0
+        for i in range(self.csize // 32):
+            free = free + 1 if d[i * 32] < 0x80 else 0
+            if free == need:
+                off = base + (i - need + 1) * 32
+                self._write(off, es)
+                return off
+        raise RuntimeError(f"exFAT directory {parent!r} is full")
+
+    def mkdir(self, path: str) -> None:
+        parent, _, name = path.rpartition("/")
+        if path in self.dirs:
+            return
+        if parent and parent not in self.dirs:
+            self.mkdir(parent)
+        clus = self._alloc(1)
+        self._write(self.coff(clus), b"\0" * self.csize)
+        es = self._entry_set(name, self.ATTR_DIR, clus, self.csize, self.csize)
+        self.sets[path] = (self._place_set(parent, es), len(es) // 32, clus, 1)
+        self.dirs[path] = clus
+
+    def add_file(self, path: str, data: bytes) -> None:
+        parent, _, name = path.rpartition("/")
+        if parent:
+            self.mkdir(parent)
+        n = max(1, -(-len(data) // self.csize))
+        clus = self._alloc(n)
+        self._write(self.coff(clus), data.ljust(n * self.csize, b"\0"))
+        es = self._entry_set(name, self.ATTR_ARCHIVE, clus, len(data), len(data))
+        self.sets[path] = (self._place_set(parent, es), len(es) // 32, clus, n)
+
+    def delete(self, path: str) -> None:
+        off, count, clus, n = self.sets.pop(path)
+        for k in range(count):
+            t = self._read(off + 32 * k, 1)[0]
+            self._write(off + 32 * k, bytes([t & 0x7F]))
+        for c in range(clus, clus + n):
+            self.bitmap[(c - 2) // 8] &= ~(1 << ((c - 2) % 8)) & 0xFF
+
+    def close(self) -> None:
+        self._write(self.coff(self.bm_clus), bytes(self.bitmap))
+        self.f.close()
+
+
 def write_at(img: Path, offset: int, data: bytes) -> None:
     with open(img, "r+b") as f:
         f.seek(offset)
@@ -394,6 +524,38 @@ def build_ntfs(work: Path) -> None:
         gt_file(entry, None, "ntfs", "/" + rel, data, False)
     gt_file(entry, None, "ntfs", "/notes.txt:hidden.jpg", hidden, False, ads=True)
     gzip_to(img, HERE / "ntfs.img.gz")
+
+
+def build_exfat(work: Path) -> None:
+    files = [
+        ("DCIM/100CANON/IMG_0001.JPG", media("jpeg", 801, 240, 180)),
+        ("DCIM/100CANON/IMG_0002.JPG", media("jpeg", 802, 180, 240)),
+        ("DCIM/100CANON/MVI_0003.MP4", media("mp4", 803)),
+        ("Pictures/KakaoTalk/카카오톡_사진_20240320.jpg", media("jpeg", 804, 160, 120)),
+        ("Pictures/Screenshots/Screenshot 2024-03-20 at 10.00.00.png", media("png", 805, 140, 100)),
+        ("Download/a very long file name that needs several name entries.webp", media("webp", 806, 96, 96)),
+        ("animation.gif", media("gif", 807, 72, 72)),
+    ]
+    delete = ["DCIM/100CANON/IMG_0002.JPG", "Download/a very long file name that needs several name entries.webp"]
+    img = work / "exfat.img"
+    img.unlink(missing_ok=True)
+    with open(img, "wb") as f:
+        f.truncate(8 * MIB)
+    run(["mkfs.exfat", "-c", "4K", "-L", "DFT_EXFAT", str(img)], fake=True)
+    run(["tune.exfat", "-I", "0x1a2b3c4e", str(img)], fake=True)
+    w = ExFatWriter(img)
+    for rel, data in files:
+        w.add_file(rel, data)
+    for rel in delete:
+        w.delete(rel)
+    w.close()
+    entry = gt_image("exfat.img.gz", raw_name="exfat.img", layout="single file system (no partition table)",
+                     fs="exFAT", size=img.stat().st_size,
+                     note="files written by make_images.py's ExFatWriter (contiguous, NoFatChain) into a "
+                          "mkfs.exfat volume; deleted = entry in-use bits and bitmap bits cleared")
+    for rel, data in files:
+        gt_file(entry, None, "exfat", "/" + rel, data, rel in delete)
+    gzip_to(img, HERE / "exfat.img.gz")
 
 
 def build_gpt(work: Path) -> None:
@@ -612,7 +774,7 @@ def build_split(work: Path) -> None:
 
 def main() -> None:
     only = set(sys.argv[1:])
-    builders = {"fat32": build_fat32, "ext4": build_ext4, "ntfs": build_ntfs, "gpt": build_gpt,
+    builders = {"fat32": build_fat32, "ext4": build_ext4, "exfat": build_exfat, "ntfs": build_ntfs, "gpt": build_gpt,
                 "mbr": build_mbr, "example": build_example, "split": build_split}
     gt_path = HERE / "ground_truth.json"
     if only and gt_path.exists():  # partial rebuild: keep the other images' entries
