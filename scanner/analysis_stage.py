@@ -38,9 +38,9 @@ def analyse_content(
     if min(width, height) < settings.get("min_picture_side", 32) or analyser is None:
         return BlobResult(task.sha256, facts, errors=errors)
     analysis = analyser.analyse(rgb)
-    faces = [_face_row(index, face) for index, face in enumerate(analysis.faces)]
+    faces = [_face_row(index, face, analyser) for index, face in enumerate(analysis.faces)]
     _add_consistency(rgb, data, analysis.faces, faces, errors)
-    return BlobResult(task.sha256, facts, faces, _score_rows(analysis), errors)
+    return BlobResult(task.sha256, facts, faces, _score_rows(analysis, analyser), errors)
 
 
 def _generator_facts(data: bytes, errors: list[str]) -> list[list[str]]:
@@ -69,9 +69,11 @@ def _perceptual(rgb: np.ndarray, errors: list[str]) -> dict[str, Any]:
     }
 
 
-def _face_row(index: int, face: Any) -> dict[str, Any]:
+def _face_row(index: int, face: Any, analyser: Any) -> dict[str, Any]:
     embedding = None if face.embedding is None else np.asarray(face.embedding, np.float32).tobytes()
+    embedder = analyser.manifests.get("face-embed")
     return {
+        "embed_model": embedder.name if embedder is not None and embedding is not None else None,
         "idx": index,
         "box": [round(float(v), 2) for v in face.box],
         "landmarks": np.round(np.asarray(face.landmarks, dtype=float), 2).tolist(),
@@ -150,5 +152,5 @@ def _analyse_video(task: BlobTask, path: str, analyser: Any) -> BlobResult:
         analysis = analyse_video(path, analyser)
     except Exception as exc:  # noqa: BLE001
         return BlobResult(task.sha256, facts, errors=errors + [f"video analysis: {exc}"])
-    faces = [_face_row(index, face) for index, face in enumerate(analysis.faces)]
-    return BlobResult(task.sha256, facts, faces, _score_rows(analysis), errors)
+    faces = [_face_row(index, face, analyser) for index, face in enumerate(analysis.faces)]
+    return BlobResult(task.sha256, facts, faces, _score_rows(analysis, analyser), errors)

@@ -153,7 +153,7 @@ class CaseDatabase:
     # items, blobs, errors ----------------------------------------------------------------
     def add_item(self, evidence_id: int, item: dict[str, Any]) -> None:
         self.execute(
-            "INSERT OR IGNORE INTO items (evidence_id, locator, path, size, deleted, carved,"
+            "INSERT OR IGNORE INTO items (evidence_id, locator, locator_json, path, size, deleted, carved,"
             " extent_kind, runs, complete, times, sha256, media_type)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -187,7 +187,7 @@ class CaseDatabase:
     def blobs_to_analyse(self) -> Iterator[sqlite3.Row]:
         """Each blob whose analysis is not done, with one place to read it from."""
         yield from self.conn.execute(
-            "SELECT b.sha256, b.media_type, b.size, e.path AS evidence_path, i.locator, i.runs"
+            "SELECT b.sha256, b.media_type, b.size, e.path AS evidence_path, i.locator_json, i.runs"
             " FROM blobs b JOIN items i ON i.id = (SELECT MIN(id) FROM items WHERE sha256 = b.sha256)"
             " JOIN evidence e ON e.id = i.evidence_id"
             " WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.unit = 'analyse:' || b.sha256"

@@ -36,6 +36,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             id INTEGER PRIMARY KEY,
             evidence_id INTEGER NOT NULL REFERENCES evidence(id),
             locator TEXT NOT NULL,
+            locator_json TEXT NOT NULL,
             path TEXT NOT NULL,
             size INTEGER NOT NULL,
             deleted INTEGER NOT NULL,

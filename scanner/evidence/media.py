@@ -214,8 +214,24 @@ def _open_ewf(path: Path) -> tuple[MediaReader, ContainerInfo]:
     hashes = {k.lower(): str(v).lower() for k, v in (handle.get_hash_values() or {}).items() if v}
     metadata = {k: str(v) for k, v in (handle.get_header_values() or {}).items() if v}
     reader = LibyalReader(handle, [])
+    _check_ewf_end(path, reader, filenames)
     info = ContainerInfo("ewf", reader.size, tuple(filenames), hashes, metadata)
     return reader, info
+
+
+def _check_ewf_end(path: Path, reader: LibyalReader, filenames: list[str]) -> None:
+    """The last sector must be readable: otherwise a segment is missing or truncated."""
+    try:
+        reader.read(max(0, reader.size - 512), 512)
+    except OSError as exc:
+        last = Path(sorted(filenames)[-1]).name
+        expected = (
+            f"{last[:-2]}{int(last[-2:]) + 1:02d}" if last[-2:].isdigit() else "the next segment"
+        )
+        reason = "missing segment" if "missing segment" in str(exc) else "truncated segment"
+        raise EvidenceError(
+            f"{path}: {reason}: media ends past {last} (expected {expected})"
+        ) from exc
 
 
 def _check_ewf_segments(path: Path, filenames: list[str]) -> None:

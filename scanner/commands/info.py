@@ -1,0 +1,129 @@
+"""`dftriage info EVIDENCE`: container, partitions, file systems and counts."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from scanner.errors import EvidenceError
+from scanner.evidence import DiskSource, open_evidence, read_chunks
+
+HELP = "describe evidence: container, stored hashes, partitions, file systems, file counts"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("evidence", type=Path, help="image, first segment, or folder")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument(
+        "--verify", action="store_true", help="read all media and check stored hashes"
+    )
+
+
+def describe(path: Path, verify: bool = False) -> dict[str, Any]:
+    source = open_evidence(path)
+    try:
+        info: dict[str, Any] = {"evidence": str(path), "container": asdict(source.container)}
+        if isinstance(source, DiskSource):
+            layout = source.layout
+            info["partition_scheme"] = layout.scheme
+            info["gaps"] = [{"offset": o, "length": n} for o, n in layout.gaps]
+            info["volumes"] = [_volume(fs) for fs in source.filesystems()]
+            if layout.warning:
+                info["warnings"] = [layout.warning]
+            if verify:
+                info["verification"] = _verify(source)
+        else:
+            files = [item for item in source.walk() if hasattr(item, "size")]
+            info["volumes"] = [{"file_system": "folder", "allocated": len(files), "deleted": 0}]
+        return info
+    finally:
+        source.close()
+
+
+def _volume(fs: Any) -> dict[str, Any]:
+    part = fs.partition
+    record = {
+        "partition": part.index,
+        "offset": part.offset,
+        "length": part.length,
+        "description": part.description,
+        "file_system": fs.kind,
+        "block_size": fs.block_size,
+        "allocated": fs.allocated,
+        "deleted": fs.deleted,
+        "unallocated_bytes": fs.unallocated_bytes,
+    }
+    if fs.warning:
+        record["warning"] = fs.warning
+    return record
+
+
+def _verify(source: DiskSource) -> dict[str, Any]:
+    """Hash the whole medium and compare with the hashes stored in the container."""
+    digests = {name: hashlib.new(name) for name in ("md5", "sha1")}
+    for chunk in read_chunks(source.media_range(0, source.reader.size)):
+        for digest in digests.values():
+            digest.update(chunk)
+    computed = {name: digest.hexdigest() for name, digest in digests.items()}
+    stored = source.container.stored_hashes
+    checks = {name: stored[name] == computed[name] for name in computed if name in stored}
+    return {"computed": computed, "stored": stored, "matches": checks}
+
+
+def run(args: argparse.Namespace) -> int:
+    info = describe(args.evidence, args.verify)
+    if args.json:
+        print(json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False))
+    else:
+        _print(info)
+    verification = info.get("verification")
+    if verification and not all(verification["matches"].values()):
+        raise EvidenceError(f"{args.evidence}: computed hash does not match the stored hash")
+    return 0
+
+
+def _print(info: dict[str, Any]) -> None:
+    console = Console(highlight=False)
+    container = info["container"]
+    console.print(
+        f"[bold]{info['evidence']}[/]  {container['kind']}, {container['size']:,} bytes, "
+        f"{len(container['files'])} file(s)",
+        markup=True,
+    )
+    for name, value in sorted(container["stored_hashes"].items()):
+        console.print(f"  stored {name}: {value}")
+    for name, value in sorted(container["metadata"].items()):
+        console.print(f"  {name}: {value}", markup=False)
+    if "verification" in info:
+        console.print(f"  verified: {info['verification']['matches']}")
+    table = Table(
+        "part", "offset", "length", "description", "fs", "block", "files", "deleted", "unallocated"
+    )
+    for vol in info["volumes"]:
+        table.add_row(
+            *(
+                str(vol.get(k, ""))
+                for k in (
+                    "partition",
+                    "offset",
+                    "length",
+                    "description",
+                    "file_system",
+                    "block_size",
+                    "allocated",
+                    "deleted",
+                    "unallocated_bytes",
+                )
+            )
+        )
+    console.print(f"partition scheme: {info.get('partition_scheme', 'none')}")
+    console.print(table)
+    for gap in info.get("gaps", []):
+        console.print(f"unpartitioned: {gap['offset']}+{gap['length']}")

@@ -1,0 +1,61 @@
+"""`dftriage scan EVIDENCE... --case DIR`: the whole triage, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from scanner.config import SETTINGS, load_config
+from scanner.pipeline import Scan
+from scanner.progress import Progress
+
+HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("evidence", nargs="+", type=Path, help="images, first segments or folders")
+    parser.add_argument(
+        "--case", required=True, type=Path, help="case folder (created; re-run to resume)"
+    )
+    parser.add_argument("--config", type=Path, help="YAML settings (see sample_configs/)")
+    parser.add_argument("--workers", type=int, help=SETTINGS["workers"].help)
+    parser.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
+    parser.add_argument("--no-models", action="store_true", help="run no models")
+    parser.add_argument("--sets", help="comma-separated known sets to match (default: all)")
+    parser.add_argument(
+        "--json", action="store_true", help="JSON progress events and summary on stdout"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config).with_overrides(
+        workers=args.workers,
+        carve=args.carve,
+        models=[] if args.no_models else None,
+        sets=args.sets.split(",") if args.sets else None,
+    )
+    progress = Progress(enabled=sys.stderr.isatty() and not args.json, json_events=args.json)
+    command = shlex.join(["dftriage", *sys.argv[1:]])
+    try:
+        summary = Scan(args.case, args.evidence, config, command, progress).run()
+    finally:
+        progress.close()
+    report = args.case / "report.html"
+    if args.json:
+        progress.event(
+            "finished",
+            case=str(args.case),
+            blobs=summary.blobs,
+            items=summary.items,
+            errors=summary.errors,
+            reports=summary.reports,
+        )
+    else:
+        print(
+            f"{summary.items} media items, {summary.blobs} distinct; {summary.errors} errors",
+            file=sys.stderr,
+        )
+        print(f"report: {report}")
+    return 1 if summary.errors else 0

@@ -1,0 +1,85 @@
+"""The facts of each blob that triage rules reason over (see scanner/triage/facts.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.case.database import CaseDatabase
+from scanner.triage import attribute_apps
+
+CONSISTENCY_HIGH = 3.0
+
+
+def blob_facts(db: CaseDatabase) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(sha256, facts) for every blob, in sha256 order."""
+    items = _by_sha(db, "SELECT sha256, path, deleted, carved FROM items ORDER BY locator")
+    matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
+    faces = _by_sha(db, "SELECT sha256, idx, deepfake, consistency FROM faces ORDER BY idx")
+    scores = _by_sha(db, "SELECT sha256, name, value, detail FROM scores")
+    for blob in db.rows("SELECT * FROM blobs ORDER BY sha256"):
+        sha = blob["sha256"]
+        yield sha, _facts(dict(blob), items[sha], matches[sha], faces[sha], scores[sha])
+
+
+def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in db.rows(sql):
+        grouped[row["sha256"]].append(dict(row))
+    return grouped
+
+
+def _facts(
+    blob: dict[str, Any],
+    items: list[dict[str, Any]],
+    matches: list[dict[str, Any]],
+    faces: list[dict[str, Any]],
+    scores: list[dict[str, Any]],
+) -> dict[str, Any]:
+    paths = [item["path"] for item in items]
+    extra = json.loads(blob["facts"] or "{}")
+    victims = [m for m in matches if m["method"] == "face"]
+    hashes = [m for m in matches if m["method"] != "face"]
+    sources = [m for m in matches if m["method"] == "source-photo"]
+    best = hashes[0] if hashes else {}
+    score = {s["name"]: s for s in scores}
+    consistency = [f["consistency"] for f in faces if f["consistency"] is not None]
+    deepfake = [f["deepfake"] for f in faces if f["deepfake"] is not None]
+    return {
+        "media_type": blob["media_type"],
+        "kind": "video" if blob["media_type"].startswith("video/") else "picture",
+        "size": blob["size"],
+        "deleted": any(item["deleted"] for item in items),
+        "carved": any(item["carved"] for item in items),
+        "paths": paths,
+        "apps": sorted({app for path in paths for app in attribute_apps(path)}),
+        "match_kinds": sorted({m["set_kind"] for m in hashes}),
+        "match_sets": sorted({m["set_name"] for m in hashes}),
+        "match_categories": sorted({m["category"] for m in hashes if m["category"]}),
+        "match_methods": sorted({m["method"] for m in hashes}),
+        "best_match_distance": best.get("distance"),
+        "match_set": best.get("set_name"),
+        "match_method": best.get("method"),
+        "match_distance": best.get("distance"),
+        "match_category": best.get("category"),
+        "faces": len(faces),
+        "victim_labels": sorted({m["label"] for m in victims if m["label"]}),
+        "victim_similarity": victims[0]["distance"] if victims else None,
+        "victim_reference": victims[0]["entry_id"] if victims else None,
+        "nudity": score["nudity"]["value"] if "nudity" in score else None,
+        "nudity_labels": [p.split(":")[0] for p in score["nudity"]["detail"].split(", ") if p]
+        if "nudity" in score
+        else [],
+        "deepfake": max(
+            deepfake, default=score["deepfake"]["value"] if "deepfake" in score else None
+        ),
+        "consistency": max(consistency, default=None),
+        "consistency_high": any(c >= CONSISTENCY_HIGH for c in consistency),
+        "source_photo_victim": sources[0]["label"] if sources else None,
+        "source_photo_reference": sources[0]["entry_id"] if sources else None,
+        "source_photo_correlation": (1 - sources[0]["distance"]) if sources else None,
+        "generator_facts": sorted({kind for kind, _ in extra.get("generator", [])}),
+        "exif_software": extra.get("exif_software"),
+    }

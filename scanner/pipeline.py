@@ -1,0 +1,394 @@
+"""The scan: walk → carve → dedupe by SHA-256 → analyse → match → triage → report.
+
+Workers (a process pool) read and compute; this module is the single writer of the
+case database. Walk, carve and analyse are recorded unit by unit, so a scan killed
+at any moment resumes where it stopped; match and triage are recomputed from the
+stored results on every run (they are cheap), so new sets or rules apply at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.case.database import CaseDatabase
+from scanner.config import ScanConfig
+from scanner.evidence import Source, WalkLimits, open_evidence
+from scanner.matching import match_all
+from scanner.progress import Progress
+from scanner.types import Extent, FileItem, ItemError
+from scanner.workers import BlobResult, BlobTask, ItemResult, ItemTask, analyse_blob, hash_item
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY = 200
+
+
+@dataclass
+class ScanSummary:
+    case: Path
+    items: int = 0
+    media: int = 0
+    blobs: int = 0
+    errors: int = 0
+    reports: list[str] = field(default_factory=list)
+
+
+class Scan:
+    """One `dftriage scan` run over some evidence into a case folder."""
+
+    def __init__(
+        self, case: Path, evidence: list[Path], config: ScanConfig, command: str, progress: Progress
+    ) -> None:
+        self.case = case
+        self.evidence = evidence
+        self.config = config
+        self.progress = progress
+        self.db = CaseDatabase(case)
+        self.run_id = self.db.start_run(command, __version__, config.as_dict())
+        self._pending = 0
+
+    def run(self) -> ScanSummary:
+        from scanner.report.writers import write_reports
+        from scanner.triage import load_rules
+
+        rules = load_rules(Path(self.config.rules) if self.config.rules else None)
+        models = self._check_models()
+        workers = self.config.workers or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for path in self.evidence:
+                source = open_evidence(
+                    path,
+                    WalkLimits(self.config.walk_max_entries, 128, self.config.walk_max_seconds),
+                )
+                evidence_id = self._register(path, source)
+                if self.config.files:
+                    self._drain(
+                        pool,
+                        workers,
+                        self._file_tasks(source, evidence_id),
+                        hash_item,
+                        self._store_item,
+                        "files",
+                    )
+                if self.config.carve:
+                    self._carve(pool, workers, source, evidence_id)
+                self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
+                source.close()
+            if self.config.analyse:
+                tasks = (self._blob_task(row) for row in self.db.blobs_to_analyse())
+                self._drain(
+                    pool,
+                    workers,
+                    self._claimed(tasks, lambda t: f"analyse:{t.sha256}"),
+                    analyse_blob,
+                    self._store_blob,
+                    "analyse",
+                )
+        self.db.begin()
+        sets = match_all(self.db, self.config)
+        self._triage(rules)
+        self.db.update_run(self.run_id, models=models, sets=sets)
+        self.db.commit()
+        summary = self._summary()
+        summary.reports = [
+            p.name for p in write_reports(self.db, self.case, thumbnails=self._thumbnail)
+        ]
+        self.db.update_run(self.run_id, finished=_now(), status="finished")
+        self.db.close()
+        return summary
+
+    # evidence -----------------------------------------------------------------------
+    def _register(self, path: Path, source: Source) -> int:
+        info = source.container
+        evidence_id = self.db.add_evidence(
+            str(path.resolve()),
+            path.name,
+            info.kind,
+            info.size,
+            list(info.files),
+            info.stored_hashes,
+            info.metadata,
+        )
+        self.db.set_fingerprint(evidence_id, "before", _fingerprint(source))
+        return evidence_id
+
+    def _file_tasks(self, source: Source, evidence_id: int) -> Iterator[ItemTask]:
+        walked = (
+            e
+            for e in source.walk()
+            if isinstance(e, ItemError) or self.config.deleted or not e.deleted
+        )
+        for entry in walked:
+            if isinstance(entry, ItemError):
+                self.db.add_error(entry.locator, entry.stage, entry.reason)
+                continue
+            task = _item_task(source, evidence_id, entry)
+            if task.size > 0 and self.db.claim(task.unit):
+                yield task
+
+    def _carve(
+        self, pool: ProcessPoolExecutor, workers: int, source: Source, evidence_id: int
+    ) -> None:
+        from scanner.carve.engine import carve
+
+        types = set(self.config.carve_types) if self.config.carve_types else None
+        for extent in source.extents():
+            unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
+            if not self.db.claim(unit):
+                continue
+            found = carve(source.media_opener, [extent], types=types, workers=workers)
+            tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
+            self._drain(
+                pool,
+                workers,
+                (t for t in tasks if self.db.claim(t.unit)),
+                hash_item,
+                self._store_item,
+                "carve",
+            )
+            self.db.done(unit)
+            self.db.commit()
+
+    # the single writer ----------------------------------------------------------------
+    def _drain(
+        self,
+        pool: ProcessPoolExecutor,
+        workers: int,
+        tasks: Iterable[Any],
+        function: Callable[[Any], Any],
+        store: Callable[[Any], None],
+        stage: str,
+    ) -> None:
+        """Run `function` over `tasks` with a bounded number in flight; store results as they come."""
+        in_flight: set[Future[Any]] = set()
+        limit = workers * 4
+        self.db.begin()
+        for task in tasks:
+            if len(in_flight) >= limit:
+                in_flight = self._collect(in_flight, store, stage, FIRST_COMPLETED)
+            if not self.db._in_tx:
+                self.db.begin()
+            in_flight.add(pool.submit(function, task))
+            self._maybe_commit()
+        self._collect(in_flight, store, stage, None)
+        self.db.commit()
+
+    def _collect(
+        self,
+        in_flight: set[Future[Any]],
+        store: Callable[[Any], None],
+        stage: str,
+        mode: str | None,
+    ) -> set[Future[Any]]:
+        done, rest = wait(in_flight, return_when=mode or "ALL_COMPLETED")
+        for future in done:
+            store(future.result())
+            self.progress.advance(stage)
+            self._maybe_commit()
+        return rest
+
+    def _maybe_commit(self) -> None:
+        self._pending += 1
+        if self._pending >= COMMIT_EVERY:
+            self.db.commit()
+            self.db.begin()
+            self._pending = 0
+
+    def _store_item(self, result: ItemResult) -> None:
+        task = result.task
+        if result.error:
+            self.db.add_error(task.locator, "read", result.error)
+        elif result.is_media:
+            self.db.add_blob(
+                result.sha256,
+                result.md5,
+                result.sha1,
+                task.size if not task.runs else sum(n for _, n in task.runs),
+                result.media_type,
+            )
+            self.db.add_item(
+                task.evidence_id,
+                {
+                    "locator": task.locator,
+                    "locator_json": task.locator_json,
+                    "path": task.path,
+                    "size": task.size,
+                    "deleted": task.deleted,
+                    "carved": task.runs is not None,
+                    "extent_kind": task.extent_kind,
+                    "runs": task.runs,
+                    "complete": task.complete,
+                    "times": task.times,
+                    "sha256": result.sha256,
+                    "media_type": result.media_type,
+                },
+            )
+        self.db.done(task.unit)
+
+    def _blob_task(self, row: Any) -> BlobTask:
+        runs = tuple(tuple(r) for r in json.loads(row["runs"])) if row["runs"] else None
+        return BlobTask(
+            row["sha256"],
+            row["media_type"],
+            row["size"],
+            row["evidence_path"],
+            row["locator_json"],
+            runs,
+            self.config.as_dict(),
+        )
+
+    def _claimed(
+        self, tasks: Iterable[BlobTask], unit: Callable[[BlobTask], str]
+    ) -> Iterator[BlobTask]:
+        for task in tasks:
+            if self.db.claim(unit(task)):
+                yield task
+
+    def _store_blob(self, result: BlobResult) -> None:
+        facts = dict(result.facts)
+        columns = {
+            k: facts.pop(k, None)
+            for k in ("width", "height", "pdq", "pdq_quality", "phash", "dhash")
+        }
+        self.db.execute(
+            "UPDATE blobs SET width=?, height=?, pdq=?, pdq_quality=?, phash=?, dhash=?, facts=? WHERE sha256=?",
+            (*columns.values(), json.dumps(facts, sort_keys=True), result.sha256),
+        )
+        self.db.execute("DELETE FROM faces WHERE sha256 = ?", (result.sha256,))
+        for face in result.faces:
+            self.db.execute(
+                "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, deepfake, consistency)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.sha256,
+                    face["idx"],
+                    json.dumps(face["box"]),
+                    json.dumps(face["landmarks"]),
+                    face["score"],
+                    face["embedding"],
+                    face.get("embed_model"),
+                    face["deepfake"],
+                    face["consistency"],
+                ),
+            )
+        for score in result.scores:
+            self.db.execute(
+                "INSERT OR REPLACE INTO scores (sha256, name, value, model, model_sha256, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    result.sha256,
+                    score["name"],
+                    score["value"],
+                    score["model"],
+                    score["model_sha256"],
+                    score["detail"],
+                ),
+            )
+        for error in result.errors:
+            self.db.add_error(f"sha256:{result.sha256}", "analyse", error)
+        self.db.done(f"analyse:{result.sha256}")
+
+    # after analysis ---------------------------------------------------------------------
+    def _check_models(self) -> list[dict[str, str]]:
+        if not self.config.analyse or not self.config.models:
+            return []
+        from scanner.inference.analyser import PictureAnalyser
+
+        analyser = PictureAnalyser.load(tasks=tuple(self.config.models))
+        return [{"name": m.name, "sha256": m.sha256} for m in analyser.models]
+
+    def _triage(self, rules: Any) -> None:
+        from scanner.facts import blob_facts
+
+        self.db.execute("DELETE FROM findings")
+        for sha256, facts in blob_facts(self.db):
+            for finding in rules.evaluate(facts):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO findings (sha256, rule, priority, category, reason) VALUES (?, ?, ?, ?, ?)",
+                    (sha256, finding.rule, finding.priority, finding.category, finding.reason),
+                )
+
+    def _thumbnail(self, sha256: str) -> bytes | None:
+        from scanner.report.thumbnails import make_thumbnail
+        from scanner.workers import item_chunks
+
+        row = self.db.conn.execute(
+            "SELECT b.media_type, e.path, i.locator_json, i.runs FROM blobs b JOIN items i ON i.sha256 = b.sha256"
+            " JOIN evidence e ON e.id = i.evidence_id WHERE b.sha256 = ? ORDER BY i.id LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        if row is None or not row[0].startswith("image/"):
+            return None
+        runs = tuple(tuple(r) for r in json.loads(row[3])) if row[3] else None
+        try:
+            return make_thumbnail(b"".join(item_chunks(row[1], row[2], runs)))
+        except Exception:  # noqa: BLE001 - a thumbnail is optional
+            return None
+
+    def _summary(self) -> ScanSummary:
+        count = lambda sql: int(self.db.conn.execute(sql).fetchone()[0])  # noqa: E731
+        return ScanSummary(
+            self.case,
+            items=count("SELECT COUNT(*) FROM items"),
+            media=count("SELECT COUNT(*) FROM items"),
+            blobs=count("SELECT COUNT(*) FROM blobs"),
+            errors=count("SELECT COUNT(*) FROM errors"),
+        )
+
+
+def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:
+    return ItemTask(
+        evidence_path=str(source.path),
+        evidence_id=evidence_id,
+        locator=str(item.locator),
+        locator_json=item.locator.to_json(),
+        path=item.path,
+        size=item.size,
+        deleted=item.deleted,
+        times=asdict(item.times),
+    )
+
+
+def _carved_task(source: Source, evidence_id: int, extent: Extent, carved: Any) -> ItemTask:
+    runs = tuple((int(o), int(n)) for o, n in carved.runs)
+    value = ",".join(f"0x{o:x}+{n}" for o, n in runs)
+    locator = source.locator.child("carve", f"{carved.kind}:runs={value}")
+    return ItemTask(
+        evidence_path=str(source.path),
+        evidence_id=evidence_id,
+        locator=str(locator),
+        locator_json=locator.to_json(),
+        path=f"(carved {carved.kind} at 0x{runs[0][0]:x} in {extent.kind.value} space)",
+        size=sum(n for _, n in runs),
+        deleted=True,
+        runs=runs,
+        extent_kind=extent.kind.value,
+        complete=bool(carved.complete),
+    )
+
+
+def _fingerprint(source: Source) -> str:
+    """Size and modification time of every container file, to show evidence was not changed."""
+    files = []
+    for name in source.container.files:
+        stat = Path(name).stat()
+        files.append({"file": Path(name).name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    return json.dumps(files, sort_keys=True)
+
+
+def _now() -> str:
+    from scanner.case.database import now
+
+    return now()
+
+
+def default_progress() -> Progress:
+    return Progress(enabled=sys.stderr.isatty())
