@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Locator:
         return cls(tuple((str(k), str(v)) for k, v in json.loads(text)))
 
 
-class ExtentKind(str, Enum):
+class ExtentKind(StrEnum):
     """Why a byte range is handed to the carver."""
 
     UNALLOCATED = "unallocated"
@@ -61,7 +61,9 @@ class Extent:
 
     def __post_init__(self) -> None:
         if self.offset < 0 or self.length <= 0:
-            raise ValueError(f"extent needs offset >= 0 and length > 0, got {self.offset}+{self.length}")
+            raise ValueError(
+                f"extent needs offset >= 0 and length > 0, got {self.offset}+{self.length}"
+            )
 
     @property
     def end(self) -> int:
