@@ -22,6 +22,7 @@ EXIT_FATAL = 2
 COMMANDS = (
     "info",
     "scan",
+    "models",
 )
 
 

@@ -1,0 +1,140 @@
+"""`dftriage models`: list, add, verify, evaluate and build the ONNX models."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import ModelError
+
+HELP = "list, add, verify, evaluate or build the ONNX models (face, nudity, deepfake)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = sub.add_parser("list", help="every model: task, origin, sha256, license, accuracy")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    add = sub.add_parser("add", help="add a model file (recognised by the catalog, or --manifest)")
+    add.add_argument("file", type=Path, help="the .onnx file")
+    add.add_argument(
+        "--manifest", type=Path, help="its manifest YAML, for models not in the catalog"
+    )
+    verify = sub.add_parser("verify", help="re-check sha256 and ONNX inputs/outputs of models")
+    verify.add_argument("names", nargs="*", help="model names (default: every model)")
+    evaluate = sub.add_parser("evaluate", help="measure a model on a labelled folder")
+    evaluate.add_argument("model", help="model name")
+    evaluate.add_argument("folder", type=Path, help="folder with labels.csv (see docs/models.md)")
+    evaluate.add_argument("--detector", help="face-detect model to use with embed/deepfake models")
+    evaluate.add_argument(
+        "--negatives", type=Path, help="folder of face-free pictures (face-detect only)"
+    )
+    sub.add_parser("build", help="build the models dftriage makes itself (dlib ResNet → ONNX)")
+
+
+def run(args: argparse.Namespace) -> int:
+    actions = {
+        "list": _list,
+        "add": _add,
+        "verify": _verify,
+        "evaluate": _evaluate,
+        "build": _build,
+    }
+    return actions[args.action](args)
+
+
+def _accuracy(measured: dict[str, Any]) -> str:
+    parts = []
+    for key, value in measured.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f"{key}={value:g}")
+    return ", ".join(parts[:4]) or "-"
+
+
+def _license(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("model", "-"))
+    return str(value or "-")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from scanner.inference.manifest import discover
+
+    rows = []
+    for manifest in sorted(discover().values(), key=lambda item: (item.task, item.name)):
+        present = all(manifest.locate(part).is_file() for part in manifest.parts)
+        rows.append(
+            {
+                "name": manifest.name,
+                "task": manifest.task,
+                "family": manifest.family,
+                "default": manifest.default,
+                "origin": manifest.origin(),
+                "present": present,
+                "sha256": manifest.sha256,
+                "license": _license(manifest.license),
+                "measured": manifest.measured,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    for row in rows:
+        state = "ready" if row["present"] else "missing"
+        mark = " (default)" if row["default"] else ""
+        print(f"{row['name']}{mark}  [{row['task']}, {row['family']}]  {state}, {row['origin']}")
+        print(f"    sha256   {row['sha256']}")
+        print(f"    license  {row['license']}")
+        print(f"    measured {_accuracy(row['measured'])}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from scanner.inference.catalog import add_model
+
+    manifest = add_model(args.file, args.manifest)
+    print(f"added {manifest.name} ({manifest.task}) to {manifest.path}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from scanner.inference.manifest import discover
+    from scanner.inference.session import verify
+
+    manifests = discover()
+    names = args.names or sorted(manifests)
+    failed = 0
+    for name in names:
+        manifest = manifests.get(name)
+        if manifest is None:
+            raise ModelError(f"no model named {name!r}")
+        problem = verify(manifest)
+        print(f"{name}: {'ok' if problem is None else problem}")
+        failed += problem is not None
+    return 1 if failed else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from scanner.inference.evaluate import evaluate_model
+
+    result = evaluate_model(
+        args.model, args.folder, detector=args.detector, negatives=args.negatives
+    )
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from scanner.home import data_home
+
+    try:
+        module = importlib.import_module("scanner.inference.dlib_convert")
+    except ModuleNotFoundError:
+        print("dftriage: nothing to build in this version", file=sys.stderr)
+        return 1
+    path = module.build_dlib_onnx(data_home())
+    print(f"built {path}")
+    return 0
