@@ -5,6 +5,7 @@ tests/data/make_images.py says they hold, as seen by TSK's `mmls`, `fls -r -p`, 
 `blkstat` and `img_cat` (and `ewfverify` for the E01 files). Tests comparing dftriage's evidence
 layer with TSK build on the same ground truth.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,7 +25,9 @@ GROUND_TRUTH = DATA / "ground_truth.json"
 SECTOR = 512
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("fls") is None, reason="The Sleuth Kit (fls/icat) is not installed"),
+    pytest.mark.skipif(
+        shutil.which("fls") is None, reason="The Sleuth Kit (fls/icat) is not installed"
+    ),
     pytest.mark.skipif(not GROUND_TRUTH.exists(), reason="tests/data/ground_truth.json is missing"),
 ]
 
@@ -108,7 +111,12 @@ def test_file_listed_and_content_matches(name: str, gt: dict) -> None:
 
 
 def test_deleted_fat_files_are_present() -> None:
-    deleted = [(n, f) for n, i in IMAGES.items() for f in i["files"] if f["deleted"] and f["fs"].startswith("fat")]
+    deleted = [
+        (n, f)
+        for n, i in IMAGES.items()
+        for f in i["files"]
+        if f["deleted"] and f["fs"].startswith("fat")
+    ]
     assert len(deleted) >= 5, "the generator plants several deleted FAT files"
 
 
@@ -117,7 +125,7 @@ def _read_media(name: str, offset: int, length: int) -> bytes:
     last = (offset + length - 1) // SECTOR
     raw = tsk("img_cat", "-s", str(first), "-e", str(last), *image_args(name))
     start = offset - first * SECTOR
-    return raw[start:start + length]
+    return raw[start : start + length]
 
 
 @pytest.mark.parametrize(("name", "gt"), list(_carve_cases()))
@@ -125,12 +133,21 @@ def test_carve_target_bytes(name: str, gt: dict) -> None:
     data = _read_media(name, gt["offset"], gt["size"])
     assert hashlib.sha256(data).hexdigest() == gt["sha256"]
     info = IMAGES[name]
-    inside = [p for p in info.get("partitions", []) if p["offset"] <= gt["offset"] < p["offset"] + p["length"]]
+    inside = [
+        p
+        for p in info.get("partitions", [])
+        if p["offset"] <= gt["offset"] < p["offset"] + p["length"]
+    ]
     if inside:
         # planted in a file system's free space: TSK must call its first sector unallocated
         p = inside[0]
-        out = tsk("blkstat", "-o", str(p["offset"] // SECTOR), *image_args(name),
-                  str((gt["offset"] - p["offset"]) // SECTOR)).decode()
+        out = tsk(
+            "blkstat",
+            "-o",
+            str(p["offset"] // SECTOR),
+            *image_args(name),
+            str((gt["offset"] - p["offset"]) // SECTOR),
+        ).decode()
         assert "Not Allocated" in out, out
     else:
         mm = tsk("mmls", *image_args(name)).decode()
@@ -146,7 +163,9 @@ def test_partitions_match_mmls(name: str, info: dict) -> None:
     starts = {}
     for r in mm.splitlines():
         cols = r.split()
-        if re.match(r"^\d{3}:$", cols[0] if cols else "") and re.match(r"^\d{3}(:\d{3})?$", cols[1]):
+        if re.match(r"^\d{3}:$", cols[0] if cols else "") and re.match(
+            r"^\d{3}(:\d{3})?$", cols[1]
+        ):
             starts[int(cols[2]) * SECTOR] = int(cols[4]) * SECTOR
     for p in info["partitions"]:
         assert starts.get(p["offset"]) == p["length"], f"partition {p} not in mmls output:\n{mm}"
