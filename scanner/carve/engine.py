@@ -1,0 +1,172 @@
+"""The streaming carving engine: chunks with an overlap margin, signature scan, worker processes.
+
+Each extent is cut into fixed-size chunks. A worker reads one chunk plus a margin as long as
+the longest signature, so a magic number on a chunk boundary is found exactly once (by the
+chunk its file starts in, as bulk_extractor does with page + margin). Carvers then walk the
+structure from each hit, reading past the chunk when a file is longer; memory stays bounded
+by the chunk size whatever the extent size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import struct
+import zlib
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from scanner.carve import builtin  # noqa: F401  (fills the registry)
+from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
+from scanner.carve.window import MediaReader, Window
+from scanner.types import Extent
+
+CHUNK_SIZE = 16 << 20
+
+
+@dataclass(frozen=True)
+class CarvedFile:
+    """One recovered file: kind, byte runs in media coordinates (file order) and provenance."""
+
+    kind: str
+    runs: tuple[tuple[int, int], ...]
+    complete: bool
+    valid_length: int
+    extent: Extent
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            raise ValueError("expected at least one byte run, got none")
+        if self.valid_length != sum(length for _, length in self.runs):
+            raise ValueError(f"valid_length {self.valid_length} != sum of run lengths {self.runs}")
+
+    @property
+    def offset(self) -> int:
+        return self.runs[0][0]
+
+    def runs_text(self) -> str:
+        """Runs as in a carve locator step: ``0x3000+81920,0x9000+4096``."""
+        return ",".join(f"{offset:#x}+{length}" for offset, length in self.runs)
+
+
+@dataclass(frozen=True)
+class _Task:
+    extent_index: int
+    extent_start: int
+    extent_end: int
+    chunk_start: int
+    chunk_end: int
+    kinds: frozenset[str]
+
+
+def _selected(kinds: Collection[str] | None) -> frozenset[str]:
+    known = set(all_kinds())
+    if kinds is None:
+        return frozenset(known)
+    wanted = {kind.strip().lower() for kind in kinds if kind.strip()}
+    unknown = wanted - known
+    if unknown:
+        raise ValueError(f"unknown file types {sorted(unknown)}; known: {sorted(known)}")
+    return frozenset(wanted)
+
+
+def _margin(carvers: Iterable[Carver]) -> int:
+    return max((len(magic) + at for c in carvers for magic, at in c.signatures), default=0)
+
+
+def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
+    """Every file starting in the task's chunk, sorted by start offset."""
+    carvers = [c for c in CARVERS.values() if task.kinds.intersection(c.kinds)]
+    length = min(task.chunk_end + _margin(carvers), task.extent_end) - task.chunk_start
+    window = Window(reader, task.extent_start, task.extent_end)
+    buffer = window.read(task.chunk_start, length)
+    window.buffer, window.buffer_offset = buffer, task.chunk_start
+    limit = task.chunk_end - task.chunk_start
+    found: list[Found] = []
+    for carver in carvers:
+        for start in _hits(buffer, carver, limit):
+            try:
+                item = carver.carve(window, task.chunk_start + start)
+            except (
+                ValueError,
+                IndexError,
+                OverflowError,
+                struct.error,
+                zlib.error,
+                RecursionError,
+            ):
+                item = None
+            if item is not None and item.kind in task.kinds:
+                found.append(item)
+    found.sort(key=lambda item: (item.start, item.kind))
+    return found
+
+
+def _hits(buffer: bytes, carver: Carver, limit: int) -> list[int]:
+    """Buffer offsets where one of the carver's files may start, below `limit`."""
+    starts: set[int] = set()
+    for magic, at in carver.signatures:
+        index = buffer.find(magic, at)
+        while index != -1 and index - at < limit:
+            starts.add(index - at)
+            index = buffer.find(magic, index + 1)
+    return sorted(starts)
+
+
+def _tasks(extents: Iterable[Extent], kinds: frozenset[str]) -> Iterator[tuple[Extent, _Task]]:
+    for index, extent in enumerate(extents):
+        for chunk_start in range(extent.offset, extent.end, CHUNK_SIZE):
+            chunk_end = min(chunk_start + CHUNK_SIZE, extent.end)
+            yield extent, _Task(index, extent.offset, extent.end, chunk_start, chunk_end, kinds)
+
+
+_worker_reader: MediaReader | None = None
+
+
+def _init_worker(open_reader: Callable[[], MediaReader]) -> None:
+    global _worker_reader
+    _worker_reader = open_reader()
+
+
+def _run_task(task: _Task) -> list[Found]:
+    if _worker_reader is None:
+        raise RuntimeError("carve worker started without a reader")
+    return scan_chunk(_worker_reader, task)
+
+
+def carve(
+    open_reader: Callable[[], MediaReader],
+    extents: Iterable[Extent],
+    types: Collection[str] | None = None,
+    workers: int = 2,
+) -> Iterator[CarvedFile]:
+    """Carve every file of the given types from the extents, in extent and offset order.
+
+    `open_reader` is a picklable zero-argument callable; each worker process opens its own
+    reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Raises ValueError
+    for an unknown type.
+    """
+    kinds = _selected(types)
+    tasks = _tasks(extents, kinds)
+    if workers <= 1:
+        reader = open_reader()
+        for extent, task in tasks:
+            yield from _wrap(scan_chunk(reader, task), extent)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, context, _init_worker, (open_reader,)) as pool:
+        pending: deque[tuple[Extent, Future[list[Found]]]] = deque()
+        for extent, task in tasks:
+            pending.append((extent, pool.submit(_run_task, task)))
+            if len(pending) >= 2 * workers:
+                done_extent, future = pending.popleft()
+                yield from _wrap(future.result(), done_extent)
+        while pending:
+            done_extent, future = pending.popleft()
+            yield from _wrap(future.result(), done_extent)
+
+
+def _wrap(found: list[Found], extent: Extent) -> Iterator[CarvedFile]:
+    for item in found:
+        yield CarvedFile(item.kind, item.runs, item.complete, item.length, extent)

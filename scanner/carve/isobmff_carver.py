@@ -1,0 +1,87 @@
+"""ISO base media (MP4, MOV, 3GP, HEIC/HEIF, AVIF): top-level box walk from `ftyp`."""
+
+from __future__ import annotations
+
+import struct
+
+from scanner.carve.registry import Found, register
+from scanner.carve.window import Window
+
+TOP_LEVEL = {
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"pdin", b"moof",
+    b"mfra", b"styp", b"sidx", b"ssix", b"prft", b"emsg", b"pnot", b"junk", b"idat", b"iinf",
+    b"jP  ", b"bloc", b"PICT", b"mvhd", b"udta", b"beam", b"meco",
+}  # fmt: skip
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
+QT_BRANDS = {b"qt  "}
+MAX_BOXES = 100_000
+
+
+def kind_of(major: bytes, compatible: bytes) -> str:
+    """File kind from the ftyp brands."""
+    if major in HEIF_BRANDS:
+        return "heic"
+    if major == b"avif" or major == b"avis":
+        return "avif"
+    if major in QT_BRANDS:
+        return "mov"
+    if major.startswith((b"3gp", b"3g2", b"3ge", b"3gg")):
+        return "3gp"
+    if b"heic" in compatible and major == b"mif1":
+        return "heic"
+    return "mp4"
+
+
+def _box(window: Window, pos: int) -> tuple[bytes, int] | None:
+    """(type, total size) of the box at `pos`, None when the header is not a box's."""
+    head = window.read(pos, 16)
+    if len(head) < 8:
+        return None
+    size, btype = struct.unpack(">I4s", head[:8])
+    if size == 1 and len(head) == 16:
+        size = struct.unpack(">Q", head[8:])[0]
+        return (btype, size) if size >= 16 else None
+    if size == 0:
+        return btype, window.end - pos
+    return (btype, size) if size >= 8 else None
+
+
+def _needs(kind: str, types: set[bytes]) -> bool:
+    """Whether the top-level boxes seen make a playable/viewable file."""
+    if kind in ("heic", "avif"):
+        return b"meta" in types
+    return b"moov" in types and (b"mdat" in types or b"moof" in types)
+
+
+@register
+class IsoBmffCarver:
+    name = "isobmff"
+    kinds = ("mp4", "mov", "3gp", "heic", "avif")
+    signatures = ((b"ftyp", 4),)
+
+    def carve(self, window: Window, start: int) -> Found | None:
+        head = window.read(start, 32)
+        if len(head) < 16:
+            return None
+        size = int.from_bytes(head[:4], "big")
+        major = head[8:12]
+        if not 16 <= size <= 4096 or size % 4 or not all(0x20 <= b < 0x7F for b in major):
+            return None
+        kind = kind_of(major, window.read(start + 16, size - 16))
+        pos, types = start, set()
+        for _ in range(MAX_BOXES):
+            box = _box(window, pos)
+            if box is None or box[0] not in TOP_LEVEL or (pos > start and box[0] == b"ftyp"):
+                break
+            if pos + box[1] > window.end:
+                return self._partial(kind, start, window.end, types)
+            types.add(box[0])
+            pos += box[1]
+        if not _needs(kind, types):
+            return self._partial(kind, start, pos, types)
+        return Found(kind, ((start, pos - start),), True)
+
+    def _partial(self, kind: str, start: int, end: int, types: set[bytes]) -> Found | None:
+        if not types - {b"ftyp"} or end <= start:
+            return None
+        return Found(kind, ((start, end - start),), False)

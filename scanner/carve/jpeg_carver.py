@@ -1,0 +1,52 @@
+"""JPEG: marker segments and entropy-coded data walked to EOI; broken baseline files are
+checked MCU by MCU and, when split in two, reassembled by bifragment gap carving."""
+
+from __future__ import annotations
+
+from scanner.carve.jpeg_fragments import bifragment, first_foreign_sector
+from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
+from scanner.carve.jpeg_structure import Layout, walk
+from scanner.carve.registry import Found, register
+from scanner.carve.window import Window
+
+MAX_DECODE = 64 << 20
+
+
+@register
+class JpegCarver:
+    name = "jpeg"
+    kinds = ("jpg",)
+    signatures = ((b"\xff\xd8\xff", 0),)
+
+    def carve(self, window: Window, start: int) -> Found | None:
+        result = walk(window, start)
+        if result is None:
+            return None
+        layout = result.layout
+        if result.complete:
+            if first_foreign_sector(window, layout.scan_start, result.end) == result.end:
+                return Found("jpg", ((start, result.end - start),), True)
+        return self._repair(window, start, layout, result.end)
+
+    def _repair(self, window: Window, start: int, layout: Layout, stop: int) -> Found | None:
+        """Two fragments when they can be found, else the prefix that decodes."""
+        checker = HuffmanCheck.for_layout(layout)
+        scan_start = layout.scan_start
+        if checker is None or not scan_start or stop - scan_start > MAX_DECODE:
+            return self._prefix(start, stop)
+        checkpoints: list[Checkpoint] = []
+        decoded = checker.check(window.read(scan_start, stop + 2 - scan_start), 0, 0, checkpoints)
+        if decoded.ok and window.read(scan_start + decoded.end, 2) == b"\xff\xd9":
+            end = scan_start + decoded.end + 2
+            return Found("jpg", ((start, end - start),), True)
+        bad = scan_start + decoded.end
+        pair = bifragment(window, checker, scan_start, checkpoints, bad)
+        if pair is not None:
+            split, cont, end = pair
+            return Found("jpg", ((start, split - start), (cont, end - cont)), True)
+        return self._prefix(start, first_foreign_sector(window, scan_start, bad))
+
+    def _prefix(self, start: int, stop: int) -> Found | None:
+        if stop <= start:
+            return None
+        return Found("jpg", ((start, stop - start),), False)

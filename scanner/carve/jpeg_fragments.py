@@ -1,0 +1,112 @@
+"""Bifragment gap carving of baseline JPEGs (Garfinkel, DFRWS 2007).
+
+The first fragment decodes cleanly up to the split; the split is a sector boundary at or
+before the first undecodable byte. The second fragment starts on a later sector boundary.
+Each (split, continuation) pair is tried by resuming the Huffman decoder at the last MCU
+start before the split; a pair is accepted only when the joined stream decodes every MCU
+and ends exactly at EOI.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
+from scanner.carve.jpeg_structure import EOI, MARKER_IN_SCAN, find_scan_end
+from scanner.carve.window import Window
+
+SECTOR = 512
+MAX_GAP = 4 << 20
+MAX_SPLITS = 48
+MAX_TRIES = 20_000
+PROBE = 4096
+ZERO_SECTOR = bytes(SECTOR)
+FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
+
+
+def _foreign(sector: bytes) -> bool:
+    """A sector no JPEG entropy data contains: zeros, or another file's header."""
+    return sector == ZERO_SECTOR or sector.startswith(FOREIGN) or sector[4:8] == b"ftyp"
+
+
+def first_foreign_sector(window: Window, lo: int, hi: int) -> int:
+    """Start of the first aligned foreign sector in [lo, hi), else hi."""
+    pos = -(-lo // SECTOR) * SECTOR
+    while pos < hi:
+        block = window.read(pos, min(1 << 20, hi - pos))
+        for index in range(0, len(block) - SECTOR + 1, SECTOR):
+            if _foreign(block[index : index + SECTOR]):
+                return pos + index
+        if len(block) < SECTOR:
+            return hi
+        pos += len(block) - len(block) % SECTOR
+    return hi
+
+
+def _continuations(window: Window, split: int) -> list[int]:
+    """Sector starts after `split` whose sector may be JPEG entropy data."""
+    out: list[int] = []
+    pos = split + SECTOR
+    end = min(window.end, split + MAX_GAP)
+    while pos < end:
+        block = window.read(pos, min(1 << 20, end - pos))
+        for index in range(0, len(block) - 1, SECTOR):
+            sector = block[index : index + SECTOR]
+            match = MARKER_IN_SCAN.search(sector)
+            if sector != ZERO_SECTOR and (match is None or sector[match.start() + 1] == EOI):
+                out.append(pos + index)
+        if not block:
+            break
+        pos += len(block)
+    return out
+
+
+def bifragment(
+    window: Window, checker: HuffmanCheck, scan_start: int, checkpoints: list[Checkpoint], bad: int
+) -> tuple[int, int, int] | None:
+    """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found."""
+    bad = first_foreign_sector(window, scan_start, bad)
+    split = (bad // SECTOR) * SECTOR
+    raws = [c.raw for c in checkpoints]
+    tries = 0
+    conts_cache: dict[int, list[int]] = {}
+    for _ in range(MAX_SPLITS):
+        if split <= scan_start:
+            return None
+        index = bisect.bisect_left(raws, split - scan_start) - 1
+        if index >= 0:
+            cp = checkpoints[index]
+            head = window.read(scan_start + cp.raw, split - scan_start - cp.raw)
+            conts = conts_cache.setdefault(split, _continuations(window, split))
+            for cont in conts:
+                tries += 1
+                if tries > MAX_TRIES:
+                    return None
+                found = _try(window, checker, head, cp, cont)
+                if found is not None:
+                    return split, cont, found
+        split -= SECTOR
+    return None
+
+
+def _try(
+    window: Window, checker: HuffmanCheck, head: bytes, cp: Checkpoint, cont: int
+) -> int | None:
+    """End after EOI when head + data at `cont` decodes to the last MCU, else None."""
+    probe = window.read(cont, PROBE)
+    result = checker.check(head + probe, cp.bit, cp.mcu)
+    if not result.ok and result.end < len(head) + len(probe) - 8:
+        return None
+    if not result.ok:
+        stop = find_scan_end(window, cont)
+        result = checker.check(head + window.read(cont, stop + 2 - cont), cp.bit, cp.mcu)
+    if result.end < len(head):
+        return None
+    return _eoi_end(window, result, cont - len(head))
+
+
+def _eoi_end(window: Window, result: Decoded, shift: int) -> int | None:
+    if not result.ok or shift + result.end < window.start:
+        return None
+    marker = shift + result.end
+    return marker + 2 if window.read(marker, 2) == b"\xff\xd9" else None

@@ -1,0 +1,192 @@
+"""Baseline JPEG entropy-data check: every MCU is Huffman-decoded (coefficients are not kept).
+
+Used to find where a JPEG stops decoding cleanly (the split point of a fragmented file or
+the valid prefix of a truncated one) and to prove a reassembled file decodes to its last MCU.
+Bits are read through 32-bit windows, one per byte, and 16-bit lookup tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from scanner.carve.jpeg_structure import HUFFMAN_SEQUENTIAL, Layout
+
+ANY_MARKER = re.compile(rb"\xff[^\x00]")
+EOB = 128
+PIECE = 1 << 16
+LOOKAHEAD = 4096
+PADDING = [0xFFFFFFFF] * (LOOKAHEAD + 8)
+
+
+def _lut(table: bytes, ac: bool) -> list[int] | None:
+    """16-bit lookup: entry = bits consumed (code + magnitude) | coefficient step << 8; 0 = bad."""
+    counts, symbols = table[:16], table[16:]
+    lut = [0] * 65536
+    code = index = 0
+    for length in range(1, 17):
+        for _ in range(counts[length - 1]):
+            if code >= 1 << length or index >= len(symbols):
+                return None
+            symbol = symbols[index]
+            run, size = symbol >> 4, symbol & 15
+            if not ac:
+                entry = length + symbol if symbol <= 11 else 0
+            elif size == 0:
+                entry = length | ((16 if run == 15 else EOB) << 8) if run in (0, 15) else 0
+            else:
+                entry = (length + size) | ((run + 1) << 8) if size <= 10 else 0
+            span = 1 << (16 - length)
+            lut[code * span : (code + 1) * span] = [entry] * span
+            code += 1
+            index += 1
+        code <<= 1
+    return lut
+
+
+def _windows(data: bytes, lo: int, hi: int) -> list[int]:
+    """32-bit big-endian windows starting at each byte of data[lo:hi]."""
+    part = np.frombuffer(data[lo : hi + 3] + b"\xff\xff\xff", dtype=np.uint8).astype(np.uint32)
+    n = hi - lo
+    words = (part[:n] << 24) | (part[1 : n + 1] << 16) | (part[2 : n + 2] << 8) | part[3 : n + 3]
+    return words.tolist()
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Outcome of a check: `end` is the closing marker's offset when ok, else the bad byte."""
+
+    ok: bool
+    end: int
+    mcus: int
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """An MCU start: raw byte offset, bit in that byte, MCU index."""
+
+    raw: int
+    bit: int
+    mcu: int
+
+
+class HuffmanCheck:
+    """Decoder for the first scan of a baseline JPEG (all components, or a single one)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.total, self.plan = _mcu_plan(layout)
+        self.restart = max(layout.restart, 0)
+
+    @classmethod
+    def for_layout(cls, layout: Layout) -> HuffmanCheck | None:
+        """A checker, or None when the layout is not one this decoder handles."""
+        if layout.sof not in HUFFMAN_SEQUENTIAL or not layout.scan or layout.height == 0:
+            return None
+        if len(layout.scan) not in (1, len(layout.components)):
+            return None
+        try:
+            return cls(layout)
+        except (KeyError, ValueError):
+            return None
+
+    def check(
+        self, raw: bytes, bit: int = 0, mcu: int = 0, checkpoints: list[Checkpoint] | None = None
+    ) -> Decoded:
+        """Decode entropy-coded `raw` (stuffed, with RSTn) from (bit, mcu) to the last MCU."""
+        start = 0
+        while True:
+            match = ANY_MARKER.search(raw, start)
+            marker = match.start() if match else len(raw)
+            seg = raw[start:marker].replace(b"\xff\x00", b"\xff")
+            stop = self.total
+            if self.restart:
+                stop = min(stop, (mcu // self.restart + 1) * self.restart)
+            pos, mcu, ok = self._segment(seg, bit, mcu, stop, start, checkpoints)
+            left = len(seg) * 8 - pos
+            if ok and left >= 8:
+                ok, pos = False, len(seg) * 8 - left
+            elif ok and left and seg[-1] & ((1 << left) - 1) != (1 << left) - 1:
+                ok = False
+            if not ok:
+                index = min(pos >> 3, len(seg))
+                return Decoded(False, start + index + seg.count(b"\xff", 0, index), mcu)
+            if marker >= len(raw) - 1:
+                return Decoded(False, len(raw), mcu)
+            while marker + 2 < len(raw) and raw[marker + 1] == 0xFF:
+                marker += 1
+            code = raw[marker + 1]
+            if mcu == self.total:
+                return Decoded(not 0xD0 <= code <= 0xD7, marker, mcu)
+            if code != 0xD0 + ((mcu // self.restart - 1) & 7):
+                return Decoded(False, marker, mcu)
+            start, bit = marker + 2, 0
+
+    def _segment(
+        self,
+        seg: bytes,
+        pos: int,
+        mcu: int,
+        stop: int,
+        raw_start: int,
+        checkpoints: list[Checkpoint] | None,
+    ) -> tuple[int, int, bool]:
+        """Decode MCUs of one restart segment; (bit position, MCUs done, ok)."""
+        windows: list[int] = []
+        built, size, nbits, plan = 0, len(seg), len(seg) * 8, self.plan
+        counted = stuffed = 0
+        while mcu < stop:
+            if (pos >> 3) + LOOKAHEAD > built:
+                if built < size:
+                    nxt = min(size, built + PIECE)
+                    windows.extend(_windows(seg, built, nxt))
+                    built = nxt
+                if built >= size and len(windows) == size:
+                    windows.extend(PADDING)
+            if checkpoints is not None:
+                index = pos >> 3
+                stuffed += seg.count(b"\xff", counted, index)
+                counted = index
+                checkpoints.append(Checkpoint(raw_start + index + stuffed, pos & 7, mcu))
+            for dc, ac in plan:
+                entry = dc[(windows[pos >> 3] >> (16 - (pos & 7))) & 0xFFFF]
+                if not entry:
+                    return pos, mcu, False
+                pos += entry
+                k = 1
+                while k < 64:
+                    entry = ac[(windows[pos >> 3] >> (16 - (pos & 7))) & 0xFFFF]
+                    if not entry:
+                        return pos, mcu, False
+                    pos += entry & 0xFF
+                    k += entry >> 8
+                if 64 < k < EOB:
+                    return pos, mcu, False
+            if pos > nbits:
+                return nbits, mcu, False
+            mcu += 1
+        return pos, mcu, True
+
+
+def _mcu_plan(layout: Layout) -> tuple[int, list[tuple[list[int], list[int]]]]:
+    """(number of MCUs, (dc lut, ac lut) per block of one MCU) for the first scan."""
+    hmax = max(h for h, _ in layout.components.values())
+    vmax = max(v for _, v in layout.components.values())
+    plan: list[tuple[list[int], list[int]]] = []
+    for cid, td, ta in layout.scan:
+        dc = _lut(layout.dc_tables[td], False)
+        ac = _lut(layout.ac_tables[ta], True)
+        if dc is None or ac is None:
+            raise ValueError("malformed Huffman table")
+        h, v = layout.components[cid]
+        blocks = 1 if len(layout.scan) == 1 else h * v
+        plan.extend([(dc, ac)] * blocks)
+    if len(layout.scan) > 1:
+        total = -(-layout.width // (8 * hmax)) * -(-layout.height // (8 * vmax))
+    else:
+        h, v = layout.components[layout.scan[0][0]]
+        width = -(-layout.width * h // hmax)
+        height = -(-layout.height * v // vmax)
+        total = -(-width // 8) * -(-height // 8)
+    return total, plan
