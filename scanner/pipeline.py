@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ from scanner.workers import BlobResult, BlobTask, ItemResult, ItemTask, analyse_
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 200
+COMMIT_SECONDS = 1.0
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Scan:
         self.db = CaseDatabase(case)
         self.run_id = self.db.start_run(command, __version__, config.as_dict())
         self._pending = 0
+        self._last_commit = time.monotonic()
 
     def run(self) -> ScanSummary:
         from scanner.report.writers import write_reports
@@ -197,11 +200,13 @@ class Scan:
         return rest
 
     def _maybe_commit(self) -> None:
+        """Commit every COMMIT_EVERY writes or COMMIT_SECONDS, whichever comes first."""
         self._pending += 1
-        if self._pending >= COMMIT_EVERY:
+        if self._pending >= COMMIT_EVERY or time.monotonic() - self._last_commit > COMMIT_SECONDS:
             self.db.commit()
             self.db.begin()
             self._pending = 0
+            self._last_commit = time.monotonic()
 
     def _store_item(self, result: ItemResult) -> None:
         task = result.task

@@ -1,0 +1,127 @@
+"""`dftriage scan` end to end on the bundled example E01: every planted picture and video is
+found with the right hashes and locations; a scan killed with SIGKILL and resumed ends with
+exactly the results of an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE = DATA / "example.E01"
+TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]
+MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp4", ".bmp")
+
+
+def scan(case: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        str(EXAMPLE),
+        "--case",
+        str(case),
+        "--no-models",
+        *extra,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def results(case: Path) -> dict[str, list[tuple]]:
+    """Everything a scan concludes, in a comparable form."""
+    with sqlite3.connect(case / "case.sqlite") as db:
+        return {
+            "items": sorted(
+                db.execute("SELECT locator, path, deleted, carved, sha256, media_type FROM items")
+            ),
+            "blobs": sorted(db.execute("SELECT sha256, md5, sha1, size, pdq, phash FROM blobs")),
+            "matches": sorted(
+                db.execute("SELECT sha256, face_idx, set_name, method, entry_id FROM matches")
+            ),
+            "findings": sorted(db.execute("SELECT sha256, rule, priority FROM findings")),
+        }
+
+
+@pytest.fixture(scope="module")
+def reference_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    case = tmp_path_factory.mktemp("case")
+    done = scan(case, "--carve")
+    assert done.returncode in (0, 1), done.stderr
+    assert "report:" in done.stdout
+    return case
+
+
+def test_every_planted_media_file_is_reported(reference_case: Path) -> None:
+    report = json.loads((reference_case / "report.json").read_text())
+    by_sha = {blob["sha256"]: blob for blob in report["blobs"]}
+    planted = [f for f in TRUTH["files"] if f["path"].lower().endswith(MEDIA_SUFFIXES)]
+    assert planted
+    for expected in planted:
+        blob = by_sha.get(expected["sha256"])
+        assert blob is not None, f"{expected['path']} not reported"
+        assert blob["md5"] == expected["md5"]
+        paths = {(loc["path"], loc["deleted"]) for loc in blob["locations"]}
+        assert (expected.get("listed_path", expected["path"]), expected["deleted"]) in paths
+    assert all(blob["media_type"].startswith(("image/", "video/")) for blob in report["blobs"])
+
+
+def test_carving_target_is_recovered_with_byte_runs(reference_case: Path) -> None:
+    report = json.loads((reference_case / "report.json").read_text())
+    by_sha = {blob["sha256"]: blob for blob in report["blobs"]}
+    for target in TRUTH["carve_targets"]:
+        blob = by_sha.get(target["sha256"])
+        assert blob is not None, f"carving target at {target['offset']} not recovered"
+        carved = [loc for loc in blob["locations"] if loc["carved"]]
+        assert carved and carved[0]["runs"][0][0] == target["offset"]
+
+
+def test_rerun_on_a_finished_case_changes_nothing(reference_case: Path) -> None:
+    before = results(reference_case)
+    again = scan(reference_case, "--carve")
+    assert again.returncode in (0, 1), again.stderr
+    assert results(reference_case) == before
+
+
+def test_sigkill_at_random_points_then_resume_gives_identical_results(
+    reference_case: Path, tmp_path: Path
+) -> None:
+    expected = results(reference_case)
+    case = tmp_path / "case"
+    rng = random.Random(20261125)
+    command = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        str(EXAMPLE),
+        "--case",
+        str(case),
+        "--no-models",
+        "--carve",
+        "--workers",
+        "1",
+    ]
+    kills = 0
+    for delay in sorted(rng.uniform(0.3, 3.0) for _ in range(4)):
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        time.sleep(delay)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+    final = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert final.returncode in (0, 1), final.stderr
+    assert kills >= 1, "the scan finished before any kill; nothing was tested"
+    assert results(case) == expected
