@@ -633,7 +633,7 @@ def ewfacquire(
         "-M",
         "physical",
         "-d",
-        "sha256",
+        "sha1",
         "-b",
         "64",
         "-P",
@@ -1070,6 +1070,7 @@ def build_example(work: Path) -> None:
         gt_file(entry, e2, "ext4", "/" + rel, data, False)
     entry["media_sha256"] = hashlib.sha256(disk.read_bytes()).hexdigest()
     entry["media_md5"] = hashlib.md5(disk.read_bytes()).hexdigest()
+    entry["media_sha1"] = hashlib.sha1(disk.read_bytes()).hexdigest()
     ewfacquire(
         disk,
         HERE / "example",
@@ -1120,6 +1121,7 @@ def build_split(work: Path) -> None:
         gt_file(entry, e1, "fat12", "/" + rel, data, rel in dele)
     entry["media_sha256"] = hashlib.sha256(disk.read_bytes()).hexdigest()
     entry["media_md5"] = hashlib.md5(disk.read_bytes()).hexdigest()
+    entry["media_sha1"] = hashlib.sha1(disk.read_bytes()).hexdigest()
     for old in HERE.glob("split.raw.0*"):
         old.unlink()
     run(

@@ -178,6 +178,11 @@ def test_ewf_verifies(name: str) -> None:
     out = tsk("ewfverify", "-q", "-d", "sha256", str(DATA / name)).decode()
     assert "SUCCESS" in out
     assert IMAGES[name]["media_md5"] in out
+    # the acquisition stored MD5 and SHA-1 in the E01 (EnCase 6 has no place for SHA-256)
+    if shutil.which("ewfinfo"):
+        info = tsk("ewfinfo", str(DATA / name)).decode()
+        assert IMAGES[name]["media_md5"] in info
+        assert IMAGES[name]["media_sha1"] in info
 
 
 def test_split_raw_equals_split_e01() -> None:
