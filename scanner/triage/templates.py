@@ -4,7 +4,8 @@ Only plain `{fact}` and `{fact:.Nf}` / `{fact:.N%}` fields are accepted: attribu
 access (`{a.b}`), indexing (`{a[0]}`), conversions (`{a!r}`), nested fields and any
 other format spec are rejected when the rule is loaded, and every field must name a
 fact in `FACTS`. Rendering goes through `str.format_map` over a mapping of small
-value wrappers, so a missing or `None` fact shows as "?", an empty list as "none",
+value wrappers, so a missing or `None` fact shows as "?", an empty (or absent) list
+as "none",
 floats with at most 3 decimals, booleans as yes/no, long lists and strings shortened
 and control characters escaped (values can come from hostile evidence).
 """
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.triage.facts import FACTS
+from scanner.triage.facts import FACTS, FactType
 
 MISSING = "?"
 MAX_LIST_ITEMS = 5
@@ -78,7 +79,11 @@ class _Values(dict[str, "_Value"]):
         self._facts = facts
 
     def __missing__(self, key: str) -> _Value:
-        return _Value(self._facts.get(key))
+        value = self._facts.get(key)
+        spec = FACTS.get(key)
+        if value is None and spec is not None and spec.type is FactType.STR_LIST:
+            value = ()  # an absent list fact is the empty list
+        return _Value(value)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import yaml
 from scanner.errors import RuleError
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+MAX_NODES = 100_000
 
 
 def line_of(node: yaml.Node) -> int:
@@ -46,7 +47,27 @@ def compose_file(path: Path) -> yaml.Node:
         raise rule_error(path, 1, f"invalid YAML: {exc}") from exc
     if node is None:
         raise rule_error(path, 1, "empty file")
+    _check_tags(path, node)
     return node
+
+
+def _check_tags(path: Path, root: yaml.Node) -> None:
+    """Reject any tag the safe constructor does not build (e.g. !!python/object), and
+    trees that aliases expand beyond MAX_NODES (or make cyclic)."""
+    safe = yaml.constructor.SafeConstructor.yaml_constructors
+    stack = [root]
+    count = 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise rule_error(path, 1, f"more than {MAX_NODES} YAML nodes (aliases expand too far)")
+        if node.tag not in safe:
+            raise rule_error(path, node, f"YAML tag {node.tag!r} is not allowed")
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def mapping(path: Path, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
