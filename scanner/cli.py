@@ -21,7 +21,6 @@ EXIT_FATAL = 2
 
 COMMANDS = (
     "info",
-    "report",
     "scan",
     "sets",
     "models",
