@@ -21,6 +21,7 @@ EXIT_FATAL = 2
 
 COMMANDS = (
     "info",
+    "report",
     "scan",
     "sets",
     "models",

@@ -1,0 +1,123 @@
+"""report.html: one self-contained page (inline CSS and JS, no URL of any kind).
+
+Rendered by jinja2 with autoescaping on, so every string from evidence is shown as text.
+A Content-Security-Policy allows only the page's own inline style and script (by hash)
+and `data:` images: nothing is fetched, and an injected handler could not run.
+Thumbnails are inline JPEG `data:` URIs, blurred and greyed until clicked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from scanner.report.registry import WriteContext, writer
+from scanner.report.text import format_runs, write_text
+
+FILE_NAME = "report.html"
+NO_PRIORITY = 99
+
+
+@writer("html")
+def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
+    """Render the model into report.html."""
+    css, js = _asset("report.css"), _asset("report.js")
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            model=model,
+            rows=[_row(blob, context) for blob in model["blobs"]],
+            priorities=sorted(model["summary"]["findings_by_priority"], key=int),
+            css=Markup(css),
+            js=Markup(js),
+            csp=_policy(css, js),
+        )
+    )
+    return write_text(case_dir / FILE_NAME, page)
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("scanner.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["show"] = show
+    environment.filters["runs"] = format_runs
+    return environment
+
+
+def _asset(name: str) -> str:
+    text = resources.files("scanner.report").joinpath("templates", name).read_text("utf-8")
+    if "</" in text:
+        raise ValueError(f"inline asset {name} must not contain '</'")
+    return text
+
+
+def _policy(css: str, js: str) -> str:
+    def digest(text: str) -> str:
+        return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+    return (
+        "default-src 'none'; img-src data:; "
+        f"style-src 'sha256-{digest(css)}'; script-src 'sha256-{digest(js)}'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def show(value: Any) -> str:
+    """A value as short text: numbers rounded, structures as compact JSON, None as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _row(blob: dict[str, Any], context: WriteContext) -> dict[str, Any]:
+    first = blob["locations"][0] if blob["locations"] else None
+    name = "" if first is None else (first["locator"] if first["carved"] else first["path"])
+    priority = blob["priority"]
+    return {
+        "blob": blob,
+        "name": name,
+        "priority_key": NO_PRIORITY if priority is None else priority,
+        "priority_value": "none" if priority is None else str(priority),
+        "categories": sorted({f["category"] for f in blob["findings"]}),
+        "thumbnail": _thumbnail(blob, context),
+        "exported": context.exported.get(blob["sha256"]),
+        "face_matches": _face_matches(blob),
+        "set_matches": [m for m in blob["matches"] if m["face_idx"] < 0],
+    }
+
+
+def _thumbnail(blob: dict[str, Any], context: WriteContext) -> str | None:
+    if context.thumbnails is None or not blob["media_type"].startswith("image/"):
+        return None
+    data = context.thumbnails(blob["sha256"])
+    if not data or not data.startswith(b"\xff\xd8\xff"):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _face_matches(blob: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for match in blob["matches"]:
+        if match["face_idx"] >= 0:
+            grouped.setdefault(match["face_idx"], []).append(match)
+    return grouped

@@ -1,0 +1,40 @@
+"""The report writer registry: a lower-case name → a function rendering the report model.
+
+A writer takes the model from `build_report`, the case folder and a `WriteContext`, writes
+one file into the folder and returns its path. Built-in writers register themselves with
+`@writer("name")` exactly like additions; a duplicate name is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ThumbnailSource = Callable[[str], bytes | None]
+Writer = Callable[[dict[str, Any], Path, "WriteContext"], Path]
+
+WRITERS: dict[str, Writer] = {}
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What writers may need beyond the model: thumbnails and exported media, by SHA-256."""
+
+    thumbnails: ThumbnailSource | None = None
+    exported: dict[str, str] = field(default_factory=dict)
+
+
+def writer(name: str) -> Callable[[Writer], Writer]:
+    """Register a report writer under `name` (lower case, unique)."""
+
+    def register(function: Writer) -> Writer:
+        if name != name.lower() or not name:
+            raise ValueError(f"writer name must be lower case and non-empty, got {name!r}")
+        if name in WRITERS:
+            raise ValueError(f"duplicate report writer {name!r}")
+        WRITERS[name] = function
+        return function
+
+    return register

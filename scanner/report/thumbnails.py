@@ -1,0 +1,32 @@
+"""Small JPEG thumbnails for the HTML report, decoded under a pixel budget."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from scanner.media.decode import MediaError, decode_picture
+
+THUMBNAIL_MAX_PIXELS = 50_000_000
+MAX_INPUT_BYTES = 64 << 20  # pictures larger than this get no thumbnail (memory bound)
+JPEG_QUALITY = 75
+
+
+def make_thumbnail(
+    data: bytes, side: int = 160, max_pixels: int = THUMBNAIL_MAX_PIXELS
+) -> bytes | None:
+    """A JPEG at most `side` pixels on its longer side, or None if `data` is not a usable picture.
+
+    Pictures above `max_pixels` (decompression bombs) are refused before decoding; the
+    thumbnail carries no metadata from the original.
+    """
+    try:
+        pixels = decode_picture(data, max_pixels=max_pixels, max_side=side)
+    except MediaError:
+        return None
+    image = Image.fromarray(pixels)
+    image.thumbnail((side, side))
+    output = io.BytesIO()
+    image.save(output, format="JPEG", quality=JPEG_QUALITY)
+    return output.getvalue()

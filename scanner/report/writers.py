@@ -1,0 +1,46 @@
+"""Write every report of a case from its database: `write_reports(db, case_dir)`.
+
+The built-in writers (json, csv, vics, case-uco, dfxml, html) are registered in
+`WRITERS` when this module is imported; each renders the one model from `build_report`.
+The manifest (sha256sum format) is written last, over every file written before it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.case.database import CaseDatabase
+from scanner.report import (  # noqa: F401 - importing registers the built-in writers
+    caseuco_writer,
+    csv_writer,
+    dfxml_writer,
+    html_writer,
+    json_writer,
+    vics_writer,
+)
+from scanner.report.export import ExportSource, export_media
+from scanner.report.manifest import write_manifest
+from scanner.report.model import build_report
+from scanner.report.registry import WRITERS, ThumbnailSource, WriteContext
+
+__all__ = ["WRITERS", "WriteContext", "write_reports"]
+
+
+def write_reports(
+    db: CaseDatabase,
+    case_dir: Path,
+    thumbnails: ThumbnailSource | None = None,
+    export: ExportSource | None = None,
+) -> list[Path]:
+    """Write every registered report (and exported media, if `export`) into `case_dir`.
+
+    `thumbnails(sha256)` returns JPEG bytes for the HTML report or None; `export(sha256)`
+    yields the content of a blob, copied to `export/<sha256>.<ext>` for flagged blobs.
+    Returns the paths written, the manifest last.
+    """
+    model = build_report(db)
+    exported = export_media(model, case_dir, export) if export else {}
+    context = WriteContext(thumbnails=thumbnails, exported=exported)
+    written = [case_dir / name for name in sorted(exported.values())]
+    written += [write(model, case_dir, context) for write in WRITERS.values()]
+    return [*written, write_manifest(case_dir, written)]

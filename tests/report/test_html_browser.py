@@ -1,0 +1,144 @@
+"""report.html in a real headless browser (Debian chromium driven by playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_case import HOSTILE_NAME, Case
+
+from scanner.report.writers import write_reports
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A loaded report page with everything the page did recorded."""
+
+    def __init__(self, browser: Any, report: Path) -> None:
+        self.console_errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = browser.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+        self.url = report.as_uri()
+        self.page.goto(self.url)
+        self.page.wait_for_load_state("load")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def visible_rows(self) -> list[str]:
+        bodies = self.page.locator("tbody.blob")
+        return [
+            bodies.nth(i).get_attribute("data-sort-sha256")
+            for i in range(bodies.count())
+            if bodies.nth(i).is_visible()
+        ]
+
+    def priorities(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "tbody.blob", "bodies => bodies.map(b => b.getAttribute('data-priority'))"
+        )
+
+    def filter_of(self, index: int) -> str:
+        return self.page.eval_on_selector_all(
+            "button.thumb img", f"imgs => getComputedStyle(imgs[{index}]).filter"
+        )
+
+
+@pytest.fixture
+def page(browser: Any, case: Case) -> Iterator[Page]:
+    write_reports(case.db, case.folder, thumbnails=case.thumbnail)
+    loaded = Page(browser, case.folder / "report.html")
+    yield loaded
+    loaded.page.close()
+
+
+def test_loads_offline_without_errors(page: Page) -> None:
+    page.page.wait_for_timeout(300)
+    assert page.console_errors == []
+    assert page.requests == [page.url]
+    assert page.page.locator("h1").inner_text() == "dftriage report"
+
+
+def test_hostile_file_name_is_text(page: Page) -> None:
+    page.page.locator("tbody.blob details").first.locator("summary").click()
+    assert page.page.get_by_text(HOSTILE_NAME, exact=False).count() >= 1
+    assert HOSTILE_NAME in page.page.locator("tbody.blob td.name").first.inner_text()
+    assert page.page.locator("img[src='x']").count() == 0
+    assert page.page.locator("script").count() == 1
+    page.page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert page.console_errors == []
+
+
+def test_filter_hides_rows(page: Page, case: Case) -> None:
+    everything = page.visible_rows()
+    assert len(everything) == 3
+    page.page.fill("#filter", "telegram desktop")
+    shown = page.visible_rows()
+    assert len(shown) == 1 and case.pictures[shown[0]].startswith(b"\xff\xd8")
+    assert page.page.locator("#shown").inner_text() == "1"
+    page.page.fill("#filter", "no such thing anywhere")
+    assert page.visible_rows() == []
+    page.page.fill("#filter", "")
+    assert page.visible_rows() == everything
+    page.page.select_option("#priority", "2")
+    assert len(page.visible_rows()) == 1
+    page.page.select_option("#priority", "none")
+    assert len(page.visible_rows()) == 1
+    page.page.select_option("#priority", "all")
+    assert page.visible_rows() == everything
+
+
+def test_priority_sort(page: Page) -> None:
+    assert page.priorities() == ["1", "2", "none"]
+    header = page.page.locator("button.sort[data-key='priority']")
+    header.click()
+    assert page.priorities() == ["none", "2", "1"]
+    assert header.get_attribute("aria-sort") == "descending"
+    header.click()
+    assert page.priorities() == ["1", "2", "none"]
+
+
+def test_thumbnails_blurred_until_clicked_one_at_a_time(page: Page) -> None:
+    thumbs = page.page.locator("button.thumb")
+    assert thumbs.count() == 3
+    for index in range(3):
+        assert "blur" in page.filter_of(index) and "grayscale" in page.filter_of(index)
+    thumbs.nth(0).click()
+    assert page.filter_of(0) == "none"
+    assert "blur" in page.filter_of(1)
+    thumbs.nth(1).click()
+    assert "blur" in page.filter_of(0)
+    assert page.filter_of(1) == "none"
+    thumbs.nth(1).click()
+    assert all("blur" in page.filter_of(index) for index in range(3))

@@ -1,0 +1,51 @@
+"""make_thumbnail limits, and `dftriage report CASE_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from report_case import Case, picture
+
+from scanner.commands import report as report_command
+from scanner.errors import CaseError
+from scanner.report.thumbnails import make_thumbnail
+
+
+def test_thumbnail_is_a_small_jpeg() -> None:
+    data = make_thumbnail(picture((10, 20, 30), "PNG", size=(640, 320)))
+    assert data is not None and data.startswith(b"\xff\xd8\xff")
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and max(image.size) == 160
+
+
+def test_thumbnail_refuses_garbage_and_bombs() -> None:
+    assert make_thumbnail(b"\xff\xd8\xff\xe0 not really a jpeg") is None
+    assert make_thumbnail(picture((1, 2, 3), "PNG", size=(100, 100)), max_pixels=9_999) is None
+    bomb = io.BytesIO()
+    Image.new("1", (12_000, 5_000)).save(bomb, format="PNG")  # 60 Mpixel in a few kB
+    assert make_thumbnail(bomb.getvalue()) is None
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    report_command.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_report_command_regenerates(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    case.db.commit()
+    assert report_command.run(_parse(str(case.folder), "--no-thumbnails")) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed[-1] == str(case.folder / "manifest.sha256")
+    assert (case.folder / "report.html").is_file()
+    assert "data:image/jpeg" not in (case.folder / "report.html").read_text("utf-8")
+
+
+def test_report_command_needs_a_case(tmp_path: Path) -> None:
+    with pytest.raises(CaseError, match="case.sqlite"):
+        report_command.run(_parse(str(tmp_path / "nothing")))
+    assert not (tmp_path / "nothing").exists()
