@@ -6,6 +6,11 @@ loader checks every `fact:` and every `{name}` in a reason against `FACTS`, so a
 fails before the run starts. A fact that is absent or `None` means "not measured"
 (e.g. no nudity model ran); a list fact that is absent means the empty list.
 
+BEST MATCH: `match_set`, `match_method`, `match_distance` and `match_category` describe
+one set match, chosen by kind first (known-bad, then victim, then known-good), then the
+smallest distance, then the set name — so a known-bad rule's reason never quotes a
+known-good set. `victim_match_*` describe the best match against a victim set alone.
+
 Adding a fact: one `FactSpec` line here, the value in the pipeline's fact builder,
 and a row in docs/triage.md.
 """
@@ -43,7 +48,8 @@ class FactSpec:
     bounds: tuple[float, float] | None = None  # numeric range a rule may compare with
 
 
-MATCH_KINDS = ("known-bad", "known-good", "victim")
+MATCH_KINDS = ("known-bad", "victim", "known-good")
+"""Set kinds, in the order that picks the best match."""
 
 
 def _spec(
@@ -85,7 +91,7 @@ FACTS: Mapping[str, FactSpec] = dict(
             "smallest match distance (0 = exact, PDQ Hamming bits)",
             bounds=_COUNT,
         ),
-        _spec("match_set", _S, "best (smallest-distance) match: set name"),
+        _spec("match_set", _S, "best match (by kind, then distance): set name"),
         _spec("match_method", _S, "best match: method (md5, sha1, sha256, pdq)"),
         _spec(
             "match_distance",

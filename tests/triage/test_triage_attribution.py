@@ -42,7 +42,9 @@ PATHS = [
     (r"C:\Users\김민지\Documents\카카오톡 받은 파일\KakaoTalk_20240301_2114.jpg", ["kakaotalk"]),
     (r"D:\카카오톡 받은 파일\사진.jpg", ["kakaotalk"]),
     (r"C:\Users\minji\AppData\Local\Kakao\KakaoTalk\users\a1b2c3\chat_data\img.jpg", ["kakaotalk"]),
+    ("/storage/emulated/0/Pictures/KakaoTalk_20240301_211407123.jpg", ["kakaotalk"]),
     # other messengers
+    ("/Users/minji/Desktop/IMG-20240301-WA0003.jpg", ["whatsapp"]),
     (
         "/storage/emulated/0/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images/IMG-20240301-WA0001.jpg",
         ["whatsapp"],
