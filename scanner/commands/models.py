@@ -111,6 +111,9 @@ def _verify(args: argparse.Namespace) -> int:
         manifest = manifests.get(name)
         if manifest is None:
             raise ModelError(f"no model named {name!r}")
+        if manifest.build and not manifest.locate().is_file():
+            print(f"{name}: not built yet (`dftriage models build`, or built on first use)")
+            continue
         problem = verify(manifest)
         print(f"{name}: {'ok' if problem is None else problem}")
         failed += problem is not None

