@@ -31,15 +31,22 @@ ARCFACE_112: np.ndarray = np.array(
 
 DLIB_150: np.ndarray = np.array(
     [
-        [47.6, 46.6],
-        [100.5, 46.6],
-        [74.0, 76.6],
-        [50.4, 103.0],
-        [97.6, 103.0],
+        [47.5492, 46.5990],
+        [100.4761, 46.5990],
+        [74.0127, 76.5625],
+        [50.4149, 103.0233],
+        [97.6104, 103.0233],
     ],
     dtype=np.float64,
 )
-"""Where dlib's 150×150 face chips (padding 0.25) put eye centres, nose tip and mouth corners."""
+"""Where dlib's 150×150 face chips put eye centres, nose tip and mouth corners.
+
+Derived from dlib's own chip geometry (`get_face_chip_details` in
+dlib/image_transforms/interpolation.h, size 150, padding 0.25): each point of
+dlib's mean face (x, y in 0..1) lands at 150 * (0.25 + x) / 1.5; the eye centres
+are the means of mean-face points 36-41 and 42-47, the nose tip is point 30 and
+the mouth corners points 48 and 54.
+"""
 
 
 def _check_points(name: str, points: np.ndarray) -> np.ndarray:
@@ -94,14 +101,12 @@ def _reduce(image: np.ndarray, matrix: np.ndarray, size: int) -> tuple[np.ndarra
     y0 = max(0, int(math.floor(mapped[:, 1].min())) - 2 * factor)
     x1 = min(width, int(math.ceil(mapped[:, 0].max())) + 2 * factor)
     y1 = min(height, int(math.ceil(mapped[:, 1].max())) + 2 * factor)
-    if x1 - x0 < factor or y1 - y0 < factor:
+    columns, rows = (x1 - x0) // factor, (y1 - y0) // factor
+    if columns < 1 or rows < 1:
         return image, matrix
-    crop = image[y0:y1, x0:x1]
-    small = cv2.resize(
-        crop,
-        ((x1 - x0) // factor, (y1 - y0) // factor),
-        interpolation=cv2.INTER_AREA,
-    )
+    # An exact multiple of the factor keeps OpenCV on its fast integer-scale area path.
+    crop = image[y0 : y0 + rows * factor, x0 : x0 + columns * factor]
+    small = cv2.resize(crop, (columns, rows), interpolation=cv2.INTER_AREA)
     # Pixel centre q of the reduced crop sits at p = factor * q + offset in the picture.
     offset = np.array([x0 + 0.5 * factor - 0.5, y0 + 0.5 * factor - 0.5])
     adjusted = np.empty_like(matrix)

@@ -276,7 +276,8 @@ def parse_dlib_resnet(data: bytes, source: str | Path) -> DlibResnet:
     versions = _read_versions(reader)
     means, size = _read_input(reader)
     layers: list[Layer] = []
-    channels, tags = 3, {}
+    channels = 3
+    tags: dict[int, int] = {}
     count = len(ANET_LAYERS)
     for position in reversed(range(count)):
         spec = ANET_LAYERS[position]
