@@ -6,6 +6,7 @@ from __future__ import annotations
 from scanner.carve.jpeg_fragments import bifragment, first_foreign_sector
 from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, walk
+from scanner.carve.libjpeg_check import decodes_cleanly
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -23,8 +24,9 @@ class JpegCarver:
         if result is None:
             return None
         layout = result.layout
-        if result.complete:
-            if first_foreign_sector(window, layout.scan_start, result.end) == result.end:
+        if result.complete and result.end - start <= MAX_DECODE:
+            foreign = first_foreign_sector(window, layout.scan_start, result.end)
+            if foreign == result.end and decodes_cleanly(window.read(start, result.end - start)):
                 return Found("jpg", ((start, result.end - start),), True)
         return self._repair(window, start, layout, result.end)
 
@@ -33,7 +35,7 @@ class JpegCarver:
         checker = HuffmanCheck.for_layout(layout)
         scan_start = layout.scan_start
         if checker is None or not scan_start or stop - scan_start > MAX_DECODE:
-            return self._prefix(start, stop)
+            return self._prefix(start, first_foreign_sector(window, scan_start or start, stop))
         checkpoints: list[Checkpoint] = []
         decoded = checker.check(window.read(scan_start, stop + 2 - scan_start), 0, 0, checkpoints)
         if decoded.ok and window.read(scan_start + decoded.end, 2) == b"\xff\xd9":
@@ -43,7 +45,9 @@ class JpegCarver:
         pair = bifragment(window, checker, scan_start, checkpoints, bad)
         if pair is not None:
             split, cont, end = pair
-            return Found("jpg", ((start, split - start), (cont, end - cont)), True)
+            joined = window.read(start, split - start) + window.read(cont, end - cont)
+            if decodes_cleanly(joined):
+                return Found("jpg", ((start, split - start), (cont, end - cont)), True)
         return self._prefix(start, first_foreign_sector(window, scan_start, bad))
 
     def _prefix(self, start: int, stop: int) -> Found | None:

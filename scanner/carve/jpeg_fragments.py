@@ -65,44 +65,65 @@ def bifragment(
     window: Window, checker: HuffmanCheck, scan_start: int, checkpoints: list[Checkpoint], bad: int
 ) -> tuple[int, int, int] | None:
     """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found."""
-    bad = first_foreign_sector(window, scan_start, bad)
-    split = (bad // SECTOR) * SECTOR
+    foreign = first_foreign_sector(window, scan_start, bad)
+    split = foreign if foreign < bad else -(-(bad + 2) // SECTOR) * SECTOR
     raws = [c.raw for c in checkpoints]
-    tries = 0
-    conts_cache: dict[int, list[int]] = {}
+    search = _Search(window, checker, budget=16 * (bad - scan_start) + (4 << 20))
     for _ in range(MAX_SPLITS):
-        if split <= scan_start:
+        if split <= scan_start or search.budget <= 0:
             return None
         index = bisect.bisect_left(raws, split - scan_start) - 1
         if index >= 0:
             cp = checkpoints[index]
             head = window.read(scan_start + cp.raw, split - scan_start - cp.raw)
-            conts = conts_cache.setdefault(split, _continuations(window, split))
-            for cont in conts:
-                tries += 1
-                if tries > MAX_TRIES:
-                    return None
-                found = _try(window, checker, head, cp, cont)
-                if found is not None:
-                    return split, cont, found
+            found = search.split(head, cp, _continuations(window, split))
+            if found is not None:
+                return split, found[0], found[1]
         split -= SECTOR
     return None
 
 
-def _try(
-    window: Window, checker: HuffmanCheck, head: bytes, cp: Checkpoint, cont: int
-) -> int | None:
-    """End after EOI when head + data at `cont` decodes to the last MCU, else None."""
-    probe = window.read(cont, PROBE)
-    result = checker.check(head + probe, cp.bit, cp.mcu)
-    if not result.ok and result.end < len(head) + len(probe) - 8:
+class _Search:
+    """Continuation trials for one file, within a budget of bytes decoded."""
+
+    def __init__(self, window: Window, checker: HuffmanCheck, budget: int) -> None:
+        self.window, self.checker, self.budget = window, checker, budget
+
+    def split(self, head: bytes, cp: Checkpoint, conts: list[int]) -> tuple[int, int] | None:
+        """(continuation, end after EOI) for this split, None when no candidate decodes."""
+        skip_to = 0
+        for cont in conts:
+            if cont < skip_to:
+                continue
+            if self.budget <= 0:
+                return None
+            end, skip_to = self._try(head, cp, cont)
+            if end is not None:
+                return cont, end
         return None
-    if not result.ok:
-        stop = find_scan_end(window, cont)
-        result = checker.check(head + window.read(cont, stop + 2 - cont), cp.bit, cp.mcu)
-    if result.end < len(head):
-        return None
-    return _eoi_end(window, result, cont - len(head))
+
+    def _try(self, head: bytes, cp: Checkpoint, cont: int) -> tuple[int | None, int]:
+        """(end after EOI or None, continuation to skip to when later ones cannot work)."""
+        probe = self.window.read(cont, PROBE)
+        result = self.checker.check(head + probe, cp.bit, cp.mcu)
+        self.budget -= result.end
+        if not result.ok and result.end < len(head) + len(probe) - 8:
+            return None, 0
+        if not result.ok:
+            stop = find_scan_end(self.window, cont)
+            result = self.checker.check(
+                head + self.window.read(cont, stop + 2 - cont), cp.bit, cp.mcu
+            )
+            self.budget -= result.end
+            if (
+                not result.ok
+                and result.mcus < self.checker.total
+                and result.end >= len(head) + stop - cont - 8
+            ):
+                return None, stop
+        if result.end < len(head):
+            return None, 0
+        return _eoi_end(self.window, result, cont - len(head)), 0
 
 
 def _eoi_end(window: Window, result: Decoded, shift: int) -> int | None:
