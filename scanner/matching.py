@@ -21,7 +21,7 @@ def match_all(db: CaseDatabase, config: ScanConfig) -> list[dict[str, Any]]:
     """Replace the case's matches; returns the sets used (for the run record)."""
     from scanner.knownsets import load_matcher
 
-    matcher = load_matcher(config.sets)
+    matcher = load_matcher(config.sets, pdq_radius=config.pdq_max_distance)
     db.execute("DELETE FROM matches")
     for blob in db.rows("SELECT sha256, md5, sha1, pdq, pdq_quality FROM blobs ORDER BY sha256"):
         hits = list(matcher.match_crypto(blob["md5"], blob["sha1"], blob["sha256"]))
@@ -74,6 +74,7 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
     """One brute-force index per (victim set, embedding model) present in the case."""
     from scanner.inference.identity import BruteForceIndex
     from scanner.inference.manifest import discover
+    from scanner.knownsets import VictimStore
 
     models = {
         row[0]
@@ -81,11 +82,12 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
     }
     manifests = {m.name: m for m in discover(None).values()} if models else {}
     indexes = []
+    victims = VictimStore()
     for info in matcher.sets:
         if info.kind != "victim":
             continue
         for model in sorted(models):
-            labels, references, matrix = matcher.victims.faces(info.name, model)
+            labels, references, matrix = victims.faces(info.name, model)
             manifest = manifests.get(model)
             if len(labels) == 0 or manifest is None:
                 continue

@@ -26,7 +26,15 @@ from scanner.evidence import Source, WalkLimits, open_evidence
 from scanner.matching import match_all
 from scanner.progress import Progress
 from scanner.types import Extent, FileItem, ItemError
-from scanner.workers import BlobResult, BlobTask, ItemResult, ItemTask, analyse_blob, hash_item
+from scanner.workers import (
+    BlobResult,
+    BlobTask,
+    ItemResult,
+    ItemTask,
+    analyse_blob,
+    hash_item,
+    item_chunks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +111,9 @@ class Scan:
         self.db.commit()
         summary = self._summary()
         summary.reports = [
-            p.name for p in write_reports(self.db, self.case, thumbnails=self._thumbnail)
+            p.name for p in write_reports(
+            self.db, self.case, thumbnails=self._thumbnail, export=self._content if self.config.export else None
+        )
         ]
         self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
@@ -321,20 +331,24 @@ class Scan:
                     (sha256, finding.rule, finding.priority, finding.category, finding.reason),
                 )
 
-    def _thumbnail(self, sha256: str) -> bytes | None:
-        from scanner.report.thumbnails import make_thumbnail
-        from scanner.workers import item_chunks
-
+    def _content(self, sha256: str) -> Iterator[bytes]:
+        """The content of a blob, read from the first place it was found."""
         row = self.db.conn.execute(
-            "SELECT b.media_type, e.path, i.locator_json, i.runs FROM blobs b JOIN items i ON i.sha256 = b.sha256"
-            " JOIN evidence e ON e.id = i.evidence_id WHERE b.sha256 = ? ORDER BY i.id LIMIT 1",
+            "SELECT e.path, i.locator_json, i.runs FROM items i JOIN evidence e ON e.id = i.evidence_id"
+            " WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
             (sha256,),
         ).fetchone()
+        runs = tuple(tuple(r) for r in json.loads(row[2])) if row[2] else None
+        return item_chunks(row[0], row[1], runs)
+
+    def _thumbnail(self, sha256: str) -> bytes | None:
+        from scanner.report.thumbnails import make_thumbnail
+
+        row = self.db.conn.execute("SELECT media_type FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None or not row[0].startswith("image/"):
             return None
-        runs = tuple(tuple(r) for r in json.loads(row[3])) if row[3] else None
         try:
-            return make_thumbnail(b"".join(item_chunks(row[1], row[2], runs)))
+            return make_thumbnail(b"".join(self._content(sha256)))
         except Exception:  # noqa: BLE001 - a thumbnail is optional
             return None
 

@@ -155,10 +155,11 @@ class CaseDatabase:
         self.execute(
             "INSERT OR IGNORE INTO items (evidence_id, locator, locator_json, path, size, deleted, carved,"
             " extent_kind, runs, complete, times, sha256, media_type)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 evidence_id,
                 item["locator"],
+                item["locator_json"],
                 item["path"],
                 item["size"],
                 int(item["deleted"]),

@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML settings (see sample_configs/)")
     parser.add_argument("--workers", type=int, help=SETTINGS["workers"].help)
     parser.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
+    parser.add_argument("--export", action="store_true", default=None, help=SETTINGS["export"].help)
     parser.add_argument("--no-models", action="store_true", help="run no models")
     parser.add_argument("--sets", help="comma-separated known sets to match (default: all)")
     parser.add_argument(
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config).with_overrides(
         workers=args.workers,
         carve=args.carve,
+        export=args.export,
         models=[] if args.no_models else None,
         sets=args.sets.split(",") if args.sets else None,
     )
