@@ -20,6 +20,7 @@ EXIT_ITEM_ERRORS = 1
 EXIT_FATAL = 2
 
 COMMANDS = (
+    "carve",
     "info",
     "report",
     "scan",
