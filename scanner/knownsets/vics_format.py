@@ -192,12 +192,12 @@ class _Scanner:
             if not self.eof and exc.pos - start > WINDOW_CHARS // 2:
                 self.pos = start + 1  # larger than the window: a container, go inside
                 return
-            if exc.pos >= len(self.buf) - 1:
+            if self.eof and (exc.pos >= len(self.buf) - 1 or exc.msg.startswith("Unterminated")):
                 yield self.line, "file ends inside this record (truncated JSON)"
             else:
                 line = self.line + self.buf.count("\n", start, exc.pos)
                 yield self.line, f"malformed JSON at line {line} column {exc.colno}: {exc.msg}"
-            self.pos = start + 1
+            self._advance(max(start + 1, exc.pos))
             return
         if isinstance(obj, dict):
             yield self.line, obj
