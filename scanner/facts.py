@@ -8,20 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.case.database import CaseDatabase
-from scanner.triage import attribute_apps
+from scanner.triage import RuleSet
 
 CONSISTENCY_HIGH = 3.0
+KIND_ORDER = {"known-bad": 0, "victim": 1, "known-good": 2}
 
 
-def blob_facts(db: CaseDatabase) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(sha256, facts) for every blob, in sha256 order."""
+def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`."""
     items = _by_sha(db, "SELECT sha256, path, deleted, carved FROM items ORDER BY locator")
     matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
     faces = _by_sha(db, "SELECT sha256, idx, deepfake, consistency FROM faces ORDER BY idx")
     scores = _by_sha(db, "SELECT sha256, name, value, detail FROM scores")
     for blob in db.rows("SELECT * FROM blobs ORDER BY sha256"):
         sha = blob["sha256"]
-        yield sha, _facts(dict(blob), items[sha], matches[sha], faces[sha], scores[sha])
+        yield sha, _facts(dict(blob), items[sha], matches[sha], faces[sha], scores[sha], rules)
 
 
 def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
@@ -31,19 +32,41 @@ def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
+def face_similarity(distance: float, metric: str | None) -> float:
+    """A face match's distance as a similarity in -1..1 (cosine; for Euclidean distances of
+    near-unit embeddings such as dlib's, cosine is about 1 - d**2 / 2)."""
+    if metric == "euclidean":
+        return max(-1.0, 1.0 - distance * distance / 2.0)
+    return 1.0 - distance
+
+
+def _best(matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The match a reason quotes: known-bad before victim before known-good, then closest."""
+    ranked = sorted(
+        matches, key=lambda m: (KIND_ORDER.get(m["set_kind"], 3), m["distance"], m["set_name"])
+    )
+    return ranked[0] if ranked else {}
+
+
 def _facts(
     blob: dict[str, Any],
     items: list[dict[str, Any]],
     matches: list[dict[str, Any]],
     faces: list[dict[str, Any]],
     scores: list[dict[str, Any]],
+    rules: RuleSet,
 ) -> dict[str, Any]:
     paths = [item["path"] for item in items]
     extra = json.loads(blob["facts"] or "{}")
-    victims = [m for m in matches if m["method"] == "face"]
-    hashes = [m for m in matches if m["method"] != "face"]
+    victims = sorted((m for m in matches if m["method"] == "face"), key=lambda m: m["distance"])
     sources = [m for m in matches if m["method"] == "source-photo"]
-    best = hashes[0] if hashes else {}
+    hashes = [
+        {**m, "distance": int(m["distance"])}
+        for m in matches
+        if m["method"] not in ("face", "source-photo")
+    ]
+    best = _best(hashes)
+    best_victim = _best([m for m in hashes if m["set_kind"] == "victim"])
     score = {s["name"]: s for s in scores}
     consistency = [f["consistency"] for f in faces if f["consistency"] is not None]
     deepfake = [f["deepfake"] for f in faces if f["deepfake"] is not None]
@@ -54,19 +77,24 @@ def _facts(
         "deleted": any(item["deleted"] for item in items),
         "carved": any(item["carved"] for item in items),
         "paths": paths,
-        "apps": sorted({app for path in paths for app in attribute_apps(path)}),
+        "apps": sorted({app for path in paths for app in rules.attribute_apps(path)}),
         "match_kinds": sorted({m["set_kind"] for m in hashes}),
         "match_sets": sorted({m["set_name"] for m in hashes}),
         "match_categories": sorted({m["category"] for m in hashes if m["category"]}),
         "match_methods": sorted({m["method"] for m in hashes}),
-        "best_match_distance": best.get("distance"),
+        "best_match_distance": min((m["distance"] for m in hashes), default=None),
         "match_set": best.get("set_name"),
         "match_method": best.get("method"),
         "match_distance": best.get("distance"),
         "match_category": best.get("category"),
+        "victim_match_set": best_victim.get("set_name"),
+        "victim_match_method": best_victim.get("method"),
+        "victim_match_distance": best_victim.get("distance"),
         "faces": len(faces),
         "victim_labels": sorted({m["label"] for m in victims if m["label"]}),
-        "victim_similarity": victims[0]["distance"] if victims else None,
+        "victim_similarity": face_similarity(victims[0]["distance"], victims[0]["category"])
+        if victims
+        else None,
         "victim_reference": victims[0]["entry_id"] if victims else None,
         "nudity": score["nudity"]["value"] if "nudity" in score else None,
         "nudity_labels": [p.split(":")[0] for p in score["nudity"]["detail"].split(", ") if p]

@@ -111,9 +111,13 @@ class Scan:
         self.db.commit()
         summary = self._summary()
         summary.reports = [
-            p.name for p in write_reports(
-            self.db, self.case, thumbnails=self._thumbnail, export=self._content if self.config.export else None
-        )
+            p.name
+            for p in write_reports(
+                self.db,
+                self.case,
+                thumbnails=self._thumbnail,
+                export=self._content if self.config.export else None,
+            )
         ]
         self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
@@ -324,7 +328,7 @@ class Scan:
         from scanner.facts import blob_facts
 
         self.db.execute("DELETE FROM findings")
-        for sha256, facts in blob_facts(self.db):
+        for sha256, facts in blob_facts(self.db, rules):
             for finding in rules.evaluate(facts):
                 self.db.execute(
                     "INSERT OR REPLACE INTO findings (sha256, rule, priority, category, reason) VALUES (?, ?, ?, ?, ?)",
@@ -344,7 +348,9 @@ class Scan:
     def _thumbnail(self, sha256: str) -> bytes | None:
         from scanner.report.thumbnails import make_thumbnail
 
-        row = self.db.conn.execute("SELECT media_type FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self.db.conn.execute(
+            "SELECT media_type FROM blobs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
         if row is None or not row[0].startswith("image/"):
             return None
         try:
