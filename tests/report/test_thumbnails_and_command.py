@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from report_case import Case, picture
+from report_case import Case, add_blob, add_item, picture
 
+from scanner.case.database import CaseDatabase
 from scanner.commands import report as report_command
 from scanner.errors import CaseError
 from scanner.report.thumbnails import make_thumbnail
@@ -49,3 +50,27 @@ def test_report_command_needs_a_case(tmp_path: Path) -> None:
     with pytest.raises(CaseError, match="case.sqlite"):
         report_command.run(_parse(str(tmp_path / "nothing")))
     assert not (tmp_path / "nothing").exists()
+
+
+def test_report_command_reads_thumbnails_and_exports_from_evidence(tmp_path: Path) -> None:
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    content = picture((200, 10, 10), "JPEG", size=(400, 300))
+    (seized / "photo.jpg").write_bytes(content)
+    case_dir = tmp_path / "case"
+    db = CaseDatabase(case_dir)
+    evidence = db.add_evidence(str(seized), "seized", "folder", len(content), [], {}, {})
+    sha256 = add_blob(db, content, "image/jpeg")
+    add_item(
+        db,
+        evidence,
+        sha256,
+        "image/jpeg",
+        locator="folder:seized > file:photo.jpg",
+        path="photo.jpg",
+    )
+    db.execute("INSERT INTO findings VALUES (?, 'r', 1, 'c', 'reason')", (sha256,))
+    db.close()
+    assert report_command.run(_parse(str(case_dir), "--export")) == 0
+    assert (case_dir / "export" / f"{sha256}.jpg").read_bytes() == content
+    assert "data:image/jpeg;base64," in (case_dir / "report.html").read_text("utf-8")
