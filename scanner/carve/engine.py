@@ -114,10 +114,12 @@ def _hits(buffer: bytes, carver: Carver, limit: int) -> list[int]:
     return sorted(starts)
 
 
-def _tasks(extents: Iterable[Extent], kinds: frozenset[str]) -> Iterator[tuple[Extent, _Task]]:
+def _tasks(
+    extents: Iterable[Extent], kinds: frozenset[str], chunk_size: int
+) -> Iterator[tuple[Extent, _Task]]:
     for index, extent in enumerate(extents):
-        for chunk_start in range(extent.offset, extent.end, CHUNK_SIZE):
-            chunk_end = min(chunk_start + CHUNK_SIZE, extent.end)
+        for chunk_start in range(extent.offset, extent.end, chunk_size):
+            chunk_end = min(chunk_start + chunk_size, extent.end)
             yield extent, _Task(index, extent.offset, extent.end, chunk_start, chunk_end, kinds)
 
 
@@ -140,15 +142,19 @@ def carve(
     extents: Iterable[Extent],
     types: Collection[str] | None = None,
     workers: int = 2,
+    *,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[CarvedFile]:
     """Carve every file of the given types from the extents, in extent and offset order.
 
     `open_reader` is a picklable zero-argument callable; each worker process opens its own
-    reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Raises ValueError
-    for an unknown type.
+    reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Memory per worker
+    is about one `chunk_size`. Raises ValueError for an unknown type.
     """
+    if chunk_size < 4096:
+        raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
     kinds = _selected(types)
-    tasks = _tasks(extents, kinds)
+    tasks = _tasks(extents, kinds, chunk_size)
     if workers <= 1:
         reader = open_reader()
         for extent, task in tasks:

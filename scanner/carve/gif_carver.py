@@ -10,18 +10,23 @@ EXTENSION = 0x21
 IMAGE = 0x2C
 
 
-def _skip_sub_blocks(window: Window, pos: int) -> int | None:
-    """Position after a chain of data sub-blocks and its terminator, None if cut short."""
+def _skip_sub_blocks(window: Window, pos: int) -> tuple[int, bool]:
+    """(position after the chain of data sub-blocks and its terminator, complete).
+
+    When the chain is cut short, the position is the end of the last whole sub-block.
+    """
     while True:
         data = window.read(pos, 4096)
-        if not data:
-            return None
         index = 0
         while index < len(data):
             size = data[index]
             if size == 0:
-                return pos + index + 1
+                return pos + index + 1, True
+            if index + size + 1 > len(data) and len(data) < 4096:
+                return pos + index, False
             index += size + 1
+        if not data:
+            return pos, False
         pos += index
 
 
@@ -43,21 +48,23 @@ class GifCarver:
         if screen[4] & 0x80:
             pos += 3 << ((screen[4] & 7) + 1)
         images = 0
-        good = pos
         while True:
             block = window.u8(pos)
             if block == TRAILER and images:
                 return Found("gif", ((start, pos + 1 - start),), True)
-            after = self._block(window, pos, block)
-            if after is None:
+            step = self._block(window, pos, block)
+            if step is None:
                 break
             images += block == IMAGE
-            pos = good = after
+            pos = step[0]
+            if not step[1]:
+                break
         if not images:
             return None
-        return Found("gif", ((start, good - start),), False)
+        return Found("gif", ((start, pos - start),), False)
 
-    def _block(self, window: Window, pos: int, block: int | None) -> int | None:
+    def _block(self, window: Window, pos: int, block: int | None) -> tuple[int, bool] | None:
+        """(position after the block, complete); None when no block starts at `pos`."""
         if block == EXTENSION:
             return _skip_sub_blocks(window, pos + 2) if window.read(pos + 1, 1) else None
         if block != IMAGE:

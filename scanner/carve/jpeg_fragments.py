@@ -30,12 +30,12 @@ def _foreign(sector: bytes) -> bool:
 
 
 def first_foreign_sector(window: Window, lo: int, hi: int) -> int:
-    """Start of the first aligned foreign sector in [lo, hi), else hi."""
+    """Start of the first aligned foreign sector starting in [lo, hi), else hi."""
     pos = -(-lo // SECTOR) * SECTOR
     while pos < hi:
-        block = window.read(pos, min(1 << 20, hi - pos))
-        for index in range(0, len(block) - SECTOR + 1, SECTOR):
-            if _foreign(block[index : index + SECTOR]):
+        block = window.read(pos, min(1 << 20, -(-(hi - pos) // SECTOR) * SECTOR))
+        for index in range(0, len(block), SECTOR):
+            if pos + index < hi and _foreign(block[index : index + SECTOR]):
                 return pos + index
         if len(block) < SECTOR:
             return hi

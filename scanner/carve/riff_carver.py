@@ -26,7 +26,7 @@ def walk_chunks(window: Window, pos: int, end: int) -> int:
             return pos
         size = int.from_bytes(head[4:], "little")
         nxt = pos + 8 + size + (size & 1)
-        if nxt > end + (size & 1):
+        if nxt > end + (size & 1) or min(nxt, end) > window.end:
             return pos
         pos = min(nxt, end)
     return pos
@@ -55,6 +55,11 @@ class RiffCarver:
         return Found(kind, ((start, end - start),), True)
 
     def _partial(self, kind: str, window: Window, start: int, stop: int) -> Found | None:
+        """The chunks that fit; a chunk cut by the end of the window counts up to that end."""
+        head = window.read(stop, 8)
+        if len(head) == 8 and _chunk_id_ok(head[:4]):
+            if stop + 8 + int.from_bytes(head[4:], "little") > window.end:
+                stop = window.end
         if stop <= start + 12:
             return None
         return Found(kind, ((start, stop - start),), False)

@@ -117,3 +117,26 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 def random_bytes(size: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(size)
+
+
+def plant(path: Path, size: int, parts: dict[int, bytes], seed: int = 7) -> Path:
+    """A raw image of random bytes with `parts` written at their offsets."""
+    image = bytearray(random_bytes(size, seed))
+    for offset, data in parts.items():
+        image[offset : offset + len(data)] = data
+    path.write_bytes(bytes(image[:size]))
+    return path
+
+
+def run_carve(path: Path, **options: object) -> list:
+    """Carve a whole raw file in this process (unless `workers` is given)."""
+    from scanner.carve import carve
+
+    options.setdefault("workers", 1)
+    return list(carve(opener(path), [whole(path)], **options))  # type: ignore[arg-type]
+
+
+def content(path: Path, item: object) -> bytes:
+    """A carved file's bytes: its runs concatenated, as the pipeline reads them."""
+    data = path.read_bytes()
+    return b"".join(data[offset : offset + length] for offset, length in item.runs)  # type: ignore[attr-defined]
