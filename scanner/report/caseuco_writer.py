@@ -48,7 +48,7 @@ def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext)
     evidence_ids = {}
     for evidence in model["evidence"]:
         node = _evidence(evidence)
-        evidence_ids[evidence["name"]] = node["@id"]
+        evidence_ids.setdefault(evidence["name"], node["@id"])  # locations name their evidence
         graph.append(node)
     results = []
     for blob in model["blobs"]:
@@ -56,8 +56,9 @@ def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext)
             file_node = _location_file(blob, location)
             results.append(file_node["@id"])
             graph += [file_node, _contained_within(file_node["@id"], location, evidence_ids)]
-        graph += [_annotation(blob, finding) for finding in blob["findings"]]
-    objects = sorted(evidence_ids.values())
+        if blob["locations"]:
+            graph += [_annotation(blob, finding) for finding in blob["findings"]]
+    objects = sorted(node["@id"] for node in graph if node["@id"].startswith("kb:evidence-"))
     graph += [_action(run, tool["@id"], objects, results) for run in model["runs"]]
     document = {"@context": CONTEXT, "@graph": graph}
     text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

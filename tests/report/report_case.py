@@ -16,6 +16,7 @@ from scanner.report.thumbnails import make_thumbnail
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.jpg"
 HOSTILE_PATH = f"/Users/kim/Downloads/Telegram Desktop/{HOSTILE_NAME}"
 FORMULA_PATH = '=HYPERLINK("http://example.invalid","x").jpg'
+ATTRIBUTE_PATH = '/Users/kim/Pictures/-holiday" onclick="alert(3).jpg'
 CARVED_RUNS = [[12288, 4096], [20480, 1000]]
 
 
@@ -135,7 +136,7 @@ def fill_case(folder: Path) -> Case:
         c,
         "image/jpeg",
         locator="ewf:disk.E01 > part:p1@1048576 > ntfs:inode=90",
-        path="/Users/kim/Pictures/-holiday.jpg",
+        path=ATTRIBUTE_PATH,
     )
 
     db.execute("UPDATE blobs SET pdq = ?, pdq_quality = 90 WHERE sha256 = ?", ("f" * 64, b))

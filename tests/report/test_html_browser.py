@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_case import HOSTILE_NAME, Case
+from report_case import ATTRIBUTE_PATH, HOSTILE_NAME, Case
 
 from scanner.report.writers import write_reports
 
@@ -95,6 +95,9 @@ def test_hostile_file_name_is_text(page: Page) -> None:
     assert HOSTILE_NAME in page.page.locator("tbody.blob td.name").first.inner_text()
     assert page.page.locator("img[src='x']").count() == 0
     assert page.page.locator("script").count() == 1
+    assert page.page.locator("[onclick], [onerror]").count() == 0
+    names = page.page.eval_on_selector_all("tbody.blob", "bs => bs.map(b => b.dataset.sortName)")
+    assert ATTRIBUTE_PATH in names
     page.page.wait_for_timeout(300)
     assert page.dialogs == []
     assert page.console_errors == []

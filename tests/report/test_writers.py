@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from report_case import CARVED_RUNS, FORMULA_PATH, HOSTILE_PATH, Case
 
+from scanner.case.database import CaseDatabase
 from scanner.report.csv_writer import COLUMNS, neutralise
 from scanner.report.model import build_report
 from scanner.report.registry import WRITERS, writer
@@ -33,6 +34,19 @@ def test_writes_every_report_manifest_last(case: Case) -> None:
     assert {p.name for p in written} == EXPECTED
     assert written[-1].name == "manifest.sha256"
     assert all(p.parent == case.folder for p in written)
+
+
+def test_empty_case_writes_every_report(tmp_path: Path) -> None:
+    db = CaseDatabase(tmp_path)
+    try:
+        written = write_reports(db, tmp_path)
+    finally:
+        db.close()
+    assert {p.name for p in written} == EXPECTED
+    assert json.loads((tmp_path / "vics.json").read_text("utf-8"))["value"] == []
+    page = (tmp_path / "report.html").read_text("utf-8").lower()
+    for reference in ("http:", "https:", "//", "url(", "@import", "src="):
+        assert reference not in page
 
 
 def test_two_writes_are_byte_identical(case: Case, tmp_path: Path) -> None:
