@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +43,8 @@ OPSET = 13
 IR_VERSION = 7
 PRODUCER = "dftriage dlib_convert"
 PRODUCER_VERSION = "1"
+
+log = logging.getLogger(__name__)
 
 Shape = tuple[int, int, int]  # channels, rows, columns
 
@@ -261,8 +264,13 @@ def build_dlib_onnx(
     and nothing is written.
     """
     target = home / "models" / ONNX_NAME
-    if target.is_file() and _sha256_file(target) == expected_sha256:
-        return target
+    if target.is_file():
+        found = _sha256_file(target)
+        if found == expected_sha256:
+            return target
+        log.warning(
+            "rebuilding %s: its sha256 %s is not the pinned %s", target, found, expected_sha256
+        )
     source = dat if dat is not None else locate_dat()
     payload = convert(source)
     actual = hashlib.sha256(payload).hexdigest()
