@@ -138,7 +138,7 @@ class PictureAnalyser:
         adapters: Mapping[str, Any],
         manifests: Mapping[str, Manifest],
         min_side: int = 32,
-        decode_side: int = 2048,
+        decode_side: int = 1024,
     ) -> None:
         self.adapters = dict(adapters)
         self.manifests = dict(manifests)

@@ -47,6 +47,8 @@ def padded_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     """image[y1:y2, x1:x2] where parts outside the picture are zeros."""
     x1, y1, x2, y2 = box
     height, width = image.shape[:2]
+    if x1 >= 0 and y1 >= 0 and x2 <= width and y2 <= height and x2 > x1 and y2 > y1:
+        return image[y1:y2, x1:x2]
     out = np.zeros((max(1, y2 - y1), max(1, x2 - x1), image.shape[2]), dtype=image.dtype)
     sx1, sy1, sx2, sy2 = max(0, x1), max(0, y1), min(width, x2), min(height, y2)
     if sx2 > sx1 and sy2 > sy1:

@@ -41,8 +41,7 @@ class MtcnnDetector:
 
     def detect(self, rgb: np.ndarray) -> Detections:
         """Faces in an RGB uint8 picture, in its own pixel coordinates."""
-        small, factor = resize_to_side(rgb, self.max_side)
-        image = small.astype(np.float32)
+        image, factor = resize_to_side(rgb, self.max_side)
         boxes = self._stage1(image)
         if len(boxes):
             boxes = self._stage2(image, boxes)
@@ -65,10 +64,12 @@ class MtcnnDetector:
         """P-Net over the pyramid → square candidate boxes (M, 5): x1 y1 x2 y2 score."""
         height, width = image.shape[:2]
         found = []
+        level = image
         for scale in self._scales(height, width):
             size = (math.ceil(width * scale), math.ceil(height * scale))
-            scaled = (cv2.resize(image, size, interpolation=cv2.INTER_AREA) - 127.5) / 128.0
-            reg, prob = self.pnet.run(None, {"input_1": scaled.transpose(1, 0, 2)[None]})
+            level = cv2.resize(level, size, interpolation=cv2.INTER_AREA)
+            scaled = (level.transpose(1, 0, 2)[None].astype(np.float32) - 127.5) / 128.0
+            reg, prob = self.pnet.run(None, {"input_1": scaled})
             prob_hw, reg_hw = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)
             rows, cols = np.nonzero(prob_hw >= self.thresholds[0])
             if not len(rows):
@@ -88,12 +89,12 @@ class MtcnnDetector:
 
     def _crops(self, image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
         """Zero-padded crops of `boxes` resized to size×size, normalised, transposed NWHC."""
-        batch = np.empty((len(boxes), size, size, 3), dtype=np.float32)
+        batch = np.empty((len(boxes), size, size, 3), dtype=np.uint8)
         for index, box in enumerate(boxes[:, :4].astype(np.int64)):
             x1, y1, x2, y2 = (int(value) for value in box)
             crop = padded_crop(image, (x1, y1, x2 + 1, y2 + 1))
             batch[index] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
-        return ((batch - 127.5) / 128.0).transpose(0, 2, 1, 3)
+        return (batch.transpose(0, 2, 1, 3).astype(np.float32) - 127.5) / 128.0
 
     def _stage2(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """R-Net: keep confident candidates, regress and square them."""

@@ -56,13 +56,16 @@ def check_file(manifest: Manifest, part: str, home: Path | None = None) -> Path:
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
-    """CPU session options: `threads` intra-op threads, full graph optimisation, quiet log."""
+    """CPU session options: `threads` intra-op threads (0 = onnxruntime's defaults),
+    full graph optimisation, quiet log."""
     options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, threads)
+    options.log_severity_level = 3
+    if threads <= 0:
+        return options
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
     return options
 
 

@@ -1,0 +1,150 @@
+"""Throughput of the whole per-picture analysis on 12-megapixel photos, against a naive
+baseline measured in the same run.
+
+    python bench/inference_throughput.py [--pictures 24] [--workers 2]
+
+Pictures: 4000×3000 JPEGs (quality 92) made in memory from real photos: a face-free
+wallpaper photo (/usr/share/wallpapers, plasma-workspace-wallpapers) or a blurred face
+photo as background, with 0–5 face photos from ../shared/data/faces pasted on it.
+Analysis = decode → detect (MTCNN, or --detector yunet-n from ../shared) → align → embed (default embedder) → nudity
+(NudeNet) → deepfake (MesoNet Meso4_DF from ../shared when present).
+
+- naive: full-resolution decode, one picture at a time, onnxruntime's default
+  session options (all cores per session);
+- dftriage: reduced JPEG decode (DCT scaling to the analysis size), single-threaded
+  sessions, one worker process per core.
+
+Prints pictures/s for both and the ratio (issue #5 targets: ≥ 4× and ≥ 20 pictures/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from scanner.inference.analyser import PictureAnalyser  # noqa: E402
+from scanner.media.decode import decode_picture  # noqa: E402
+from scanner.media.reduced import decode_reduced  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+FACES = SHARED / "data" / "faces"
+MESO = SHARED / "models" / "deepfake" / "mesonet" / "Meso4_DF.onnx"
+YUNET = SHARED / "models" / "face_detection" / "yunet" / "yunet_n_dynamic.onnx"
+WALLPAPERS = Path("/usr/share/wallpapers")
+SIZE = (4000, 3000)
+
+
+def _photos(folder: Path, pattern: str) -> list[Path]:
+    return sorted(path for path in folder.glob(pattern) if path.is_file())
+
+
+def make_pictures(count: int) -> list[bytes]:
+    """`count` 12-megapixel JPEGs with 0–5 pasted faces each (deterministic)."""
+    rng = np.random.default_rng(12)
+    faces = _photos(FACES / "face_recognition", "*.jp*g") + _photos(FACES / "deepface", "img*.jpg")
+    if not faces:
+        raise SystemExit(f"no face photos in {FACES}")
+    backgrounds = [
+        max(_photos(d / "contents" / "images", "*.jpg"), key=lambda p: p.stat().st_size)
+        for d in sorted(WALLPAPERS.glob("*"))
+        if _photos(d / "contents" / "images", "*.jpg")
+    ]
+    pictures = []
+    for index in range(count):
+        if backgrounds:
+            canvas = Image.open(backgrounds[index % len(backgrounds)]).convert("RGB").resize(SIZE)
+        else:
+            base = Image.open(faces[index % len(faces)]).convert("RGB").resize((200, 150))
+            canvas = base.resize(SIZE, Image.Resampling.BICUBIC)
+        for slot in range(index % 6):
+            face = Image.open(faces[int(rng.integers(len(faces)))]).convert("RGB")
+            width = int(rng.integers(450, 800))
+            face = face.resize((width, int(width * face.height / face.width)))
+            canvas.paste(face, (slot * 780 + int(rng.integers(0, 80)), int(rng.integers(0, 900))))
+        buffer = io.BytesIO()
+        canvas.save(buffer, "JPEG", quality=92)
+        pictures.append(buffer.getvalue())
+    return pictures
+
+
+def _tasks(home: Path, detector: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    from scanner.inference.catalog import add_model
+
+    choose = {"face-detect": detector}
+    if detector == "yunet-n":
+        add_model(YUNET, home=home)
+    if MESO.is_file():
+        add_model(MESO, home=home)
+        choose["deepfake"] = "meso4-df"
+        return ("face-detect", "face-embed", "nudity", "deepfake"), choose
+    return ("face-detect", "face-embed", "nudity"), choose
+
+
+_worker: PictureAnalyser | None = None
+
+
+def _init(home: str, tasks: tuple[str, ...], choose: dict[str, str]) -> None:
+    global _worker
+    cv2.setNumThreads(1)
+    _worker = PictureAnalyser.load(tasks, choose, Path(home), threads=1)
+
+
+def _analyse(data: bytes) -> int:
+    assert _worker is not None
+    rgb = decode_reduced(data, _worker.decode_side)
+    return len(_worker.analyse(rgb).faces)
+
+
+def naive(pictures: list[bytes], home: Path, tasks, choose) -> tuple[float, int]:
+    analyser = PictureAnalyser.load(tasks, choose, home, threads=0)
+    analyser.analyse(decode_picture(pictures[0]))
+    start, faces = time.perf_counter(), 0
+    for data in pictures:
+        faces += len(analyser.analyse(decode_picture(data)).faces)
+    return len(pictures) / (time.perf_counter() - start), faces
+
+
+def optimised(pictures: list[bytes], home: Path, tasks, choose, workers: int) -> tuple[float, int]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, _init, (str(home), tasks, choose)) as pool:
+        pool.map(_analyse, pictures[:workers], chunksize=1)
+        start = time.perf_counter()
+        faces = sum(pool.imap_unordered(_analyse, pictures, chunksize=1))
+        return len(pictures) / (time.perf_counter() - start), faces
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pictures", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
+    parser.add_argument("--detector", default="mtcnn", choices=["mtcnn", "yunet-n"])
+    args = parser.parse_args()
+    pictures = make_pictures(args.pictures)
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        tasks, choose = _tasks(home, args.detector)
+        PictureAnalyser.load(tasks, choose, home)  # builds the default embedder once
+        models = ", ".join(ref.name for ref in PictureAnalyser.load(tasks, choose, home).models)
+        print(f"{len(pictures)} pictures {SIZE[0]}x{SIZE[1]}, 0-5 faces; models: {models}")
+        base_rate, base_faces = naive(pictures, home, tasks, choose)
+        print(f"naive    : {base_rate:6.2f} pictures/s  ({base_faces} faces)")
+        rate, faces = optimised(pictures, home, tasks, choose, args.workers)
+        print(f"dftriage : {rate:6.2f} pictures/s  ({faces} faces, {args.workers} workers)")
+        print(f"ratio    : {rate / base_rate:6.2f} x naive (target >= 4); absolute target >= 20/s")
+
+
+if __name__ == "__main__":
+    main()
