@@ -87,3 +87,19 @@ def resize_to_side(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return small, width / size[0]
+
+
+def fit_side(image: np.ndarray, max_side: int, upscale_below: int = 0) -> tuple[np.ndarray, float]:
+    """`image` reduced to `max_side`, or enlarged 2× (repeatedly) while its longer side is
+    below `upscale_below`, so small faces reach the detector's minimum size; and the
+    factor to multiply its coordinates by to get back to `image`."""
+    import cv2
+
+    longest = max(image.shape[:2])
+    if upscale_below <= 0 or longest >= upscale_below or longest < 1:
+        return resize_to_side(image, max_side)
+    times = 1
+    while longest * times < upscale_below and times < 8:
+        times *= 2
+    size = (image.shape[1] * times, image.shape[0] * times)
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), 1.0 / times

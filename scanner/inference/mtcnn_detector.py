@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from scanner.inference.geometry import nms, padded_crop, resize_to_side, square
+from scanner.inference.geometry import fit_side, nms, padded_crop, square
 from scanner.inference.manifest import Manifest
 from scanner.inference.registry import family
 from scanner.inference.results import Detections
@@ -24,7 +24,8 @@ from scanner.inference.results import Detections
 
 @family("mtcnn")
 class MtcnnDetector:
-    """face-detect adapter; params: min_face, scale_factor, thresholds [p, r, o], max_side."""
+    """face-detect adapter; params: min_face, scale_factor, thresholds [p, r, o],
+    score_threshold, max_side, upscale_below (enlarge smaller pictures 2× first)."""
 
     def __init__(self, manifest: Manifest, session: Mapping[str, Any]) -> None:
         params = manifest.params
@@ -37,11 +38,12 @@ class MtcnnDetector:
         if len(self.thresholds) != 3:
             raise ValueError(f"thresholds: expected 3 values, got {thresholds}")
         self.max_side = int(params.get("max_side", 1024))
+        self.upscale_below = int(params.get("upscale_below", 0))
         self.min_score = float(params.get("score_threshold", self.thresholds[2]))
 
     def detect(self, rgb: np.ndarray) -> Detections:
         """Faces in an RGB uint8 picture, in its own pixel coordinates."""
-        image, factor = resize_to_side(rgb, self.max_side)
+        image, factor = fit_side(rgb, self.max_side, self.upscale_below)
         boxes = self._stage1(image)
         if len(boxes):
             boxes = self._stage2(image, boxes)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from scanner.inference.geometry import nms, resize_to_side
+from scanner.inference.geometry import fit_side, nms, resize_to_side
 from scanner.inference.manifest import Manifest
 from scanner.inference.registry import family
 from scanner.inference.results import Detections
@@ -25,7 +25,8 @@ STRIDES = (8, 16, 32)
 
 @family("yunet")
 class YuNetDetector:
-    """face-detect adapter; params: max_side, score_threshold, nms_iou, score (product|sqrt)."""
+    """face-detect adapter; params: max_side, upscale_below, score_threshold, nms_iou,
+    score (product = the repo's cls × obj, or sqrt = OpenCV's)."""
 
     def __init__(self, manifest: Manifest, session: Any) -> None:
         params = manifest.params
@@ -36,6 +37,7 @@ class YuNetDetector:
         height, width = spec.shape[2], spec.shape[3]
         self.fixed = (width, height) if isinstance(height, int) and isinstance(width, int) else None
         self.max_side = int(params.get("max_side", 640))
+        self.upscale_below = int(params.get("upscale_below", 0))
         if self.fixed:
             self.max_side = min(self.max_side, *self.fixed)
         self.score_threshold = float(params.get("score_threshold", 0.6))
@@ -49,7 +51,7 @@ class YuNetDetector:
             small, factor = resize_to_side(rgb, max(1, int(max(rgb.shape[:2]) * ratio)))
             width, height = self.fixed
         else:
-            small, factor = resize_to_side(rgb, self.max_side)
+            small, factor = fit_side(rgb, self.max_side, self.upscale_below)
             height = math.ceil(small.shape[0] / 32) * 32
             width = math.ceil(small.shape[1] / 32) * 32
         blob = np.zeros((1, 3, height, width), dtype=np.float32)

@@ -142,3 +142,17 @@ def test_ultraface_finds_faces_without_landmarks(home: Path) -> None:
         _check_geometry(found, rgb)
     assert len(detector.detect(face_photo("face_recognition/two_people.jpg"))) == 2
     assert len(detector.detect(_face_free())) == 0
+
+
+def test_small_pictures_are_enlarged_to_find_small_faces() -> None:
+    manifest = load_manifest(builtin_manifest_dir() / "mtcnn.yaml")
+    rgb = face_photo("face_recognition/obama.jpg")
+    tiny = cv2.resize(rgb, (rgb.shape[1] // 28, rgb.shape[0] // 28), interpolation=cv2.INTER_AREA)
+    enlarged = load_adapter(manifest).detect(tiny)
+    assert len(enlarged) == 1
+    _check_geometry(enlarged, tiny)
+    assert enlarged.boxes[0, 2] <= tiny.shape[1] and enlarged.boxes[0, 3] <= tiny.shape[0]
+    plain = type(manifest)(
+        **{**manifest.__dict__, "params": {**manifest.params, "upscale_below": 0}}
+    )
+    assert len(load_adapter(plain).detect(tiny)) == 0
