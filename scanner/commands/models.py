@@ -46,12 +46,23 @@ def run(args: argparse.Namespace) -> int:
     return actions[args.action](args)
 
 
-def _accuracy(measured: dict[str, Any]) -> str:
-    parts = []
+def _numbers(measured: Any, prefix: str = "") -> list[str]:
+    """`key=value` for the numbers of a measured block, one level of nesting deep."""
+    parts: list[str] = []
+    if not isinstance(measured, dict):
+        return parts
     for key, value in measured.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            parts.append(f"{key}={value:g}")
-    return ", ".join(parts[:4]) or "-"
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            parts.append(f"{prefix}{key}={value:g}")
+        elif isinstance(value, dict) and not prefix:
+            parts.extend(_numbers(value, f"{key}."))
+    return parts
+
+
+def _accuracy(measured: Any) -> str:
+    return ", ".join(_numbers(measured)[:6]) or "-"
 
 
 def _license(value: Any) -> str:
@@ -63,7 +74,7 @@ def _license(value: Any) -> str:
 def _list(args: argparse.Namespace) -> int:
     from scanner.inference.manifest import discover
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for manifest in sorted(discover().values(), key=lambda item: (item.task, item.name)):
         present = all(manifest.locate(part).is_file() for part in manifest.parts)
         rows.append(

@@ -196,7 +196,8 @@ class PictureAnalyser:
         if min(rgb.shape[:2]) < self.min_side:
             return PictureAnalysis((), None, (), None, self.models)
         faces = self._faces(rgb)
-        nudity, labels = None, ()
+        nudity: float | None = None
+        labels: tuple[tuple[str, float], ...] = ()
         if "nudity" in self.adapters:
             result = self.adapters["nudity"].classify(rgb)
             nudity, labels = result.score, tuple((item.label, item.score) for item in result.labels)

@@ -56,7 +56,7 @@ class MtcnnDetector:
     def _scales(self, height: int, width: int) -> list[float]:
         first = 12.0 / self.min_face
         side = min(height, width) * first
-        scales = []
+        scales: list[float] = []
         while side >= 12:
             scales.append(first * self.scale_factor ** len(scales))
             side *= self.scale_factor
@@ -85,8 +85,8 @@ class MtcnnDetector:
             return np.zeros((0, 5))
         boxes = np.vstack(found)
         boxes = boxes[nms(boxes[:, :4], boxes[:, 4], 0.7)]
-        size = np.tile(boxes[:, 2:4] - boxes[:, 0:2], 2)
-        refined = boxes[:, :4] + boxes[:, 5:9] * size
+        extent = np.tile(boxes[:, 2:4] - boxes[:, 0:2], 2)
+        refined = boxes[:, :4] + boxes[:, 5:9] * extent
         return np.hstack([np.fix(square(refined)), boxes[:, 4:5]])
 
     def _crops(self, image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:

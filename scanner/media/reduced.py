@@ -41,8 +41,8 @@ def decode_reduced(data: bytes, max_side: int, max_pixels: int = DEFAULT_MAX_PIX
                 factor *= 2
             image.draft("RGB", (math.ceil(width / factor), math.ceil(height / factor)))
             image.load()
-            image = ImageOps.exif_transpose(image) or image
-            rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+            upright = ImageOps.exif_transpose(image) or image
+            rgb: np.ndarray = np.asarray(upright.convert("RGB"), dtype=np.uint8)
     except MediaError:
         raise
     except Exception as exc:  # Pillow raises many types on hostile input
