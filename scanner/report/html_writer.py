@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scanner.report.registry import WriteContext, writer
-from scanner.report.text import format_runs, write_text
+from scanner.report.text import format_runs
 
 FILE_NAME = "report.html"
 NO_PRIORITY = 99
@@ -27,21 +27,26 @@ NO_PRIORITY = 99
 
 @writer("html")
 def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
-    """Render the model into report.html."""
+    """Render the model into report.html, streamed: one row's thumbnail in memory at a time."""
     css, js = _asset("report.css"), _asset("report.js")
-    page = (
+    chunks = (
         _environment()
         .get_template("report.html.j2")
-        .render(
+        .generate(
             model=model,
-            rows=[_row(blob, context) for blob in model["blobs"]],
+            rows=(_row(blob, context) for blob in model["blobs"]),
+            row_count=len(model["blobs"]),
             priorities=sorted(model["summary"]["findings_by_priority"], key=int),
             css=Markup(css),
             js=Markup(js),
             csp=_policy(css, js),
         )
     )
-    return write_text(case_dir / FILE_NAME, page)
+    path = case_dir / FILE_NAME
+    with open(path, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+    return path
 
 
 def _environment() -> Environment:

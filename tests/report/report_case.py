@@ -20,6 +20,13 @@ ATTRIBUTE_PATH = '/Users/kim/Pictures/-holiday" onclick="alert(3).jpg'
 CARVED_RUNS = [[12288, 4096], [20480, 1000]]
 
 
+MATCH_INSERT = (
+    "INSERT INTO matches (sha256, face_idx, set_name, set_kind, method, distance, category,"
+    " label, entry_id) VALUES "
+)
+FINDING_INSERT = "INSERT INTO findings (sha256, rule, priority, category, reason) VALUES "
+
+
 @dataclass
 class Case:
     folder: Path
@@ -146,23 +153,26 @@ def fill_case(folder: Path) -> Case:
         (a,),
     )
     db.execute(
-        "INSERT INTO scores VALUES (?, 'nudity', 0.83, 'nudenet-320n', ?, 'EXPOSED:0.83')",
+        "INSERT INTO scores (sha256, name, value, model, model_sha256, detail)"
+        " VALUES (?, 'nudity', 0.83, 'nudenet-320n', ?, 'EXPOSED:0.83')",
         (a, "ab" * 32),
     )
     db.execute(
-        "INSERT INTO matches VALUES (?, 0, 'victims-2026', 'victim', 'face', 0.72, 'cosine', ?, 'ref-1.jpg')",
+        MATCH_INSERT + "(?, 0, 'victims-2026', 'victim', 'face', 0.72, 'cosine', ?, 'ref-1.jpg')",
         (a, "@victim <b>A</b>"),
     )
     db.execute(
-        "INSERT INTO matches VALUES (?, -1, 'vics-local', 'known-bad', 'md5', 0, '1', 'Series X', 'entry-9')",
+        MATCH_INSERT + "(?, -1, 'vics-local', 'known-bad', 'md5', 0, '1', 'Series X', 'entry-9')",
         (b,),
     )
+    if "similarity" in {r["name"] for r in db.rows("PRAGMA table_info(matches)")}:
+        db.execute("UPDATE matches SET similarity = 0.86 WHERE method = 'face'")
     db.execute(
-        "INSERT INTO findings VALUES (?, 'victim-nude', 1, 'victim-deepfake', ?)",
+        FINDING_INSERT + "(?, 'victim-nude', 1, 'victim-deepfake', ?)",
         (a, "victim face (similarity 0.72) in a picture with nudity 0.83"),
     )
     db.execute(
-        "INSERT INTO findings VALUES (?, 'known-bad-hash', 2, 'known-material', ?)",
+        FINDING_INSERT + "(?, 'known-bad-hash', 2, 'known-material', ?)",
         (b, "+MD5 match in vics-local (Series X)"),
     )
     db.add_error(

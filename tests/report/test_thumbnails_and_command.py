@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from report_case import Case, add_blob, add_item, picture
+from report_case import FINDING_INSERT, Case, add_blob, add_item, picture
 
 from scanner.case.database import CaseDatabase
 from scanner.commands import report as report_command
@@ -69,7 +69,7 @@ def test_report_command_reads_thumbnails_and_exports_from_evidence(tmp_path: Pat
         locator="folder:seized > file:photo.jpg",
         path="photo.jpg",
     )
-    db.execute("INSERT INTO findings VALUES (?, 'r', 1, 'c', 'reason')", (sha256,))
+    db.execute(FINDING_INSERT + "(?, 'r', 1, 'c', 'reason')", (sha256,))
     db.close()
     assert report_command.run(_parse(str(case_dir), "--export")) == 0
     assert (case_dir / "export" / f"{sha256}.jpg").read_bytes() == content

@@ -14,7 +14,7 @@
     bodies.forEach(function (body, index) {
       var visible = (needle === "" || texts[index].indexOf(needle) !== -1) &&
         (wanted === "all" || body.getAttribute("data-priority") === wanted);
-      body.hidden = !visible;
+      if (body.hidden === visible) { body.hidden = !visible; }
       if (visible) { count += 1; }
     });
     shown.textContent = String(count);
