@@ -87,26 +87,22 @@ def _face_row(index: int, face: Any, analyser: Any) -> dict[str, Any]:
 def _add_consistency(
     rgb: np.ndarray, data: bytes, faces: Any, rows: list[dict[str, Any]], errors: list[str]
 ) -> None:
-    from scanner.analysis.consistency import face_consistency
-
+    """Per-face consistency scores; a failure is recorded and the faces are kept."""
     jpeg = data if data[:3] == b"\xff\xd8\xff" else None
-    for face, row in zip(faces, rows, strict=True):
-        if not np.isfinite(np.asarray(face.landmarks, dtype=float)).all():
-            continue
-        try:
-            result = face_consistency(rgb, np.asarray(face.landmarks, dtype=np.float32), jpeg)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(f"face consistency: {exc}")
-            continue
-        row["consistency"] = result.score
+    try:
+        from scanner.analysis.consistency import face_consistency
+
+        for face, row in zip(faces, rows, strict=True):
+            landmarks = np.asarray(face.landmarks, dtype=np.float32)
+            if np.isfinite(landmarks).all():
+                row["consistency"] = face_consistency(rgb, landmarks, jpeg).score
+    except Exception as exc:  # noqa: BLE001 - a signal failing must not lose the faces
+        errors.append(f"face consistency: {exc}")
 
 
-def _score_rows(analysis: Any) -> list[dict[str, Any]]:
-    by_task = (
-        {model.task: model for model in analysis.models}
-        if analysis.models and hasattr(analysis.models[0], "task")
-        else {}
-    )
+def _score_rows(analysis: Any, analyser: Any) -> list[dict[str, Any]]:
+    """Nudity and deepfake scores, each tagged with the manifest of the model that gave it."""
+    by_task = analyser.manifests
     rows = []
     if analysis.nudity is not None:
         model = by_task.get("nudity")

@@ -32,14 +32,6 @@ def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def face_similarity(distance: float, metric: str | None) -> float:
-    """A face match's distance as a similarity in -1..1 (cosine; for Euclidean distances of
-    near-unit embeddings such as dlib's, cosine is about 1 - d**2 / 2)."""
-    if metric == "euclidean":
-        return max(-1.0, 1.0 - distance * distance / 2.0)
-    return 1.0 - distance
-
-
 def _best(matches: list[dict[str, Any]]) -> dict[str, Any]:
     """The match a reason quotes: known-bad before victim before known-good, then closest."""
     ranked = sorted(
@@ -92,9 +84,7 @@ def _facts(
         "victim_match_distance": best_victim.get("distance"),
         "faces": len(faces),
         "victim_labels": sorted({m["label"] for m in victims if m["label"]}),
-        "victim_similarity": face_similarity(victims[0]["distance"], victims[0]["category"])
-        if victims
-        else None,
+        "victim_similarity": victims[0]["similarity"] if victims else None,
         "victim_reference": victims[0]["entry_id"] if victims else None,
         "nudity": score["nudity"]["value"] if "nudity" in score else None,
         "nudity_labels": [p.split(":")[0] for p in score["nudity"]["detail"].split(", ") if p]

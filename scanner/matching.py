@@ -28,46 +28,57 @@ def match_all(db: CaseDatabase, config: ScanConfig) -> list[dict[str, Any]]:
         if blob["pdq"]:
             hits += matcher.match_pdq(blob["pdq"], blob["pdq_quality"] or 0)
         for hit in hits:
-            _insert(
-                db,
-                blob["sha256"],
-                -1,
-                hit.set_name,
-                hit.set_kind,
-                hit.method,
-                hit.distance,
-                hit.category,
-                hit.label,
-                hit.entry_id,
-            )
+            row = {"sha256": blob["sha256"], "face_idx": -1, **_fields(hit)}
+            _insert(db, row)
     _match_faces(db, matcher)
     return [_set_record(info) for info in matcher.sets]
 
 
+def _fields(hit: Any) -> dict[str, Any]:
+    names = ("set_name", "set_kind", "method", "distance", "category", "label", "entry_id")
+    return {name: getattr(hit, name) for name in names}
+
+
 def _match_faces(db: CaseDatabase, matcher: Any) -> None:
+    """Each stored face embedding against the victim faces embedded by the same model.
+
+    `distance` is the model's own metric (its manifest threshold decides a match);
+    `similarity` is the cosine of the two embeddings, for reasons and reports.
+    """
     indexes = _victim_indexes(db, matcher)
     if not indexes:
         return
-    for face in db.rows(
+    faces = db.rows(
         "SELECT sha256, idx, embedding, embed_model FROM faces WHERE embedding IS NOT NULL"
-    ):
+    )
+    for face in faces:
         vector = np.frombuffer(face["embedding"], dtype=np.float32)
         for set_name, model, index in indexes:
             if model != face["embed_model"] or vector.shape[0] != index.matrix.shape[1]:
                 continue
             for hit in index.search(vector):
+                reference = index.matrix[index.references.index(hit.reference)]
+                distance = hit.similarity if index.metric == "euclidean" else 1.0 - hit.similarity
                 _insert(
                     db,
-                    face["sha256"],
-                    face["idx"],
-                    set_name,
-                    "victim",
-                    "face",
-                    hit.similarity,
-                    index.metric,
-                    hit.label,
-                    hit.reference,
+                    {
+                        "sha256": face["sha256"],
+                        "face_idx": face["idx"],
+                        "set_name": set_name,
+                        "set_kind": "victim",
+                        "method": "face",
+                        "distance": distance,
+                        "similarity": _cosine(vector, reference),
+                        "category": index.metric,
+                        "label": hit.label,
+                        "entry_id": hit.reference,
+                    },
                 )
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two embeddings, whatever metric the model matches with."""
+    return float(np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12))
 
 
 def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]]:
@@ -76,10 +87,8 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
     from scanner.inference.manifest import discover
     from scanner.knownsets import VictimStore
 
-    models = {
-        row[0]
-        for row in db.rows("SELECT DISTINCT embed_model FROM faces WHERE embed_model IS NOT NULL")
-    }
+    rows = db.rows("SELECT DISTINCT embed_model FROM faces WHERE embed_model IS NOT NULL")
+    models = {row[0] for row in rows}
     manifests = {m.name: m for m in discover(None).values()} if models else {}
     indexes = []
     victims = VictimStore()
@@ -91,29 +100,31 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
             manifest = manifests.get(model)
             if len(labels) == 0 or manifest is None:
                 continue
-            index = BruteForceIndex(
-                labels, references, matrix, manifest.metric or "cosine", manifest.threshold
-            )
+            metric = manifest.metric or "cosine"
+            index = BruteForceIndex(labels, references, matrix, metric, manifest.threshold)
             indexes.append((info.name, model, index))
     return indexes
 
 
-def _insert(
-    db: CaseDatabase,
-    sha256: str,
-    face_idx: int,
-    set_name: str,
-    set_kind: str,
-    method: str,
-    distance: float,
-    category: str | None,
-    label: str | None,
-    entry_id: str,
-) -> None:
+MATCH_COLUMNS = (
+    "sha256",
+    "face_idx",
+    "set_name",
+    "set_kind",
+    "method",
+    "distance",
+    "similarity",
+    "category",
+    "label",
+    "entry_id",
+)
+
+
+def _insert(db: CaseDatabase, row: dict[str, Any]) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO matches (sha256, face_idx, set_name, set_kind, method, distance, category,"
-        " label, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (sha256, face_idx, set_name, set_kind, method, float(distance), category, label, entry_id),
+        f"INSERT OR REPLACE INTO matches ({', '.join(MATCH_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(MATCH_COLUMNS))})",
+        tuple(row.get(column) for column in MATCH_COLUMNS),
     )
 
 
@@ -121,7 +132,7 @@ def _set_record(info: Any) -> dict[str, Any]:
     return {
         "name": info.name,
         "kind": info.kind,
-        "source_sha256": getattr(info, "source_sha256", ""),
-        "imported_at": str(getattr(info, "imported_at", "")),
-        "entries": int(getattr(info, "entries", 0)),
+        "source_sha256": info.source_sha256,
+        "imported_at": str(info.imported_at),
+        "entries": int(info.entries),
     }

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from scanner import __version__
 from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
+from scanner.errors import ScannerError
 from scanner.evidence import Source, WalkLimits, open_evidence
 from scanner.matching import match_all
 from scanner.progress import Progress
@@ -192,8 +194,7 @@ class Scan:
         for task in tasks:
             if len(in_flight) >= limit:
                 in_flight = self._collect(in_flight, store, stage, FIRST_COMPLETED)
-            if not self.db._in_tx:
-                self.db.begin()
+            self.db.begin()
             in_flight.add(pool.submit(function, task))
             self._maybe_commit()
         self._collect(in_flight, store, stage, None)
@@ -208,7 +209,16 @@ class Scan:
     ) -> set[Future[Any]]:
         done, rest = wait(in_flight, return_when=mode or "ALL_COMPLETED")
         for future in done:
-            store(future.result())
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                self.db.commit()
+                raise ScannerError(
+                    f"a worker process died during {stage} ({exc}); all finished work is saved: "
+                    "run the same command again to resume (the item in progress is retried once, "
+                    "then skipped as poisoned)"
+                ) from exc
+            store(result)
             self.progress.advance(stage)
             self._maybe_commit()
         return rest

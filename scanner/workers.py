@@ -118,6 +118,9 @@ def hash_item(task: ItemTask) -> ItemResult:
         return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
     except (ScannerError, OSError, ValueError) as exc:
         return ItemResult(task, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - no single input may stop a scan
+        log.exception("unexpected failure reading %s", task.locator)
+        return ItemResult(task, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
 def analyse_blob(task: BlobTask) -> BlobResult:
@@ -134,6 +137,9 @@ def analyse_blob(task: BlobTask) -> BlobResult:
         return analyse_content(task, data, None, _analyser(task))
     except (ScannerError, OSError, ValueError) as exc:
         return BlobResult(task.sha256, errors=[str(exc)])
+    except Exception as exc:  # noqa: BLE001 - no single input may stop a scan
+        log.exception("unexpected failure analysing %s", task.sha256)
+        return BlobResult(task.sha256, errors=[f"unexpected {type(exc).__name__}: {exc}"])
 
 
 class _spooled:

@@ -92,6 +92,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             set_kind TEXT NOT NULL,
             method TEXT NOT NULL,
             distance REAL NOT NULL,
+            similarity REAL,
             category TEXT,
             label TEXT,
             entry_id TEXT NOT NULL,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, KnownSetError
 from scanner.knownsets import (
     FORMATS,
     KINDS,
@@ -118,21 +118,27 @@ def _victims(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
-def _face_embedder():  # noqa: ANN202 - returns an Embedder or None
-    """Face embeddings from scanner.inference when it offers them; None (hashes only) if not."""
-    try:
-        from scanner.inference import PictureAnalyser  # type: ignore[attr-defined]
+def _face_embedder():  # noqa: ANN202 - returns an Embedder
+    """The embedding of the largest face of each reference picture, tagged with its model.
 
-        analyser = PictureAnalyser.load(tasks={"face-detect", "face-embed"})
-    except Exception as exc:  # the models layer may be absent or fail to load its models
-        log.warning("face embeddings not stored (%s); the victim set holds hashes only", exc)
-        return None
-    model = str(getattr(analyser, "embed_model_name", "face-embed"))
-    sha = str(getattr(analyser, "embed_model_sha256", ""))
+    A face model that fails to load stops the build (no silent hashes-only set);
+    `--no-faces` builds a hashes-only set on purpose.
+    """
+    from scanner.inference.analyser import PictureAnalyser
+
+    analyser = PictureAnalyser.load(tasks=("face-detect", "face-embed"))
+    manifest = analyser.manifests.get("face-embed")
+    if manifest is None:
+        raise KnownSetError(
+            "no face-embed model is available (dftriage models list); use --no-faces"
+        )
 
     def embed(rgb: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-        faces = analyser.analyse(rgb).faces
-        return [(model, sha, np.asarray(f.embedding)) for f in faces if f.embedding is not None]
+        faces = [f for f in analyser.analyse(rgb).faces if f.embedding is not None]
+        if not faces:
+            return []
+        largest = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+        return [(manifest.name, manifest.sha256, np.asarray(largest.embedding))]
 
     return embed
 

@@ -1,0 +1,71 @@
+"""Known sets and victim faces flow through a real scan into findings, most urgent first."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+FACES = Path(__file__).parents[1] / ".." / "shared" / "data" / "faces"
+TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]["files"]
+
+
+def dftriage(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=900)
+    assert done.returncode in (0, 1), done.stderr
+    return done
+
+
+def planted(fragment: str) -> dict:
+    return next(f for f in TRUTH if fragment in f["path"])
+
+
+def test_known_bad_is_p1_first_and_known_good_is_dropped(tmp_path: Path) -> None:
+    bad, good = planted("KakaoTalk_Photo"), planted("Screenshot_")
+    (tmp_path / "bad.md5").write_text(f"{bad['md5']}  evidence-0001.jpg\n")
+    (tmp_path / "good.txt").write_text(f"{good['sha1'] if 'sha1' in good else good['md5']}\n")
+    dftriage("sets", "import", str(tmp_path / "bad.md5"), "--name", "e2e-bad", "--kind", "known-bad", "--category", "1", "--replace")
+    dftriage("sets", "import", str(tmp_path / "good.txt"), "--name", "e2e-good", "--kind", "known-good", "--replace")
+    case = tmp_path / "case"
+    dftriage("scan", str(DATA / "example.E01"), "--case", str(case), "--no-models", "--sets", "e2e-bad,e2e-good")
+    report = json.loads((case / "report.json").read_text())
+    first = report["blobs"][0]
+    assert first["sha256"] == bad["sha256"]
+    assert first["priority"] == 1
+    assert first["findings"][0]["rule"] == "known-bad-hash"
+    assert "e2e-bad" in first["findings"][0]["reason"]
+    assert any(m["set_name"] == "e2e-bad" and m["method"] == "md5" for m in first["matches"])
+    screenshot = next(b for b in report["blobs"] if b["sha256"] == good["sha256"])
+    assert screenshot["findings"] == [] and screenshot["matches"][0]["set_kind"] == "known-good"
+    sets = report["runs"][-1]["sets"]
+    assert {s["name"] for s in sets} == {"e2e-bad", "e2e-good"}
+
+
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/data/faces is absent")
+def test_victim_reference_faces_are_found_in_evidence(tmp_path: Path) -> None:
+    victims = tmp_path / "victims" / "P01"
+    victims.mkdir(parents=True)
+    for name in ("img1.jpg", "img2.jpg"):
+        shutil.copy(FACES / "deepface" / name, victims / name)
+    dftriage("sets", "build-victims", str(tmp_path / "victims"), "--name", "e2e-victims", "--replace")
+    evidence = tmp_path / "evidence" / "Telegram Desktop"
+    evidence.mkdir(parents=True)
+    shutil.copy(FACES / "deepface" / "img4.jpg", evidence / "photo_same_person.jpg")  # P01 again
+    shutil.copy(FACES / "deepface" / "img3.jpg", evidence / "photo_other_person.jpg")  # P02
+    case = tmp_path / "case"
+    dftriage("scan", str(tmp_path / "evidence"), "--case", str(case), "--sets", "e2e-victims")
+    report = json.loads((case / "report.json").read_text())
+    by_path = {blob["locations"][0]["path"]: blob for blob in report["blobs"]}
+    same = by_path["/Telegram Desktop/photo_same_person.jpg"]
+    other = by_path["/Telegram Desktop/photo_other_person.jpg"]
+    assert same["faces"] and other["faces"]
+    assert [m["label"] for m in same["matches"] if m["method"] == "face"] == ["P01"]
+    assert not [m for m in other["matches"] if m["method"] == "face"]
+    assert any(f["rule"] == "victim-face" for f in same["findings"])
+    assert same["priority"] < (other["priority"] or 99)
+    assert {m["name"] for m in report["runs"][-1]["models"]} >= {"dlib-resnet-v1"} or report["runs"][-1]["models"]
