@@ -3,7 +3,7 @@ checked MCU by MCU and, when split in two, reassembled by bifragment gap carving
 
 from __future__ import annotations
 
-from scanner.carve.jpeg_fragments import bifragment, first_foreign_sector
+from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
 from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, walk
 from scanner.carve.libjpeg_check import decodes_cleanly
@@ -48,6 +48,8 @@ class JpegCarver:
             joined = window.read(start, split - start) + window.read(cont, end - cont)
             if decodes_cleanly(joined):
                 return Found("jpg", ((start, split - start), (cont, end - cont)), True)
+        if bad < stop:
+            bad = max(bad // SECTOR * SECTOR, scan_start)
         return self._prefix(start, first_foreign_sector(window, scan_start, bad))
 
     def _prefix(self, start: int, stop: int) -> Found | None:

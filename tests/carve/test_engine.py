@@ -1,0 +1,81 @@
+"""The streaming engine: chunk boundaries, extents, provenance and worker processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.carve import CARVERS, CarvedFile, all_kinds, carve
+from scanner.carve.registry import register
+from scanner.types import Extent, ExtentKind, Locator
+
+from .conftest import content, opener, plant, run_carve
+
+CHUNK = 64 * 1024
+
+
+@pytest.mark.parametrize("delta", [-9, -4, -3, -1, 0, 1, 5])
+def test_header_on_chunk_boundary_found_once(tmp_path: Path, media: dict[str, bytes], delta: int):
+    parts = {CHUNK + delta: media["webp"], 3 * CHUNK + delta: media["jpg"]}
+    image = plant(tmp_path / "img.raw", 6 * CHUNK, parts)
+    items = run_carve(image, chunk_size=CHUNK)
+    assert [(i.offset, i.kind) for i in items] == [
+        (CHUNK + delta, "webp"),
+        (3 * CHUNK + delta, "jpg"),
+    ]
+    assert [content(image, i) for i in items] == [media["webp"], media["jpg"]]
+
+
+def test_extents_bound_the_search_and_carry_provenance(tmp_path: Path, media: dict[str, bytes]):
+    image = plant(tmp_path / "img.raw", 1 << 20, {4096: media["gif"], 600_000: media["png"]})
+    base = Locator((("raw", "img.raw"),))
+    extents = [
+        Extent(base.child("gap", "0+100000"), 0, 100_000, ExtentKind.UNPARTITIONED),
+        Extent(base.child("fat32", "unalloc"), 500_000, 400_000, ExtentKind.UNALLOCATED),
+    ]
+    items = list(carve(opener(image), extents, workers=1))
+    assert [(i.kind, i.extent.kind) for i in items] == [
+        ("gif", ExtentKind.UNPARTITIONED),
+        ("png", ExtentKind.UNALLOCATED),
+    ]
+    assert items[1].runs_text() == f"{600_000:#x}+{len(media['png'])}"
+
+
+def test_file_cut_by_extent_end_is_partial(tmp_path: Path, media: dict[str, bytes]):
+    image = plant(tmp_path / "img.raw", 1 << 20, {1000: media["png"]})
+    extent = Extent(Locator((("raw", "x"),)), 0, 1000 + 5000, ExtentKind.UNALLOCATED)
+    (item,) = carve(opener(image), [extent], workers=1)
+    assert not item.complete and content(image, item) == media["png"][: item.valid_length]
+
+
+def test_two_workers_match_one(tmp_path: Path, media: dict[str, bytes]):
+    parts = {i * 70_001 + 13: media[name] for i, name in enumerate(sorted(media))}
+    image = plant(tmp_path / "img.raw", 2 << 20, parts)
+    one = run_carve(image, chunk_size=CHUNK)
+    two = run_carve(image, chunk_size=CHUNK, workers=2)
+    assert one == two
+    assert {i.offset for i in one} >= set(parts)
+
+
+def test_empty_and_tiny_media(tmp_path: Path):
+    image = plant(tmp_path / "img.raw", 3, {0: b"\xff\xd8\xff"})
+    assert run_carve(image) == []
+
+
+def test_carved_file_validates_runs():
+    extent = Extent(Locator((("raw", "x"),)), 0, 10, ExtentKind.WHOLE_IMAGE)
+    with pytest.raises(ValueError, match="valid_length"):
+        CarvedFile("jpg", ((0, 5),), True, 6, extent)
+
+
+def test_registry_rejects_duplicates():
+    class Again:
+        name = "png"
+        kinds = ("png",)
+        signatures = ((b"x", 0),)
+
+    with pytest.raises(ValueError, match="duplicate"):
+        register(Again)
+    assert set(CARVERS) >= {"jpeg", "png", "gif", "bmp", "riff", "tiff", "isobmff", "ebml"}
+    assert "heic" in all_kinds() and "webm" in all_kinds()
