@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -160,6 +162,11 @@ def test_manifest_lists_every_file_with_its_hash(case: Case) -> None:
     assert set(listed) == {p.name for p in written} - {"manifest.sha256"}
     for name, digest in listed.items():
         assert hashlib.sha256((case.folder / name).read_bytes()).hexdigest() == digest
+    if shutil.which("sha256sum"):
+        check = subprocess.run(
+            ["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=case.folder, capture_output=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_export_names_files_by_hash_only(case: Case) -> None:
