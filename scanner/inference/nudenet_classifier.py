@@ -38,14 +38,18 @@ class NudeNetClassifier:
         self.nms_iou = float(params.get("nms_iou", 0.45))
 
     def _blob(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """Resize (keeping aspect) so the longer side is `size`, pad right/bottom with black:
+        the same picture as padding to a square first, without a side×side buffer."""
         height, width = rgb.shape[:2]
         side = max(height, width)
-        padded = np.zeros((side, side, 3), dtype=np.uint8)
-        padded[:height, :width] = rgb
-        interpolation = cv2.INTER_AREA if side > self.size else cv2.INTER_LINEAR
-        resized = cv2.resize(padded, (self.size, self.size), interpolation=interpolation)
-        blob = resized.astype(np.float32).transpose(2, 0, 1)[None] / 255.0
-        return blob, side / self.size
+        ratio = self.size / side
+        new = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+        interpolation = cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR
+        resized = cv2.resize(rgb, new, interpolation=interpolation)
+        canvas = np.zeros((self.size, self.size, 3), dtype=np.float32)
+        canvas[: new[1], : new[0]] = resized
+        blob = canvas.transpose(2, 0, 1)[None] / 255.0
+        return np.ascontiguousarray(blob), side / self.size
 
     def classify(self, rgb: np.ndarray) -> NudityResult:
         """Labelled regions (score ≥ score_threshold, after NMS) and the image score."""

@@ -96,3 +96,15 @@ def test_deepfake_score_per_face_and_image_max(home: Path) -> None:
     scores = [face.deepfake for face in result.faces]
     assert len(scores) == 2 and all(score is not None and 0 <= score <= 1 for score in scores)
     assert result.deepfake == max(scores)
+
+
+def test_nudenet_extreme_aspect_needs_no_square_buffer(nudenet) -> None:
+    import tracemalloc
+
+    strip = np.full((2, 200_000, 3), 100, dtype=np.uint8)
+    tracemalloc.start()
+    result = nudenet.classify(strip)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.score == 0.0
+    assert peak < 50_000_000, peak
