@@ -15,13 +15,24 @@ import numpy as np
 
 from scanner.errors import KnownSetError
 from scanner.hashing.crypto import hash_bytes
-from scanner.hashing.perceptual import PDQ_MIN_QUALITY, pdq_dihedral
+from scanner.hashing.perceptual import PDQ_MIN_QUALITY, pdq_dihedral, pdq_hash
 from scanner.knownsets import store
 from scanner.knownsets.builder import SetBuilder
 from scanner.knownsets.model import ImportReport, Record, SetInfo
 from scanner.media.decode import MediaError, decode_picture
 
 log = logging.getLogger(__name__)
+# Fractions cut from (start, end) of each dimension: a reference is also hashed under every
+# combination for width and height, so copies cropped by up to ~5 % of the area still match.
+CROP_STEPS = (
+    (0.0, 0.0),
+    (0.0125, 0.0),
+    (0.0, 0.0125),
+    (0.0125, 0.0125),
+    (0.025, 0.0),
+    (0.0, 0.025),
+)
+CROP_SIDE = 512
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic"}
 FaceRow = tuple[str, str, str, str, np.ndarray]  # label, reference, model, model sha256, vector
 Embedder = Callable[[np.ndarray], list[tuple[str, str, np.ndarray]]]  # rgb -> (model, sha, vector)
@@ -53,8 +64,40 @@ def find_references(folder: Path, report: ImportReport) -> list[Reference]:
     return found
 
 
+def reference_pdqs(rgb: np.ndarray, dihedral: bool, crops: bool) -> tuple[list[str], int]:
+    """PDQ hashes of a reference: upright first, then the 7 other dihedral variants, then
+    slightly cropped versions (on a copy at most CROP_SIDE pixels wide); and the quality."""
+    hexes, quality = pdq_dihedral(rgb)
+    out = hexes if dihedral else hexes[:1]
+    if crops:
+        small = _downscale(rgb, CROP_SIDE)
+        h, w = small.shape[:2]
+        for left, right in CROP_STEPS:
+            for top, bottom in CROP_STEPS:
+                if left == right == top == bottom == 0.0:
+                    continue
+                part = small[
+                    round(h * top) : h - round(h * bottom), round(w * left) : w - round(w * right)
+                ]
+                if min(part.shape[:2]) >= 8:
+                    out.append(pdq_hash(np.ascontiguousarray(part))[0])
+    return out, quality
+
+
+def _downscale(rgb: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return rgb
+    return cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+
+
 def reference_record(
-    ref: Reference, dihedral: bool, report: ImportReport
+    ref: Reference, dihedral: bool, report: ImportReport, crops: bool = True
 ) -> tuple[Record, np.ndarray | None]:
     """The record of one reference picture and its decoded pixels (None if undecodable)."""
     data = ref.path.read_bytes()
@@ -63,10 +106,10 @@ def reference_record(
     rgb, pdqs = None, ()
     try:
         rgb = decode_picture(data)
-        hexes, quality = pdq_dihedral(rgb)
+        hexes, quality = reference_pdqs(rgb, dihedral, crops)
         meta.update(pdq=hexes[0], pdq_quality=quality, width=rgb.shape[1], height=rgb.shape[0])
         if quality >= PDQ_MIN_QUALITY:
-            pdqs = tuple(bytes.fromhex(h) for h in (hexes if dihedral else hexes[:1]))
+            pdqs = tuple(bytes.fromhex(h) for h in dict.fromkeys(hexes))
         else:
             report.note(
                 f"{ref.path}: PDQ quality {quality} < {PDQ_MIN_QUALITY}: kept, not used for matching"
@@ -93,6 +136,7 @@ def build_victims(
     replace: bool = False,
     dihedral: bool = True,
     embedder: Embedder | None = None,
+    crops: bool = True,
 ) -> tuple[SetInfo, ImportReport]:
     """Compile a victim reference folder into set `name` (kind 'victim')."""
     root = Path(folder)
@@ -105,7 +149,7 @@ def build_victims(
     manifest = hashlib.sha256()  # the folder's identity: sha256 and path of every picture
     try:
         for ref in refs:
-            record, rgb = reference_record(ref, dihedral, report)
+            record, rgb = reference_record(ref, dihedral, report, crops)
             builder.add(record)
             if embedder is not None and rgb is not None:
                 faces += [(ref.label, ref.relative, m, s, v) for m, s, v in embedder(rgb)]

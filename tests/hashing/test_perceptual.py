@@ -70,7 +70,7 @@ def test_hex_is_threatexchange_python_form() -> None:
     """Element 0 is the most significant bit, as ThreatExchange's '%0*X' of int(bits, 2)."""
     picture = smooth_picture(1)
     bits, _ = pdqhash.compute(picture)
-    expected = "%0*x" % (64, int("".join(str(int(b)) for b in bits), 2))
+    expected = "%0*x" % (64, int("".join(str(int(b)) for b in bits), 2))  # noqa: UP031
     assert pdq_hash(picture)[0] == expected
     assert pdq_bits_to_hex(pdq_hex_to_bits(expected)) == expected
 
@@ -144,7 +144,9 @@ def test_video_frames_sampled_at_one_per_second() -> None:
     capture.release()
     assert len(frames) == int(duration) + 1 or len(frames) == int(np.ceil(duration))
     times = [t for t, _, _ in frames]
-    assert times[0] == 0.0 and all(0.9 < b - a < 1.1 for a, b in zip(times, times[1:]))
+    assert times[0] == 0.0 and all(
+        0.9 < b - a < 1.1 for a, b in zip(times, times[1:], strict=False)
+    )
     assert all(len(h) == 64 and 0 <= q <= 100 for _, h, q in frames)
 
 
