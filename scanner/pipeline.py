@@ -48,7 +48,6 @@ COMMIT_SECONDS = 1.0
 class ScanSummary:
     case: Path
     items: int = 0
-    media: int = 0
     blobs: int = 0
     errors: int = 0
     reports: list[str] = field(default_factory=list)
@@ -326,13 +325,22 @@ class Scan:
         self.db.done(f"analyse:{result.sha256}")
 
     # after analysis ---------------------------------------------------------------------
-    def _check_models(self) -> list[dict[str, str]]:
+    def _check_models(self) -> list[dict[str, Any]]:
         if not self.config.analyse or not self.config.models:
             return []
         from scanner.inference.analyser import PictureAnalyser
 
         analyser = PictureAnalyser.load(tasks=tuple(self.config.models))
-        return [{"name": m.name, "sha256": m.sha256} for m in analyser.models]
+        return [
+            {
+                "task": task,
+                "name": m.name,
+                "sha256": m.sha256,
+                "license": m.license,
+                "measured": dict(m.measured),
+            }
+            for task, m in sorted(analyser.manifests.items())
+        ]
 
     def _triage(self, rules: Any) -> None:
         from scanner.facts import blob_facts
@@ -356,12 +364,12 @@ class Scan:
         return item_chunks(row[0], row[1], runs)
 
     def _thumbnail(self, sha256: str) -> bytes | None:
-        from scanner.report.thumbnails import make_thumbnail
+        from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
 
         row = self.db.conn.execute(
-            "SELECT media_type FROM blobs WHERE sha256 = ?", (sha256,)
+            "SELECT media_type, size FROM blobs WHERE sha256 = ?", (sha256,)
         ).fetchone()
-        if row is None or not row[0].startswith("image/"):
+        if row is None or not row[0].startswith("image/") or row[1] > MAX_INPUT_BYTES:
             return None
         try:
             return make_thumbnail(b"".join(self._content(sha256)))
@@ -369,11 +377,12 @@ class Scan:
             return None
 
     def _summary(self) -> ScanSummary:
-        count = lambda sql: int(self.db.conn.execute(sql).fetchone()[0])  # noqa: E731
+        def count(sql: str) -> int:
+            return int(self.db.conn.execute(sql).fetchone()[0])
+
         return ScanSummary(
             self.case,
             items=count("SELECT COUNT(*) FROM items"),
-            media=count("SELECT COUNT(*) FROM items"),
             blobs=count("SELECT COUNT(*) FROM blobs"),
             errors=count("SELECT COUNT(*) FROM errors"),
         )

@@ -11,7 +11,7 @@ case-uco, dfxml) renders this one model, so all reports agree. Schema (report.js
                  "findings_by_priority": {"1": n, ...}, "errors"},
      "blobs": [{sha256, md5, sha1, size, media_type, width, height, pdq, pdq_quality, phash, dhash,
                 facts, priority (lowest finding priority or null),
-                locations: [{evidence, locator, path, deleted, carved, extent_kind, runs, complete, times}],
+                locations: [{evidence, evidence_id, locator, path, deleted, carved, extent_kind, runs, complete, times}],
                 faces: [{idx, box, landmarks, score, embed_model, deepfake, consistency}],
                 scores: [{name, value, model, model_sha256, detail}],
                 matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id}],
@@ -81,6 +81,7 @@ def _blob(row: dict[str, Any], grouped: dict[str, Any], names: dict[int, str]) -
 def _location(item: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
     return {
         "evidence": names.get(item["evidence_id"], ""),
+        "evidence_id": item["evidence_id"],
         "locator": item["locator"],
         "path": item["path"],
         "deleted": bool(item["deleted"]),
