@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
 from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
+from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
 from scanner.types import Extent
 
@@ -84,8 +85,9 @@ def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
     window.buffer, window.buffer_offset = buffer, task.chunk_start
     limit = task.chunk_end - task.chunk_start
     found: list[Found] = []
+    hits = _scanner(task.kinds, carvers).starts(buffer, limit)
     for carver in carvers:
-        for start in _hits(buffer, carver, limit):
+        for start in sorted(hits.get(carver.name, ())):
             try:
                 item = carver.carve(window, task.chunk_start + start)
             except (
@@ -103,15 +105,13 @@ def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
     return found
 
 
-def _hits(buffer: bytes, carver: Carver, limit: int) -> list[int]:
-    """Buffer offsets where one of the carver's files may start, below `limit`."""
-    starts: set[int] = set()
-    for magic, at in carver.signatures:
-        index = buffer.find(magic, at)
-        while index != -1 and index - at < limit:
-            starts.add(index - at)
-            index = buffer.find(magic, index + 1)
-    return sorted(starts)
+_scanners: dict[frozenset[str], SignatureScanner] = {}
+
+
+def _scanner(kinds: frozenset[str], carvers: list[Carver]) -> SignatureScanner:
+    if kinds not in _scanners:
+        _scanners[kinds] = SignatureScanner(carvers)
+    return _scanners[kinds]
 
 
 def _tasks(
