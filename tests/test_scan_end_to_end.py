@@ -22,19 +22,14 @@ TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp4", ".bmp")
 
 
+def scan_command(case: Path, *extra: str) -> list[str]:
+    """`dftriage scan` of the example E01 into `case`, without models."""
+    command = [sys.executable, "-m", "scanner", "scan", str(EXAMPLE), "--case", str(case)]
+    return [*command, "--no-models", *extra]
+
+
 def scan(case: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "scanner",
-        "scan",
-        str(EXAMPLE),
-        "--case",
-        str(case),
-        "--no-models",
-        *extra,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return subprocess.run(scan_command(case, *extra), capture_output=True, text=True, timeout=600)
 
 
 def results(case: Path) -> dict[str, list[tuple]]:
@@ -98,19 +93,7 @@ def test_sigkill_at_random_points_then_resume_gives_identical_results(
     expected = results(reference_case)
     case = tmp_path / "case"
     rng = random.Random(20261125)
-    command = [
-        sys.executable,
-        "-m",
-        "scanner",
-        "scan",
-        str(EXAMPLE),
-        "--case",
-        str(case),
-        "--no-models",
-        "--carve",
-        "--workers",
-        "1",
-    ]
+    command = scan_command(case, "--carve", "--workers", "1")
     kills = 0
     for delay in sorted(rng.uniform(0.3, 3.0) for _ in range(4)):
         process = subprocess.Popen(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytsk3
 
 from scanner.errors import EvidenceError
+from scanner.evidence.ranges import merge_ranges
 from scanner.types import Times
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class TskFileSystem:
                 if not deleted:
                     runs.extend(_runs(entry))
                     if len(runs) > 200_000:
-                        runs[:] = merge_runs(runs)
+                        runs[:] = merge_ranges(runs)
                 if meta.type in DIRECTORY_TYPES:
                     key = (int(meta.addr), deleted)
                     if key not in seen_dirs and depth < limits.max_depth:
@@ -142,7 +143,7 @@ class TskFileSystem:
                 else:
                     report.allocated += 1
                 yield from self._entries(entry, path, deleted)
-        runs[:] = merge_runs(runs)
+        runs[:] = merge_ranges(runs)
 
     def _with_meta(self, entry: pytsk3.File) -> pytsk3.File | None:
         """The entry with its metadata; orphans are listed by name and opened by inode."""
@@ -195,7 +196,7 @@ class TskFileSystem:
 
     def unallocated(self, report: WalkReport) -> list[tuple[int, int]]:
         """Byte ranges (relative to the medium) of blocks no allocated file uses."""
-        allocated = merge_runs(report.allocated_runs or [])
+        allocated = merge_ranges(report.allocated_runs or [])
         free: list[tuple[int, int]] = []
         cursor = self.first_block
         for start, count in allocated + [(self.block_count, 0)]:
@@ -229,18 +230,6 @@ class TskStream:
             return bytes(self._handle.read_random(offset, length, self._attr[0], self._attr[1]))
         except OSError as exc:
             raise EvidenceError(f"read failed at {offset}: {_tsk_reason(exc)}") from exc
-
-
-def merge_runs(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping (start, count) runs."""
-    merged: list[tuple[int, int]] = []
-    for start, count in sorted(runs):
-        if merged and start <= merged[-1][0] + merged[-1][1]:
-            first, old = merged[-1]
-            merged[-1] = (first, max(old, start + count - first))
-        else:
-            merged.append((start, count))
-    return merged
 
 
 def _runs(entry: pytsk3.File) -> Iterator[tuple[int, int]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytsk3
 
 from scanner.evidence.media import MediaReader
+from scanner.evidence.ranges import merge_ranges
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +100,4 @@ def read_layout(image: TskImage, size: int) -> VolumeLayout:
     tail = max([covered] + [o + n for o, n in gaps])
     if tail < size:
         gaps.append((tail, size - tail))
-    return VolumeLayout(scheme, block, tuple(partitions), tuple(_merge(gaps)), warning)
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for offset, length in sorted(ranges):
-        if merged and offset <= merged[-1][0] + merged[-1][1]:
-            start, old = merged[-1]
-            merged[-1] = (start, max(old, offset + length - start))
-        else:
-            merged.append((offset, length))
-    return merged
+    return VolumeLayout(scheme, block, tuple(partitions), tuple(merge_ranges(gaps)), warning)
