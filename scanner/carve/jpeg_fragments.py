@@ -17,8 +17,8 @@ from scanner.carve.window import Window
 
 SECTOR = 512
 MAX_GAP = 4 << 20
-MAX_SPLITS = 48
-MAX_TRIES = 20_000
+MAX_SPLITS = 8
+MAX_TRIES = 3_000
 PROBE = 4096
 ZERO_SECTOR = bytes(SECTOR)
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
@@ -64,22 +64,28 @@ def _continuations(window: Window, split: int) -> list[int]:
 def bifragment(
     window: Window, checker: HuffmanCheck, scan_start: int, checkpoints: list[Checkpoint], bad: int
 ) -> tuple[int, int, int] | None:
-    """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found."""
+    """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found.
+
+    Continuations are tried nearest first; for each, the candidate splits nearest the
+    undecodable byte first, so likely pairs come early and the work stays bounded.
+    """
     foreign = first_foreign_sector(window, scan_start, bad)
-    split = foreign if foreign < bad else -(-(bad + 2) // SECTOR) * SECTOR
+    top = foreign if foreign < bad else -(-(bad + 2) // SECTOR) * SECTOR
     raws = [c.raw for c in checkpoints]
-    search = _Search(window, checker, budget=16 * (bad - scan_start) + (4 << 20))
-    for _ in range(MAX_SPLITS):
-        if split <= scan_start or search.budget <= 0:
-            return None
+    heads: list[tuple[int, bytes, Checkpoint]] = []
+    for split in range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR):
         index = bisect.bisect_left(raws, split - scan_start) - 1
         if index >= 0:
             cp = checkpoints[index]
-            head = window.read(scan_start + cp.raw, split - scan_start - cp.raw)
-            found = search.split(head, cp, _continuations(window, split))
-            if found is not None:
-                return split, found[0], found[1]
-        split -= SECTOR
+            heads.append((split, window.read(scan_start + cp.raw, split - scan_start - cp.raw), cp))
+    if not heads:
+        return None
+    search = _Search(window, checker, budget=16 * (bad - scan_start) + (4 << 20))
+    conts = _continuations(window, top - SECTOR)
+    for group, limit in ((heads[:2], MAX_TRIES // 2), (heads[2:], MAX_TRIES)):
+        found = search.pairs(group, conts, limit)
+        if found is not None:
+            return found
     return None
 
 
@@ -88,21 +94,26 @@ class _Search:
 
     def __init__(self, window: Window, checker: HuffmanCheck, budget: int) -> None:
         self.window, self.checker, self.budget = window, checker, budget
+        self.tries = 0
 
-    def split(self, head: bytes, cp: Checkpoint, conts: list[int]) -> tuple[int, int] | None:
-        """(continuation, end after EOI) for this split, None when no candidate decodes."""
-        skip_to = 0
+    def pairs(
+        self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[int], limit: int
+    ) -> tuple[int, int, int] | None:
+        """(split, continuation, end) of the first pair that decodes, continuations nearest first."""
+        skip_to: dict[int, int] = {}
         for cont in conts:
-            if cont < skip_to:
-                continue
-            if self.budget <= 0:
-                return None
-            end, skip_to = self._try(head, cp, cont)
-            if end is not None:
-                return cont, end
+            for split, head, cp in heads:
+                if cont <= split or cont < skip_to.get(split, 0):
+                    continue
+                self.tries += 1
+                if self.budget <= 0 or self.tries > limit:
+                    return None
+                end, skip_to[split] = self.try_pair(head, cp, cont)
+                if end is not None:
+                    return split, cont, end
         return None
 
-    def _try(self, head: bytes, cp: Checkpoint, cont: int) -> tuple[int | None, int]:
+    def try_pair(self, head: bytes, cp: Checkpoint, cont: int) -> tuple[int | None, int]:
         """(end after EOI or None, continuation to skip to when later ones cannot work)."""
         probe = self.window.read(cont, PROBE)
         result = self.checker.check(head + probe, cp.bit, cp.mcu)

@@ -136,12 +136,13 @@ class HuffmanCheck:
         windows: list[int] = []
         built, size, nbits, plan = 0, len(seg), len(seg) * 8, self.plan
         counted = stuffed = 0
+        piece = 1024
         while mcu < stop:
             if (pos >> 3) + LOOKAHEAD > built:
                 if built < size:
-                    nxt = min(size, built + PIECE)
+                    nxt = min(size, built + piece)
                     windows.extend(_windows(seg, built, nxt))
-                    built = nxt
+                    built, piece = nxt, min(2 * piece, PIECE)
                 if built >= size and len(windows) == size:
                     windows.extend(PADDING)
             if checkpoints is not None:

@@ -1,0 +1,472 @@
+"""Carving benchmark: dftriage against PhotoRec, foremost and scalpel on the same test disk.
+
+Builds a GPT disk with FAT32, ext4 and NTFS partitions and unpartitioned space, old data
+(random bytes) everywhere, and media of every family planted: allocated, deleted, in
+unpartitioned space on the 4 KiB grid and at unaligned offsets, truncated, and JPEGs split
+in two fragments. Then runs each tool on the image (page cache warmed first, so all see the
+same cache) and prints, per tool: byte-exact recall per category and per format (SHA-256
+against ground truth), partial recoveries, embedded finds, junk outputs, MB/s, peak RSS,
+and ratios against PhotoRec measured in the same run.
+
+    python bench/carve_vs_peers.py                 # 512 MiB disk, a few minutes
+    python bench/carve_vs_peers.py --size 4096     # 4 GiB
+Not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+MiB = 1 << 20
+CLUSTER = 4096
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO / ".." / "shared" / "data"
+PICTURES = ["jpg", "jpg-progressive", "png", "gif", "bmp", "webp", "tiff"]
+VIDEOS = ["mp4", "mov", "3gp", "avi", "mkv", "webm"]
+FFMPEG = {
+    "mp4": ("mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p"]),
+    "mov": ("mov", ["-c:v", "mjpeg", "-q:v", "5"]),
+    "3gp": ("3gp", ["-c:v", "h263", "-s", "176x144"]),
+    "avi": ("avi", ["-c:v", "mpeg4"]),
+    "mkv": ("mkv", ["-c:v", "mpeg4"]),
+    "webm": ("webm", ["-c:v", "libvpx", "-b:v", "300k"]),
+}
+CATEGORIES = ["allocated", "deleted", "aligned", "unaligned", "fragmented", "truncated"]
+
+
+@dataclass
+class Planted:
+    category: str
+    kind: str
+    data: bytes  # the whole original file
+    kept: int  # bytes present on disk (== len(data) unless truncated)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+# ---------------------------------------------------------------- media corpus
+
+
+def _photo(rng: random.Random) -> Image.Image:
+    width, height = rng.randrange(320, 1100, 8), rng.randrange(240, 820, 8)
+    gen = np.random.default_rng(rng.randrange(2**32))
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255 // width, y * 255 // height, (x * y) % 256], -1)
+    noise = gen.integers(0, rng.choice([8, 24, 48]), (height, width, 3))
+    return Image.fromarray(((base + noise) % 256).astype(np.uint8))
+
+
+def make_picture(kind: str, rng: random.Random) -> bytes:
+    image = _photo(rng)
+    out = io.BytesIO()
+    if kind == "jpg":
+        image.save(out, "JPEG", quality=rng.randrange(70, 96))
+    elif kind == "jpg-progressive":
+        image.save(out, "JPEG", quality=rng.randrange(70, 96), progressive=True)
+    elif kind == "gif":
+        image.resize((image.width // 2, image.height // 2)).convert("P").save(out, "GIF")
+    elif kind == "bmp":
+        image.resize((image.width // 2, image.height // 2)).save(out, "BMP")
+    elif kind == "tiff":
+        image.resize((image.width // 2, image.height // 2)).save(out, "TIFF")
+    else:
+        image.save(out, kind.upper())
+    return out.getvalue()
+
+
+def make_video(kind: str, rng: random.Random, tmp: Path) -> bytes:
+    ext, codec = FFMPEG[kind]
+    out = tmp / f"clip.{ext}"
+    source = rng.choice(["testsrc", "testsrc2", "smptebars", "rgbtestsrc"])
+    seconds = rng.randrange(2, 8)
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i"]
+    cmd += [f"{source}=size=320x240:rate=15", "-t", str(seconds), *codec]
+    cmd += ["-metadata", f"title=bench-{rng.randrange(2**48)}", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out.read_bytes()
+
+
+def make_media(kind: str, rng: random.Random, tmp: Path) -> bytes:
+    return make_video(kind, rng, tmp) if kind in VIDEOS else make_picture(kind, rng)
+
+
+def shared_media() -> list[tuple[str, bytes]]:
+    """Real photos and clips from ../shared/data (skipped when absent)."""
+    kinds = {".jpg": "jpg", ".png": "png", ".webp": "webp", ".mp4": "mp4"}
+    out = []
+    if SHARED.exists():
+        for path in sorted(SHARED.rglob("*")):
+            if path.suffix in kinds and path.is_file() and path.stat().st_size < 4 * MiB:
+                data = path.read_bytes()
+                kind = "webp" if data[8:12] == b"WEBP" else kinds[path.suffix]
+                if kind == "jpg" and data[:3] == b"\xff\xd8\xff":
+                    out.append((kind, data))
+                elif kind != "jpg":
+                    out.append((kind, data))
+    return out
+
+
+# ---------------------------------------------------------------- the disk
+
+
+def random_fill(path: Path, size: int, rng: random.Random) -> None:
+    with open(path, "wb") as out:
+        for _ in range(0, size, 16 * MiB):
+            out.write(rng.randbytes(min(16 * MiB, size - out.tell())))
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    subprocess.run(cmd, check=True, capture_output=True, **kw)  # type: ignore[call-overload]
+
+
+def build_fat(path: Path, size: int, files: list[Planted], rng: random.Random, tmp: Path) -> None:
+    random_fill(path, size, rng)
+    sectors = 8
+    while sectors > 1 and size // (512 * sectors) < 66_000:
+        sectors //= 2  # FAT32 needs at least 65,525 clusters
+    run(["mkfs.vfat", "-F", "32", "-S", "512", "-s", str(sectors), str(path)])
+    for index, item in enumerate(files):
+        src = tmp / f"f{index:04d}.{item.kind.split('-')[0]}"
+        src.write_bytes(item.data)
+        run(["mcopy", "-i", str(path), str(src), "::/"])
+        src.unlink()
+    for index, item in enumerate(files):
+        if item.category == "deleted":
+            run(["mdel", "-i", str(path), f"::/f{index:04d}.{item.kind.split('-')[0]}"])
+
+
+def build_ext4(path: Path, size: int, files: list[Planted], rng: random.Random, tmp: Path) -> None:
+    random_fill(path, size, rng)
+    root = tmp / "ext4root"
+    root.mkdir()
+    for index, item in enumerate(files):
+        (root / f"f{index:04d}.{item.kind.split('-')[0]}").write_bytes(item.data)
+    run(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-E", "lazy_itable_init=0,nodiscard",
+         "-d", str(root), str(path)])  # fmt: skip
+    shutil.rmtree(root)
+    for index, item in enumerate(files):
+        if item.category == "deleted":
+            name = f"f{index:04d}.{item.kind.split('-')[0]}"
+            run(["debugfs", "-w", "-R", f"rm /{name}", str(path)])
+
+
+def build_ntfs(path: Path, size: int, files: list[Planted], rng: random.Random, tmp: Path) -> None:
+    random_fill(path, size, rng)
+    run(["mkntfs", "-F", "-Q", "-q", "-c", "4096", str(path)])
+    for index, item in enumerate(files):
+        src = tmp / f"n{index:04d}.{item.kind.split('-')[0]}"
+        src.write_bytes(item.data)
+        run(["ntfscp", "-f", str(path), str(src), src.name])
+        src.unlink()
+
+
+def write_at(disk: Path, offset: int, source: Path | bytes) -> None:
+    with open(disk, "r+b") as out:
+        out.seek(offset)
+        if isinstance(source, bytes):
+            out.write(source)
+            return
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 16 * MiB)
+
+
+def build_disk(work: Path, size: int, seed: int) -> tuple[Path, list[Planted]]:
+    """The test disk and what was planted on it."""
+    rng = random.Random(seed)
+    tmp = work / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    per = max(1, round(2 * min(size / (512 * MiB), 3)))
+    planted: list[Planted] = []
+
+    def new(category: str, kind: str) -> Planted:
+        data = make_media(kind, rng, tmp)
+        item = Planted(category, kind, data, len(data))
+        planted.append(item)
+        return item
+
+    formats = PICTURES + VIDEOS
+    fs_files: dict[str, list[Planted]] = {"fat": [], "ext4": [], "ntfs": []}
+    for fs in fs_files:
+        for kind in formats:
+            fs_files[fs].append(new("allocated", kind))
+            if fs != "ntfs":
+                fs_files[fs].append(new("deleted", kind))
+    part = (size * 22 // 100) // MiB * MiB
+    offsets = {"fat": MiB, "ext4": MiB + part, "ntfs": MiB + 2 * part}
+    builders = {"fat": build_fat, "ext4": build_ext4, "ntfs": build_ntfs}
+    disk = work / "disk.raw"
+    random_fill(disk, size, rng)
+    for fs, files in fs_files.items():
+        image = tmp / f"{fs}.img"
+        builders[fs](image, part, files, rng, tmp)
+        write_at(disk, offsets[fs], image)
+        image.unlink()
+    sgdisk = ["sgdisk", "-Z", str(disk)]
+    run(sgdisk)
+    cmd = ["sgdisk"]
+    for number, (fs, code) in enumerate((("fat", "0700"), ("ext4", "8300"), ("ntfs", "0700")), 1):
+        first = offsets[fs] // 512
+        cmd += ["-n", f"{number}:{first}:{first + part // 512 - 1}", "-t", f"{number}:{code}"]
+    run([*cmd, str(disk)])
+    _plant_raw(disk, MiB + 3 * part, size - 2 * MiB, per, rng, tmp, planted)
+    shutil.rmtree(tmp)
+    return disk, planted
+
+
+def _plant_raw(
+    disk: Path, lo: int, hi: int, per: int, rng: random.Random, tmp: Path, planted: list[Planted]
+) -> None:
+    """Aligned, unaligned, truncated and fragmented media in unpartitioned space."""
+    jobs = [(c, k) for c in ("aligned", "unaligned", "truncated") for k in PICTURES + VIDEOS]
+    jobs = jobs * per + [("fragmented", "jpg")] * (8 * per)
+    extra = shared_media()
+    rng.shuffle(jobs)
+    cursor = lo
+    with open(disk, "r+b") as out:
+        for index, (category, kind) in enumerate(jobs):
+            if category == "aligned" and index < len(extra):
+                kind, data = extra[index]
+            else:
+                data = make_media(kind, rng, tmp)
+            cursor = -(-cursor // CLUSTER) * CLUSTER + rng.randrange(1, 24) * CLUSTER
+            start = cursor
+            if category == "unaligned":
+                start += rng.choice([n for n in range(1, CLUSTER) if n % 512])
+            item = Planted(category, kind, data, len(data))
+            if category == "truncated":
+                item.kept = int(len(data) * rng.uniform(0.4, 0.8))
+            if category == "fragmented":
+                first = max(1, int(len(data) * rng.uniform(0.3, 0.7)) // CLUSTER) * CLUSTER
+                gap = rng.randrange(1, 48) * CLUSTER
+                out.seek(start)
+                out.write(data[:first])
+                out.seek(start + first + gap)
+                out.write(data[first:])
+                end = start + first + gap + len(data) - first
+            else:
+                out.seek(start)
+                out.write(data[: item.kept])
+                end = start + item.kept
+            if end >= hi:
+                break
+            planted.append(item)
+            cursor = end
+
+
+def save_truth(work: Path, planted: list[Planted]) -> None:
+    """Ground truth next to the disk, so `--work DIR --reuse` can skip the build."""
+    folder = work / "truth"
+    folder.mkdir(exist_ok=True)
+    rows = []
+    for index, item in enumerate(planted):
+        name = f"{index:04d}.bin"
+        (folder / name).write_bytes(item.data)
+        rows.append({"category": item.category, "kind": item.kind, "kept": item.kept, "file": name})
+    (folder / "truth.json").write_text(json.dumps(rows, indent=1))
+
+
+def load_truth(work: Path) -> list[Planted]:
+    rows = json.loads((work / "truth" / "truth.json").read_text())
+    return [
+        Planted(r["category"], r["kind"], (work / "truth" / r["file"]).read_bytes(), r["kept"])
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- tools
+
+
+def scalpel_conf(path: Path) -> Path:
+    wanted = {"gif", "jpg", "png", "bmp", "tif", "avi", "mov"}
+    lines = []
+    for line in Path("/etc/scalpel/scalpel.conf").read_text().splitlines():
+        parts = line.lstrip("#").split()
+        lines.append(line.lstrip("#").strip() if parts and parts[0] in wanted else line)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
+    out.mkdir(parents=True, exist_ok=True)
+    photorec = "partition_none,options,paranoid,fileopt,everything,disable," + ",".join(
+        f"{t},enable" for t in ("jpg", "png", "gif", "bmp", "riff", "mov", "tif", "mkv")
+    )
+    return {
+        "dftriage": [sys.executable, "-m", "scanner", "carve", str(image), "--whole",
+                     "--out", str(out / "dftriage")],
+        "photorec": ["photorec", "/log", "/d", str(out / "photorec" / "recup"), "/cmd",
+                     str(image), photorec + ",search"],
+        "foremost": ["foremost", "-Q", "-t", "jpg,gif,png,bmp,avi,mp4,mov", "-i", str(image),
+                     "-o", str(out / "foremost")],
+        "scalpel": ["scalpel", "-c", str(scalpel_conf(out / "scalpel.conf")), "-o",
+                    str(out / "scalpel"), str(image)],
+    }  # fmt: skip
+
+
+def measure(cmd: list[str], log: Path) -> tuple[float, int, int]:
+    """(seconds, peak RSS in KiB of the largest process, exit status)."""
+    (log.parent).mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as sink:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss, proc.returncode
+
+
+# ---------------------------------------------------------------- scoring
+
+
+SKIP_NAMES = re.compile(r"(report\.xml|audit\.txt|scalpel\.conf|\.log)$")
+
+
+def outputs(folder: Path) -> list[bytes]:
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and not SKIP_NAMES.search(p.name)]
+    return [p.read_bytes() for p in files]
+
+
+@dataclass
+class Score:
+    exact: Counter[str]
+    exact_kind: Counter[str]
+    partial: Counter[str]
+    padded: int
+    embedded: int
+    junk: int
+    total: int
+
+
+def score(found: list[bytes], planted: list[Planted]) -> Score:
+    by_sha = {p.sha256: p for p in planted if p.category != "truncated"}
+    by_head: dict[bytes, list[Planted]] = defaultdict(list)
+    for p in planted:
+        by_head[p.data[:32]].append(p)
+    hit: set[str] = set()
+    partial: set[int] = set()
+    embedded = junk = padded = 0
+    for data in found:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in by_sha:
+            hit.add(digest)
+            continue
+        owners = [p for p in by_head.get(data[:32], []) if len(data) >= 512]
+        prefix = [p for p in owners if len(data) < len(p.data) and p.data.startswith(data)]
+        if prefix:
+            partial.update(id(p) for p in prefix)
+        elif any(len(data) > len(p.data) and data.startswith(p.data) for p in owners):
+            padded += 1
+        elif len(data) >= 16 and any(data in p.data for p in planted):
+            embedded += 1
+        else:
+            junk += 1
+    exact = Counter(by_sha[d].category for d in hit)
+    exact_kind = Counter(by_sha[d].kind for d in hit)
+    part = Counter(p.category for p in planted if id(p) in partial and p.sha256 not in hit)
+    return Score(exact, exact_kind, part, padded, embedded, junk, len(found))
+
+
+# ---------------------------------------------------------------- report
+
+
+def report(planted: list[Planted], results: dict[str, tuple[Score, float, int]], size: int) -> None:
+    totals = Counter(p.category for p in planted)
+    kinds = Counter(p.kind for p in planted if p.category != "truncated")
+    tools = list(results)
+    print(f"\ndisk {size / MiB:.0f} MiB, {len(planted)} planted media: {dict(totals)}\n")
+    head = f"{'':22}" + "".join(f"{t:>11}" for t in tools)
+    print("byte-exact recall per category\n" + head)
+    for category in CATEGORIES:
+        if category == "truncated":
+            continue
+        row = "".join(f"{results[t][0].exact[category]:>7}/{totals[category]:<3}" for t in tools)
+        print(f"{category:22}{row}")
+    whole = sum(v for k, v in totals.items() if k != "truncated")
+    print(f"{'all (not truncated)':22}" + "".join(
+        f"{sum(results[t][0].exact.values()):>7}/{whole:<3}" for t in tools))  # fmt: skip
+    print("\nbyte-exact recall per format\n" + head)
+    for kind in sorted(kinds):
+        print(f"{kind:22}" + "".join(
+            f"{results[t][0].exact_kind[kind]:>7}/{kinds[kind]:<3}" for t in tools))  # fmt: skip
+    print("\nother outputs\n" + head)
+    rows = {
+        "partial (truncated)": lambda s: s.partial["truncated"],
+        "partial (fragmented)": lambda s: s.partial["fragmented"],
+        "whole + trailing junk": lambda s: s.padded,
+        "embedded (thumbs...)": lambda s: s.embedded,
+        "junk outputs": lambda s: s.junk,
+        "files written": lambda s: s.total,
+    }
+    for name, get in rows.items():
+        print(f"{name:22}" + "".join(f"{get(results[t][0]):>11}" for t in tools))
+    print(f"{'MB/s':22}" + "".join(f"{size / 1e6 / results[t][1]:>11.0f}" for t in tools))
+    print(f"{'seconds':22}" + "".join(f"{results[t][1]:>11.1f}" for t in tools))
+    print(f"{'peak RSS MiB':22}" + "".join(f"{results[t][2] / 1024:>11.0f}" for t in tools))
+    if "photorec" in results:
+        base, secs, _ = results["photorec"]
+        print("\nratio to PhotoRec (recall, speed)")
+        for t in tools:
+            exact = sum(results[t][0].exact.values()) / max(1, sum(base.exact.values()))
+            print(f"  {t:12} recall x{exact:.2f}   speed x{secs / results[t][1]:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=512, help="disk size in MiB (default 512)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", help="work folder (default: a temporary one, removed)")
+    parser.add_argument("--tools", default="dftriage,photorec,foremost,scalpel")
+    parser.add_argument("--reuse", action="store_true", help="reuse the disk built in --work")
+    args = parser.parse_args()
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="carvebench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        if args.reuse and args.work and (work / "truth" / "truth.json").exists():
+            disk, planted = work / "disk.raw", load_truth(work)
+        else:
+            disk, planted = build_disk(work, args.size * MiB, args.seed)
+            save_truth(work, planted)
+            print(f"built {disk} in {time.perf_counter() - started:.0f} s", flush=True)
+        commands = tool_commands(disk, work / "out")
+        results = {}
+        for tool in args.tools.split(","):
+            if shutil.which(commands[tool][0]) is None:
+                print(f"{tool}: not installed, skipped")
+                continue
+            with open(disk, "rb") as warm:
+                while warm.read(16 * MiB):
+                    pass
+            seconds, rss, status = measure(commands[tool], work / "out" / f"{tool}.log")
+            print(f"{tool}: {seconds:.1f} s, exit {status}", flush=True)
+            found = outputs(work / "out" / tool) if (work / "out" / tool).exists() else []
+            results[tool] = (score(found, planted), seconds, rss)
+            shutil.rmtree(work / "out" / tool, ignore_errors=True)
+        report(planted, results, disk.stat().st_size)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
