@@ -90,13 +90,17 @@ def add_model(file: Path, manifest_file: Path | None = None, home: Path | None =
     target = target_dir / Path(manifest.single.file).name
     data["file"] = target.name
     manifest = parse_manifest(data, target_dir / f"{manifest.name}.yaml")
-    staged = target.with_suffix(target.suffix + ".partial")
-    shutil.copyfile(file, staged)
-    staged.replace(target)
+    already = target.is_file()
+    if already and file_sha256(target) != sha:
+        raise ModelError(f"{target} already holds another model; rename {file.name} first")
+    if not already:
+        staged = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(file, staged)
+        staged.replace(target)
     try:
         open_session(manifest, "model", home)
     except ModelError:
-        if existing is None:
+        if not already:
             target.unlink(missing_ok=True)
         raise
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

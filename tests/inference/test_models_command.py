@@ -53,3 +53,26 @@ def test_evaluate_detector_on_a_small_labelled_folder(
     result = json.loads(capsys.readouterr().out)
     assert result["picture_recall"] == 1.0 and result["face_recall"] == 1.0
     assert result["labelled_faces"] == 3
+
+
+def test_add_with_own_manifest_and_refuse_a_mismatch(tmp_path: Path) -> None:
+    import yaml
+
+    from scanner.inference.catalog import add_model, load_catalog
+    from scanner.inference.manifest import discover
+    from scanner.inference.session import verify
+
+    path = shared_model("ultraface-rfb-320")
+    entry = next(item for item in load_catalog() if item["name"] == "ultraface-rfb-320")
+    own = {**entry, "name": "lab-faces", "measured": {"lab": "validated 2026"}}
+    manifest_file = tmp_path / "lab.yaml"
+    manifest_file.write_text(yaml.safe_dump(own), encoding="utf-8")
+    home = tmp_path / "home"
+    assert add_model(path, manifest_file, home=home).name == "lab-faces"
+    assert discover(home)["lab-faces"].measured == {"lab": "validated 2026"}
+    wrong = {**own, "name": "lab-wrong", "inputs": [{"name": "image", "shape": [1, 3, 240, 320]}]}
+    manifest_file.write_text(yaml.safe_dump(wrong), encoding="utf-8")
+    with pytest.raises(ModelError, match="inputs are \\['input'\\]"):
+        add_model(path, manifest_file, home=home)
+    assert "lab-wrong" not in discover(home)
+    assert verify(discover(home)["lab-faces"], home) is None
