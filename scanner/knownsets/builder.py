@@ -95,8 +95,7 @@ class SetBuilder:
         raw = self.digests.pop(method)
         if not raw:
             return None, None
-        digests = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, HASH_BYTES[method])
-        del raw
+        digests = np.frombuffer(raw, dtype=np.uint8).reshape(-1, HASH_BYTES[method])
         rows = np.frombuffer(self.rows.pop(method), dtype=np.int32)
         return CryptoIndex.build(digests, rows)
 
@@ -137,7 +136,7 @@ class SetBuilder:
         self.has_pdq = bool(raw)
         if not raw:
             return 0
-        hashes = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, 32)
+        hashes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
         rows = np.frombuffer(self.rows.pop("pdq"), dtype=np.int32)
         both = np.concatenate([hashes, rows.view(np.uint8).reshape(-1, 4)], axis=1)
         _, first = np.unique(both, axis=0, return_index=True)

@@ -31,6 +31,15 @@ def split(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, np.ascontiguousarray(digests[:, 8:])
 
 
+def _tail_words(tail: np.ndarray) -> list[np.ndarray]:
+    """The tail bytes as big-endian 64-bit words (zero-padded), most significant first."""
+    width = -(-tail.shape[1] // 8) * 8
+    padded = np.zeros((tail.shape[0], width), dtype=np.uint8)
+    padded[:, : tail.shape[1]] = tail
+    words = padded.view(">u8")
+    return [words[:, i].astype(np.uint64) for i in range(words.shape[1])]
+
+
 class CryptoIndex:
     """Sorted digests of one method, answering exact lookups."""
 
@@ -52,8 +61,7 @@ class CryptoIndex:
     def build(cls, digests: np.ndarray, rows: np.ndarray) -> tuple[CryptoIndex, Duplicates]:
         """Sort and de-duplicate (the first row of a digest wins)."""
         keys, tail = split(digests)
-        columns = [tail[:, i] for i in range(tail.shape[1] - 1, -1, -1)]
-        order = np.lexsort((rows, *columns, keys))
+        order = np.lexsort((rows, *reversed(_tail_words(tail)), keys))
         keys, tail, rows = keys[order], tail[order], rows[order]
         same = np.zeros(len(keys), dtype=bool)
         if len(keys) > 1:
@@ -103,8 +111,10 @@ class CryptoIndex:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         keys, tail = split(digests)
-        lo = np.searchsorted(self.keys, keys, side="left")
-        hi = np.searchsorted(self.keys, keys, side="right")
+        order = np.argsort(keys, kind="stable")  # sorted probes walk the index cache-friendly
+        lo, hi = np.empty_like(order), np.empty_like(order)
+        lo[order] = np.searchsorted(self.keys, keys[order], side="left")
+        hi[order] = np.searchsorted(self.keys, keys[order], side="right")
         counts = hi - lo
         queries = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
         positions = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(

@@ -26,6 +26,11 @@ def crop5(rgb: np.ndarray) -> np.ndarray:
     return crop(rgb, 0.0127, 0.0127, 0.0127, 0.0127)
 
 
+def crop5_corner(rgb: np.ndarray) -> np.ndarray:
+    """5 % of the area cut away from one corner: 2.53 % of the width (left) and height (top)."""
+    return crop(rgb, 0.0253, 0.0253, 0.0, 0.0)
+
+
 def crop(rgb: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:
     """Cut the given fractions of the width/height from each side."""
     h, w = rgb.shape[:2]
@@ -56,6 +61,7 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "jpeg-q50": jpeg50,
     "resize-50%": half_size,
     "crop-5%": crop5,
+    "crop-5%-corner": crop5_corner,
     "grayscale": grayscale,
     "text-overlay": text_overlay,
 }
