@@ -39,7 +39,9 @@ def make_pictures(folder: Path, count: int, side: int, seed: int) -> list[Path]:
 
 def build_ext4(tree: Path, image: Path, size_mib: int) -> None:
     image.unlink(missing_ok=True)
-    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", str(tree), str(image), f"{size_mib}M"], check=True)
+    subprocess.run(
+        ["mke2fs", "-q", "-t", "ext4", "-d", str(tree), str(image), f"{size_mib}M"], check=True
+    )
 
 
 def drop_caches() -> None:
@@ -54,7 +56,9 @@ def timed(command: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of the child."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL)
+    if done.returncode not in (0, 1):  # 1 = finished with per-item errors
+        raise SystemExit(f"{command[0]} failed with exit code {done.returncode}")
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) * 1024
@@ -68,7 +72,9 @@ def scan_command(evidence: Path, case: Path, *extra: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--pictures", type=int, default=200, help="distinct pictures for the model run")
+    parser.add_argument(
+        "--pictures", type=int, default=200, help="distinct pictures for the model run"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out/scan"))
     args = parser.parse_args()
     out = args.out
@@ -88,7 +94,9 @@ def main() -> None:
     scan_s, scan_rss = timed(scan_command(image, out / "case-nomodels", "--no-models"))
     print(f"image {size_mb:.0f} MB, {sum(1 for _ in tree.rglob('*.jpg'))} pictures")
     print(f"md5sum           {size_mb / md5_s:8.1f} MB/s")
-    print(f"dftriage scan    {size_mb / scan_s:8.1f} MB/s (no models)  peak RSS {scan_rss / 2**20:.0f} MiB")
+    print(
+        f"dftriage scan    {size_mb / scan_s:8.1f} MB/s (no models)  peak RSS {scan_rss / 2**20:.0f} MiB"
+    )
     print(f"ratio scan/md5sum {md5_s / scan_s:.2f}  (target >= 0.50)")
 
     unique = out / "unique"
@@ -103,8 +111,12 @@ def main() -> None:
             shutil.copy(path, target / path.name)
     one_s, one_rss = timed(scan_command(unique, out / "case-unique"))
     ten_s, ten_rss = timed(scan_command(copies, out / "case-copies"))
-    print(f"models, {args.pictures} distinct pictures: {one_s:.1f} s; every picture 10 times: {ten_s:.1f} s")
-    print(f"ratio duplicates/unique {ten_s / one_s:.2f}  (target <= 1.30)  peak RSS {max(one_rss, ten_rss) / 2**20:.0f} MiB")
+    print(
+        f"models, {args.pictures} distinct pictures: {one_s:.1f} s; every picture 10 times: {ten_s:.1f} s"
+    )
+    print(
+        f"ratio duplicates/unique {ten_s / one_s:.2f}  (target <= 1.30)  peak RSS {max(one_rss, ten_rss) / 2**20:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 
-from scanner.media.decode import MediaError, decode_picture
+from scanner.media.decode import MediaError, decode_picture, picture_size
+from scanner.media.thumbnail import thumbnail_jpeg
 
 if TYPE_CHECKING:
     from scanner.workers import BlobResult, BlobTask
@@ -15,32 +17,47 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def analyse_content(
-    task: BlobTask, data: bytes | None, video_path: str | None, analyser: Any
-) -> BlobResult:
-    """Facts, faces and scores of a picture (`data`) or a video (`video_path`)."""
+HASH_SIDE = 512  # perceptual hashes reduce to 64x64 (PDQ) or 32x32 (pHash) anyway
+DECODE_SIDE = 1024  # without models, nothing needs more pixels than this
+
+
+def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
+    """Facts, faces and scores of a picture. Large JPEGs are decoded at reduced size
+    (DCT scaling); face boxes and landmarks are reported in original pixel coordinates."""
     from scanner.workers import BlobResult
 
-    if video_path is not None:
-        return _analyse_video(task, video_path, analyser)
-    assert data is not None
     settings = task.settings
-    facts: dict[str, Any] = {}
     errors: list[str] = []
-    facts["generator"] = _generator_facts(data, errors)
+    facts: dict[str, Any] = {"generator": _generator_facts(data, errors)}
+    side = analyser.decode_side if analyser is not None else DECODE_SIDE
     try:
-        rgb = decode_picture(data, max_pixels=settings.get("max_pixels", 100_000_000))
+        width, height = picture_size(data)
+        rgb = decode_picture(
+            data, max_pixels=settings.get("max_pixels", 100_000_000), max_side=side
+        )
     except MediaError as exc:
         return BlobResult(task.sha256, facts, errors=errors + [f"decode: {exc}"])
-    height, width = rgb.shape[:2]
     facts.update(width=width, height=height)
-    facts.update(_perceptual(rgb, errors))
+    small = _reduced(rgb, HASH_SIDE)
+    facts.update(_perceptual(small, errors))
+    thumbnail = thumbnail_jpeg(small)
     if min(width, height) < settings.get("min_picture_side", 32) or analyser is None:
-        return BlobResult(task.sha256, facts, errors=errors)
+        return BlobResult(task.sha256, facts, errors=errors, thumbnail=thumbnail)
     analysis = analyser.analyse(rgb)
-    faces = [_face_row(index, face, analyser) for index, face in enumerate(analysis.faces)]
+    scale = width / rgb.shape[1]
+    faces = [_face_row(index, face, analyser, scale) for index, face in enumerate(analysis.faces)]
     _add_consistency(rgb, data, analysis.faces, faces, errors)
-    return BlobResult(task.sha256, facts, faces, _score_rows(analysis, analyser), errors)
+    scores = _score_rows(analysis, analyser)
+    return BlobResult(task.sha256, facts, faces, scores, errors, thumbnail)
+
+
+def _reduced(rgb: np.ndarray, side: int) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    factor = side / max(height, width)
+    if factor >= 1:
+        return rgb
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _generator_facts(data: bytes, errors: list[str]) -> list[list[str]]:
@@ -69,14 +86,14 @@ def _perceptual(rgb: np.ndarray, errors: list[str]) -> dict[str, Any]:
     }
 
 
-def _face_row(index: int, face: Any, analyser: Any) -> dict[str, Any]:
+def _face_row(index: int, face: Any, analyser: Any, scale: float = 1.0) -> dict[str, Any]:
     embedding = None if face.embedding is None else np.asarray(face.embedding, np.float32).tobytes()
     embedder = analyser.manifests.get("face-embed")
     return {
         "embed_model": embedder.name if embedder is not None and embedding is not None else None,
         "idx": index,
-        "box": [round(float(v), 2) for v in face.box],
-        "landmarks": np.round(np.asarray(face.landmarks, dtype=float), 2).tolist(),
+        "box": [round(float(v) * scale, 2) for v in face.box],
+        "landmarks": np.round(np.asarray(face.landmarks, dtype=float) * scale, 2).tolist(),
         "score": float(face.score),
         "embedding": embedding,
         "deepfake": None if face.deepfake is None else float(face.deepfake),
@@ -129,7 +146,7 @@ def _score(name: str, value: float, model: Any, detail: str) -> dict[str, Any]:
     }
 
 
-def _analyse_video(task: BlobTask, path: str, analyser: Any) -> BlobResult:
+def analyse_video(task: BlobTask, path: str, analyser: Any) -> BlobResult:
     from scanner.hashing.perceptual import video_pdq
     from scanner.workers import BlobResult
 

@@ -23,6 +23,7 @@ from typing import Any
 from scanner import __version__
 from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
+from scanner.content import ContentSource
 from scanner.errors import ScannerError
 from scanner.evidence import Source, WalkLimits, open_evidence
 from scanner.matching import match_all
@@ -35,7 +36,6 @@ from scanner.workers import (
     ItemTask,
     analyse_blob,
     hash_item,
-    item_chunks,
 )
 
 log = logging.getLogger(__name__)
@@ -111,15 +111,10 @@ class Scan:
         self.db.update_run(self.run_id, models=models, sets=sets)
         self.db.commit()
         summary = self._summary()
-        summary.reports = [
-            p.name
-            for p in write_reports(
-                self.db,
-                self.case,
-                thumbnails=self._thumbnail,
-                export=self._content if self.config.export else None,
-            )
-        ]
+        content = ContentSource(self.db)
+        export = content.chunks if self.config.export else None
+        written = write_reports(self.db, self.case, thumbnails=content.thumbnail, export=export)
+        summary.reports = [path.name for path in written]
         self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
         return summary
@@ -288,8 +283,9 @@ class Scan:
             for k in ("width", "height", "pdq", "pdq_quality", "phash", "dhash")
         }
         self.db.execute(
-            "UPDATE blobs SET width=?, height=?, pdq=?, pdq_quality=?, phash=?, dhash=?, facts=? WHERE sha256=?",
-            (*columns.values(), json.dumps(facts, sort_keys=True), result.sha256),
+            "UPDATE blobs SET width=?, height=?, pdq=?, pdq_quality=?, phash=?, dhash=?, facts=?,"
+            " thumbnail=? WHERE sha256=?",
+            (*columns.values(), json.dumps(facts, sort_keys=True), result.thumbnail, result.sha256),
         )
         self.db.execute("DELETE FROM faces WHERE sha256 = ?", (result.sha256,))
         for face in result.faces:
@@ -352,29 +348,6 @@ class Scan:
                     "INSERT OR REPLACE INTO findings (sha256, rule, priority, category, reason) VALUES (?, ?, ?, ?, ?)",
                     (sha256, finding.rule, finding.priority, finding.category, finding.reason),
                 )
-
-    def _content(self, sha256: str) -> Iterator[bytes]:
-        """The content of a blob, read from the first place it was found."""
-        row = self.db.conn.execute(
-            "SELECT e.path, i.locator_json, i.runs FROM items i JOIN evidence e ON e.id = i.evidence_id"
-            " WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
-            (sha256,),
-        ).fetchone()
-        runs = tuple(tuple(r) for r in json.loads(row[2])) if row[2] else None
-        return item_chunks(row[0], row[1], runs)
-
-    def _thumbnail(self, sha256: str) -> bytes | None:
-        from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
-
-        row = self.db.conn.execute(
-            "SELECT media_type, size FROM blobs WHERE sha256 = ?", (sha256,)
-        ).fetchone()
-        if row is None or not row[0].startswith("image/") or row[1] > MAX_INPUT_BYTES:
-            return None
-        try:
-            return make_thumbnail(b"".join(self._content(sha256)))
-        except Exception:  # noqa: BLE001 - a thumbnail is optional
-            return None
 
     def _summary(self) -> ScanSummary:
         def count(sql: str) -> int:

@@ -84,6 +84,7 @@ class BlobResult:
     faces: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    thumbnail: bytes | None = None
 
 
 def _source(path: str) -> Source:
@@ -125,16 +126,16 @@ def hash_item(task: ItemTask) -> ItemResult:
 
 def analyse_blob(task: BlobTask) -> BlobResult:
     """Decode a picture (or sample a video) and gather every fact the scan asks for."""
-    from scanner.analysis_stage import analyse_content
+    from scanner.analysis_stage import analyse_picture, analyse_video
 
     try:
         if task.size > MAX_PICTURE_BYTES and task.media_type.startswith("image/"):
             return BlobResult(task.sha256, errors=[f"picture of {task.size} bytes is too large"])
         if task.media_type.startswith("video/"):
             with _spooled(task) as path:
-                return analyse_content(task, None, path, _analyser(task))
+                return analyse_video(task, path, _analyser(task))
         data = b"".join(item_chunks(task.evidence_path, task.locator_json, task.runs))
-        return analyse_content(task, data, None, _analyser(task))
+        return analyse_picture(task, data, _analyser(task))
     except (ScannerError, OSError, ValueError) as exc:
         return BlobResult(task.sha256, errors=[str(exc)])
     except Exception as exc:  # noqa: BLE001 - no single input may stop a scan

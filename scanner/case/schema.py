@@ -62,7 +62,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             pdq_quality INTEGER,
             phash TEXT,
             dhash TEXT,
-            facts TEXT NOT NULL DEFAULT '{}'
+            facts TEXT NOT NULL DEFAULT '{}',
+            thumbnail BLOB
         );
         CREATE TABLE faces (
             sha256 TEXT NOT NULL,

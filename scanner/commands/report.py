@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.case.database import DB_NAME, CaseDatabase
-from scanner.errors import CaseError, ScannerError
-from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
+from scanner.content import ContentSource
+from scanner.errors import CaseError
 from scanner.report.writers import write_reports
 
 HELP = "regenerate the reports (HTML, JSON, CSV, VICS, CASE/UCO, DFXML) of a case folder"
@@ -47,35 +45,3 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
-
-
-class ContentSource:
-    """Reads a blob's content back from the first evidence location it was found at."""
-
-    def __init__(self, db: CaseDatabase) -> None:
-        self.db = db
-
-    def chunks(self, sha256: str) -> Iterator[bytes]:
-        from scanner.workers import item_chunks
-
-        row = self.db.conn.execute(
-            "SELECT e.path, i.locator_json, i.runs FROM items i JOIN evidence e"
-            " ON e.id = i.evidence_id WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
-            (sha256,),
-        ).fetchone()
-        if row is None:
-            return iter(())
-        runs = tuple((int(o), int(n)) for o, n in json.loads(row[2])) if row[2] else None
-        return item_chunks(row[0], row[1], runs)
-
-    def thumbnail(self, sha256: str) -> bytes | None:
-        """A thumbnail of the blob, or None if it is unreadable, not a picture or too large."""
-        data = bytearray()
-        try:
-            for chunk in self.chunks(sha256):
-                data += chunk
-                if len(data) > MAX_INPUT_BYTES:
-                    return None
-        except (ScannerError, OSError, ValueError):
-            return None
-        return make_thumbnail(bytes(data))

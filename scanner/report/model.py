@@ -68,6 +68,7 @@ def _group(db: CaseDatabase, table: str, order: str) -> dict[str, list[dict[str,
 
 def _blob(row: dict[str, Any], grouped: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
     sha = row["sha256"]
+    row.pop("thumbnail", None)
     row["facts"] = json.loads(row["facts"])
     row["locations"] = [_location(item, names) for item in grouped["items"].get(sha, [])]
     row["faces"] = [_face(face) for face in grouped["faces"].get(sha, [])]

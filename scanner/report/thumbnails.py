@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
 from scanner.media.decode import MediaError, decode_picture
+from scanner.media.thumbnail import thumbnail_jpeg
 
 THUMBNAIL_MAX_PIXELS = 50_000_000
 MAX_INPUT_BYTES = 64 << 20  # pictures larger than this get no thumbnail (memory bound)
-JPEG_QUALITY = 75
 
 
 def make_thumbnail(
@@ -25,8 +21,4 @@ def make_thumbnail(
         pixels = decode_picture(data, max_pixels=max_pixels, max_side=side)
     except MediaError:
         return None
-    image = Image.fromarray(pixels)
-    image.thumbnail((side, side))
-    output = io.BytesIO()
-    image.save(output, format="JPEG", quality=JPEG_QUALITY)
-    return output.getvalue()
+    return thumbnail_jpeg(pixels, side)

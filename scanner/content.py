@@ -1,0 +1,44 @@
+"""Read a blob's content and thumbnail back for reports and exports (never from evidence names)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from scanner.case.database import CaseDatabase
+from scanner.errors import ScannerError
+from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
+from scanner.workers import item_chunks
+
+
+class ContentSource:
+    """A blob's bytes from the first place it was found; its thumbnail from the case."""
+
+    def __init__(self, db: CaseDatabase) -> None:
+        self.db = db
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        row = self.db.conn.execute(
+            "SELECT e.path, i.locator_json, i.runs FROM items i JOIN evidence e"
+            " ON e.id = i.evidence_id WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        if row is None:
+            return iter(())
+        runs = tuple((int(o), int(n)) for o, n in json.loads(row[2])) if row[2] else None
+        return item_chunks(row[0], row[1], runs)
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        """The thumbnail made during analysis; else one made now from the evidence
+        (None if unreadable, not a picture or too large)."""
+        row = self.db.conn.execute(
+            "SELECT thumbnail, media_type, size FROM blobs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None or not row[1].startswith("image/") or row[2] > MAX_INPUT_BYTES:
+            return None
+        if row[0] is not None:
+            return bytes(row[0])
+        try:
+            return make_thumbnail(b"".join(self.chunks(sha256)))
+        except (ScannerError, OSError, ValueError):
+            return None
