@@ -90,7 +90,9 @@ def _record(
     if not any(hashes.values()) and pdq is None:
         return Rejection(where, "no hash on the row")
     return Record(
-        **hashes,
+        md5=hashes["md5"],
+        sha1=hashes["sha1"],
+        sha256=hashes["sha256"],
         pdq=(pdq,) if pdq else (),
         category=cell("category") or options.category,
         label=cell("label") or options.label,

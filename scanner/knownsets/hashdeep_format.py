@@ -47,7 +47,9 @@ def _row(text: str, columns: list[str], where: str, options: ReadOptions) -> Rec
     if not any(hashes.values()):
         return Rejection(where, "no MD5, SHA-1 or SHA-256 on the line")
     return Record(
-        **hashes,
+        md5=hashes["md5"],
+        sha1=hashes["sha1"],
+        sha256=hashes["sha256"],
         category=options.category,
         label=row.get("filename") or options.label,
         entry_id=where.split()[-1],

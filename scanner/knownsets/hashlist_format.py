@@ -48,7 +48,9 @@ def parse_line(
     except ValueError as exc:
         return Rejection(where, str(exc))
     return Record(
-        **{method: digest},
+        md5=digest if method == "md5" else None,
+        sha1=digest if method == "sha1" else None,
+        sha256=digest if method == "sha256" else None,
         category=options.category,
         label=name or options.label,
         entry_id=str(number),

@@ -79,7 +79,9 @@ def _v3_record(rowid, sha256, sha1, md5, name, package, options: ReadOptions) ->
     if not any(hashes.values()):
         return Rejection(where, "no hash in the row")
     return Record(
-        **hashes,
+        md5=hashes["md5"],
+        sha1=hashes["sha1"],
+        sha256=hashes["sha256"],
         category=options.category,
         label=str(name) if name is not None else options.label,
         entry_id=str(package) if package is not None else "",

@@ -103,7 +103,8 @@ def reference_record(
     data = ref.path.read_bytes()
     crypto = hash_bytes(data)
     meta: dict[str, object] = {"size": len(data)}
-    rgb, pdqs = None, ()
+    rgb: np.ndarray | None = None
+    pdqs: tuple[bytes, ...] = ()
     try:
         rgb = decode_picture(data)
         hexes, quality = reference_pdqs(rgb, dihedral, crops)
