@@ -90,40 +90,36 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+VOLUME_COLUMNS = (
+    ("part", "partition"),
+    ("offset", "offset"),
+    ("length", "length"),
+    ("description", "description"),
+    ("fs", "file_system"),
+    ("block", "block_size"),
+    ("files", "allocated"),
+    ("deleted", "deleted"),
+    ("unallocated", "unallocated_bytes"),
+)
+
+
 def _print(info: dict[str, Any]) -> None:
+    """Human-readable output; every string from evidence is escaped for rich markup."""
     console = Console(highlight=False)
     container = info["container"]
     console.print(
-        f"[bold]{info['evidence']}[/]  {container['kind']}, {container['size']:,} bytes, "
-        f"{len(container['files'])} file(s)",
-        markup=True,
+        f"[bold]{escape(info['evidence'])}[/]  {container['kind']}, {container['size']:,} bytes, "
+        f"{len(container['files'])} file(s)"
     )
     for name, value in sorted(container["stored_hashes"].items()):
-        console.print(f"  stored {name}: {value}")
+        console.print(f"  stored {name}: {value}", markup=False)
     for name, value in sorted(container["metadata"].items()):
         console.print(f"  {name}: {value}", markup=False)
     if "verification" in info:
-        console.print(f"  verified: {info['verification']['matches']}")
-    table = Table(
-        "part", "offset", "length", "description", "fs", "block", "files", "deleted", "unallocated"
-    )
-    for vol in info["volumes"]:
-        table.add_row(
-            *(
-                str(vol.get(k, ""))
-                for k in (
-                    "partition",
-                    "offset",
-                    "length",
-                    "description",
-                    "file_system",
-                    "block_size",
-                    "allocated",
-                    "deleted",
-                    "unallocated_bytes",
-                )
-            )
-        )
+        console.print(f"  verified: {info['verification']['matches']}", markup=False)
+    table = Table(*(title for title, _ in VOLUME_COLUMNS))
+    for volume in info["volumes"]:
+        table.add_row(*(escape(str(volume.get(key, ""))) for _, key in VOLUME_COLUMNS))
     console.print(f"partition scheme: {info.get('partition_scheme', 'none')}")
     console.print(table)
     for gap in info.get("gaps", []):
