@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import random
 import re
 import shutil
@@ -306,7 +305,7 @@ def scalpel_conf(path: Path) -> Path:
 
 
 def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "photorec").mkdir(parents=True, exist_ok=True)
     photorec = "partition_none,options,paranoid,fileopt,everything,disable," + ",".join(
         f"{t},enable" for t in ("jpg", "png", "gif", "bmp", "riff", "mov", "tif", "mkv")
     )
@@ -323,15 +322,19 @@ def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
 
 
 def measure(cmd: list[str], log: Path) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB of the largest process, exit status)."""
+    """(seconds, peak RSS in KiB of the largest process, exit status), via /usr/bin/time."""
     (log.parent).mkdir(parents=True, exist_ok=True)
+    rss_file = log.with_suffix(".rss")
+    cwd = REPO if cmd[0] == sys.executable else log.parent  # peers drop logs in their cwd
     with open(log, "wb") as sink:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
+        status = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd],
+            stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=cwd, check=False,
+        ).returncode  # fmt: skip
         seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss, proc.returncode
+    digits = re.findall(r"^(\d+)$", rss_file.read_text(), re.M) if rss_file.exists() else []
+    return seconds, int(digits[-1]) if digits else 0, status
 
 
 # ---------------------------------------------------------------- scoring

@@ -68,7 +68,7 @@ class IsoBmffCarver:
         if not 16 <= size <= 4096 or size % 4 or not all(0x20 <= b < 0x7F for b in major):
             return None
         kind = kind_of(major, window.read(start + 16, size - 16))
-        pos, types = start, set()
+        pos, types = start, set[bytes]()
         for _ in range(MAX_BOXES):
             box = _box(window, pos)
             if box is None or box[0] not in TOP_LEVEL or (pos > start and box[0] == b"ftyp"):
