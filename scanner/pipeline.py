@@ -28,6 +28,7 @@ from scanner.errors import ScannerError
 from scanner.evidence import Source, WalkLimits, open_evidence
 from scanner.matching import match_all
 from scanner.progress import Progress
+from scanner.triage import load_rules
 from scanner.types import Extent, FileItem, ItemError
 from scanner.workers import (
     BlobResult,
@@ -63,6 +64,8 @@ class Scan:
         self.evidence = evidence
         self.config = config
         self.progress = progress
+        self.rules = load_rules(Path(config.rules) if config.rules else None)
+        self.models = self._check_models()
         self.db = CaseDatabase(case)
         self.run_id = self.db.start_run(command, __version__, config.as_dict())
         self._pending = 0
@@ -70,10 +73,7 @@ class Scan:
 
     def run(self) -> ScanSummary:
         from scanner.report.writers import write_reports
-        from scanner.triage import load_rules
 
-        rules = load_rules(Path(self.config.rules) if self.config.rules else None)
-        models = self._check_models()
         workers = self.config.workers or os.cpu_count() or 1
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for path in self.evidence:
@@ -107,8 +107,8 @@ class Scan:
                 )
         self.db.begin()
         sets = match_all(self.db, self.config)
-        self._triage(rules)
-        self.db.update_run(self.run_id, models=models, sets=sets)
+        self._triage(self.rules)
+        self.db.update_run(self.run_id, models=self.models, sets=sets)
         self.db.commit()
         summary = self._summary()
         content = ContentSource(self.db)

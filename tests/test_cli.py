@@ -1,0 +1,97 @@
+"""The `dftriage` command: info output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]
+
+
+def dftriage(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_info_json_describes_container_partitions_and_file_systems() -> None:
+    done = dftriage("info", str(DATA / "example.E01"), "--json", "--verify")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["container"]["kind"] == "ewf"
+    assert info["container"]["stored_hashes"]["md5"] == TRUTH["media_md5"]
+    assert info["verification"]["matches"] == {"md5": True, "sha1": True}
+    assert info["partition_scheme"] == "dos"
+    volumes = {v["offset"]: v for v in info["volumes"]}
+    for partition in TRUTH["partitions"]:
+        assert volumes[partition["offset"]]["file_system"] == partition["fs"].lower()
+    planted = [
+        f for f in TRUTH["files"] if f["partition_offset"] == TRUTH["partitions"][0]["offset"]
+    ]
+    first = volumes[TRUTH["partitions"][0]["offset"]]
+    assert first["deleted"] == sum(f["deleted"] for f in planted)
+    assert first["unallocated_bytes"] > 0
+    assert {g["offset"] for g in info["gaps"]} >= {0}
+
+
+def test_unreadable_evidence_exits_2_with_one_line(tmp_path: Path) -> None:
+    for args in (
+        ("info", str(tmp_path / "missing.E01")),
+        ("scan", str(tmp_path / "missing.E01"), "--case", str(tmp_path / "c")),
+    ):
+        done = dftriage(*args)
+        assert done.returncode == 2
+        assert done.stderr.strip().count("\n") == 0
+        assert "missing.E01" in done.stderr and "no such file" in done.stderr
+
+
+def test_missing_segment_exits_2_naming_it(tmp_path: Path) -> None:
+    shutil.copy(DATA / "example-split.E01", tmp_path / "disk.E01")
+    done = dftriage("info", str(tmp_path / "disk.E01"))
+    assert done.returncode == 2
+    assert "disk.E02" in done.stderr and done.stderr.strip().count("\n") == 0
+
+
+def test_bad_config_stops_before_the_scan(tmp_path: Path) -> None:
+    config = tmp_path / "scan.yaml"
+    config.write_text("carve: true\nworkers: many\n")
+    done = dftriage(
+        "scan", str(DATA / "example.E01"), "--case", str(tmp_path / "case"), "--config", str(config)
+    )
+    assert done.returncode == 2
+    assert f"{config}:2: workers must be int" in done.stderr
+    assert not (tmp_path / "case").exists()
+
+
+def test_malformed_rule_stops_before_the_scan(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "rules" / "apps.yaml", rules / "apps.yaml")
+    (rules / "mine.yaml").write_text(
+        "rules:\n  - name: x\n    priority: 9\n    category: c\n    when: {fact: nudity, op: '>=', value: 0.5}\n    reason: '{nudity}'\n"
+    )
+    config = tmp_path / "scan.yaml"
+    config.write_text(f"rules: {rules}\n")
+    done = dftriage(
+        "scan", str(DATA / "example.E01"), "--case", str(tmp_path / "case"), "--config", str(config)
+    )
+    assert done.returncode == 2
+    assert "mine.yaml:3" in done.stderr and "priority" in done.stderr
+    assert not (tmp_path / "case").exists()
+
+
+def test_json_progress_events_end_with_a_summary(tmp_path: Path) -> None:
+    done = dftriage(
+        "scan", str(DATA / "example.E01"), "--case", str(tmp_path / "case"), "--no-models", "--json"
+    )
+    assert done.returncode in (0, 1), done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[-1]["event"] == "finished"
+    assert events[-1]["blobs"] == len(
+        json.loads((tmp_path / "case" / "report.json").read_text())["blobs"]
+    )
+    assert "report.html" in events[-1]["reports"]
