@@ -43,8 +43,8 @@ def import_set(
                 if isinstance(item, Rejection):
                     report.rejected += 1
                     report.note(f"{path}: {item.where}: {item.reason}")
-                else:
-                    builder.add(item)
+                elif builder.add(item) % 1_000_000 == 999_999:
+                    log.info("%s: %d records read", path, builder.count)
             if builder.count == 0:
                 raise KnownSetError(
                     f"{path}: no usable record as {fmt_name} ({report.rejected} rejected"

@@ -81,7 +81,8 @@ def write_info(folder: Path, info: SetInfo) -> None:
 def list_sets(home: Path | None = None) -> list[SetInfo]:
     """Every complete set, by name."""
     root = sets_root(home)
-    return [read_info(p) for p in sorted(root.iterdir()) if (p / "set.json").is_file()]
+    folders = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    return [read_info(p) for p in folders if (p / "set.json").is_file()]
 
 
 def remove_set(name: str, home: Path | None = None) -> None:

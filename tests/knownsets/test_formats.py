@@ -158,3 +158,12 @@ def test_registry_refuses_duplicates() -> None:
     detect_format(DATA / "md5sum.txt")  # fills the registry
     with pytest.raises(ValueError, match="already registered"):
         register(SetFormat("md5", "again", FORMATS["md5"].read))
+
+
+def test_half_built_sets_are_not_listed(home: Path) -> None:
+    import_set(DATA / "md5sum.txt", "m", "known-bad", home=home)
+    partial = home / "sets" / ".build-x-123"
+    partial.mkdir()
+    (partial / "set.json").write_text((home / "sets" / "m" / "set.json").read_text())
+    assert [i.name for i in list_sets(home)] == ["m"]
+    assert [s.name for s in load_matcher(home=home).sets] == ["m"]
