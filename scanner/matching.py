@@ -98,7 +98,7 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
         for model in sorted(models):
             labels, references, matrix = victims.faces(info.name, model)
             manifest = manifests.get(model)
-            if len(labels) == 0 or manifest is None:
+            if len(labels) == 0 or manifest is None or manifest.threshold is None:
                 continue
             metric = manifest.metric or "cosine"
             index = BruteForceIndex(labels, references, matrix, metric, manifest.threshold)

@@ -25,7 +25,7 @@ from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
 from scanner.content import ContentSource
 from scanner.errors import ScannerError
-from scanner.evidence import Source, WalkLimits, open_evidence
+from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
 from scanner.matching import match_all
 from scanner.progress import Progress
 from scanner.triage import load_rules
@@ -153,6 +153,8 @@ class Scan:
     ) -> None:
         from scanner.carve.engine import carve
 
+        if not isinstance(source, DiskSource):
+            return  # a folder has no unallocated space
         types = set(self.config.carve_types) if self.config.carve_types else None
         for extent in source.extents():
             unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"

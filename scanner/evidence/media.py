@@ -93,7 +93,7 @@ def _next_number(suffix: str) -> str:
 
 
 def _next_letters(suffix: str) -> str:
-    first, second = suffix
+    first, second = suffix[0], suffix[1]
     if second != "z":
         return first + chr(ord(second) + 1)
     return chr(ord(first) + 1) + "a" if first != "z" else "{{"

@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from scanner.errors import EvidenceError
 from scanner.evidence.media import ContainerInfo, MediaReader, open_container, open_media
@@ -26,13 +27,12 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 1 << 20
 
 
-class Stream:
+class Stream(Protocol):
     """Random read access with a size: a file's data or a byte range of the medium."""
 
     size: int
 
-    def read(self, offset: int, length: int) -> bytes:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def read(self, offset: int, length: int) -> bytes: ...
 
 
 def read_chunks(stream: Stream, chunk: int = READ_CHUNK) -> Iterator[bytes]:
@@ -217,7 +217,7 @@ def _parse_inode(value: str) -> tuple[int, int | None, int | None]:
 
 
 @dataclass
-class _RangeStream(Stream):
+class _RangeStream:
     reader: MediaReader
     offset: int
     size: int
@@ -227,7 +227,7 @@ class _RangeStream(Stream):
         return self.reader.read(self.offset + offset, length)
 
 
-class _FileStream(Stream):
+class _FileStream:
     def __init__(self, path: Path) -> None:
         self._path = path
         self.size = path.stat().st_size

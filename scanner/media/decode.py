@@ -43,10 +43,10 @@ def decode_picture(
             if max_side is not None:
                 image.draft("RGB", (max_side, max_side))
             image.load()
-            image = ImageOps.exif_transpose(image) or image
-            if max_side is not None and max(image.size) > max_side:
-                image.thumbnail((max_side, max_side))
-            rgb = _to_rgb(image)
+            upright: Image.Image = ImageOps.exif_transpose(image) or image
+            if max_side is not None and max(upright.size) > max_side:
+                upright.thumbnail((max_side, max_side))
+            rgb = _to_rgb(upright)
     except MediaError:
         raise
     except Exception as exc:
