@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from scanner.errors import KnownSetError
-from scanner.hashing.crypto import hash_bytes
-from scanner.hashing.perceptual import PDQ_MIN_QUALITY, pdq_dihedral, pdq_hash
+from scanner.hashing.crypto import hash_bytes, hash_file
+from scanner.hashing.perceptual import PDQ_MIN_QUALITY, pdq_dihedral, pdq_hash, video_pdq
 from scanner.knownsets import store
 from scanner.knownsets.builder import SetBuilder
 from scanner.knownsets.model import ImportReport, Record, SetInfo
@@ -34,6 +34,7 @@ CROP_STEPS = (
 )
 CROP_SIDE = 512
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"}
 FaceRow = tuple[str, str, str, str, np.ndarray]  # label, reference, model, model sha256, vector
 Embedder = Callable[[np.ndarray], list[tuple[str, str, np.ndarray]]]  # rgb -> (model, sha, vector)
 
@@ -58,7 +59,7 @@ def find_references(folder: Path, report: ImportReport) -> list[Reference]:
             report.rejected += 1
             report.note(f"{path}: not inside a victim sub-folder (DIR/<victim>/picture); skipped")
             continue
-        if path.suffix.lower() not in PICTURE_SUFFIXES:
+        if path.suffix.lower() not in PICTURE_SUFFIXES | VIDEO_SUFFIXES:
             continue
         found.append(Reference(relative.parts[0], relative.as_posix(), path))
     return found
@@ -96,10 +97,35 @@ def _downscale(rgb: np.ndarray, side: int) -> np.ndarray:
     )
 
 
+def video_record(ref: Reference, report: ImportReport) -> Record:
+    """A reference video: crypto hashes of the file and PDQ of one frame a second."""
+    crypto = hash_file(ref.path)
+    meta: dict[str, object] = {"size": ref.path.stat().st_size, "video": True}
+    pdqs: list[bytes] = []
+    try:
+        frames = video_pdq(str(ref.path))
+        meta["frames"] = [[t, h, q] for t, h, q in frames]
+        pdqs = [bytes.fromhex(h) for _, h, q in frames if q >= PDQ_MIN_QUALITY]
+    except MediaError as exc:
+        report.note(f"{ref.path}: cannot decode video ({exc}); stored by its crypto hashes only")
+    return Record(
+        md5=bytes.fromhex(crypto.md5),
+        sha1=bytes.fromhex(crypto.sha1),
+        sha256=bytes.fromhex(crypto.sha256),
+        pdq=tuple(dict.fromkeys(pdqs)),
+        label=ref.label,
+        entry_id=ref.relative,
+        meta=json.dumps(meta, sort_keys=True),
+        where=ref.relative,
+    )
+
+
 def reference_record(
     ref: Reference, dihedral: bool, report: ImportReport, crops: bool = True
 ) -> tuple[Record, np.ndarray | None]:
     """The record of one reference picture and its decoded pixels (None if undecodable)."""
+    if ref.path.suffix.lower() in VIDEO_SUFFIXES:
+        return video_record(ref, report), None
     data = ref.path.read_bytes()
     crypto = hash_bytes(data)
     meta: dict[str, object] = {"size": len(data)}

@@ -116,3 +116,23 @@ def test_folder_without_victim_subfolders(tmp_path: Path, home: Path) -> None:
     with pytest.raises(KnownSetError, match="no reference picture found"):
         build_victims(tmp_path / "flat", "v", home=home)
     assert list_sets(home) == []
+
+
+@needs_faces
+def test_reference_video_frames_match(tmp_path: Path, home: Path) -> None:
+    """A video in a victim folder is stored by its frames; a re-encoded still of one matches."""
+    import cv2
+
+    clip = FACES / "face_recognition" / "short_hamilton_clip.mp4"
+    (tmp_path / "refs" / "V9").mkdir(parents=True)
+    (tmp_path / "refs" / "V9" / "clip.mp4").symlink_to(clip)
+    info, _ = build_victims(tmp_path / "refs", "vid", home=home)
+    assert info.entries == 1 and info.counts["pdq"] >= 2
+    capture = cv2.VideoCapture(str(clip))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, round(2 * capture.get(cv2.CAP_PROP_FPS)))
+    ok, frame = capture.read()
+    capture.release()
+    assert ok
+    still = cv2.cvtColor(cv2.resize(frame, None, fx=0.5, fy=0.5), cv2.COLOR_BGR2RGB)
+    [match] = load_matcher(["vid"], home=home).match_pdq(*pdq_hash(still))
+    assert (match.label, match.entry_id) == ("V9", "V9/clip.mp4") and match.distance <= 31
