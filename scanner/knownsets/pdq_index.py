@@ -1,6 +1,7 @@
 """Exact PDQ near-duplicate search: every stored hash within a Hamming radius of a query.
 
-The index keeps nothing but the hashes (32 bytes each, as four 64-bit words). A query
+The index keeps nothing but the hashes (32 bytes each), stored column by column as
+sixteen 16-bit chunks so each chunk can be scanned sequentially. A query
 batch is answered by multi-index hashing turned inside out: the 256 bits are cut into
 16 chunks of 16 bits, and by the pigeonhole principle any hash within distance r of a
 query agrees with it on at least one chunk up to ``r // 16`` bits. For each chunk the
@@ -56,9 +57,13 @@ def _probe_masks(radius: int) -> np.ndarray:
     return np.array(masks, dtype=np.uint16)
 
 
-def _chunk(words: np.ndarray, t: int) -> np.ndarray:
-    """The t-th 16-bit chunk of every hash, as a strided uint16 view (no copy)."""
-    return words.view(np.uint16).reshape(-1, CHUNKS)[:, t]
+_POPCOUNT16 = np.bitwise_count(np.arange(1 << CHUNK_BITS, dtype=np.uint16)).astype(np.uint8)
+_EARLY_EXIT = (3, 5, 7)  # after 64, 96 and 128 bits, drop candidates already too far
+
+
+def _chunks(words: np.ndarray) -> np.ndarray:
+    """(N, 4) uint64 hashes as (N, 16) uint16 chunks (a view, no copy)."""
+    return np.ascontiguousarray(words).view(np.uint16).reshape(-1, CHUNKS)
 
 
 class PdqIndex:
@@ -69,14 +74,14 @@ class PdqIndex:
             raise ValueError(
                 f"expected uint64 array of shape (N, 4), got {words.dtype} {words.shape}"
             )
-        self.words = words
+        self.columns = np.ascontiguousarray(_chunks(words).T)  # (16, N) uint16
 
     def __len__(self) -> int:
-        return int(self.words.shape[0])
+        return int(self.columns.shape[1])
 
     @property
     def nbytes(self) -> int:
-        return int(self.words.nbytes)
+        return int(self.columns.nbytes)
 
     def search(self, queries: np.ndarray, radius: int) -> PdqHits:
         """All (query, row, distance) with distance <= radius; queries is (Q, 4) uint64."""
@@ -86,7 +91,7 @@ class PdqIndex:
             raise ValueError(f"radius must be within 0..256, got {radius}")
         parts = []
         for start in range(0, queries.shape[0], MAX_BATCH):
-            batch = np.ascontiguousarray(queries[start : start + MAX_BATCH], dtype=np.uint64)
+            batch = _chunks(np.asarray(queries[start : start + MAX_BATCH], dtype=np.uint64))
             hits = self._search_batch(batch, radius)
             parts.append(PdqHits(hits.query + start, hits.row, hits.distance))
         return _concat(parts)
@@ -100,21 +105,21 @@ class PdqIndex:
         masks = _probe_masks(chunk_radius)
         found = []
         for t in range(CHUNKS):
-            q_rows, d_rows = self._chunk_candidates(queries, t, masks)
-            found.append(self._verify(queries, q_rows, d_rows, radius))
+            q_ids, rows = self._chunk_candidates(queries, t, masks)
+            found.append(self._verify(queries, q_ids, rows, radius))
         return _dedupe(_concat(found))
 
     def _chunk_candidates(
         self, queries: np.ndarray, t: int, masks: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(query, row) pairs whose chunk t differs in at most the masks' bits."""
-        probes = (_chunk(queries, t)[:, None] ^ masks[None, :]).ravel()
+        probes = (queries[:, t][:, None] ^ masks[None, :]).ravel()
         owners = np.repeat(np.arange(queries.shape[0], dtype=np.int64), masks.size)
         order = np.argsort(probes, kind="stable")
         probes, owners = probes[order], owners[order]
         wanted = np.zeros(1 << CHUNK_BITS, dtype=bool)
         wanted[probes] = True
-        column = _chunk(self.words, t)
+        column = self.columns[t]
         rows = np.flatnonzero(wanted[column])
         keys = column[rows]
         lo = np.searchsorted(probes, keys, side="left")
@@ -123,25 +128,30 @@ class PdqIndex:
         total = int(counts.sum())
         row_ids = np.repeat(rows, counts)
         firsts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-        q_ids = owners[firsts + np.arange(total)]
-        return q_ids, row_ids
+        return owners[firsts + np.arange(total)], row_ids
 
     def _verify(
         self, queries: np.ndarray, q_ids: np.ndarray, rows: np.ndarray, radius: int
     ) -> PdqHits:
-        dist = np.bitwise_count(self.words[rows] ^ queries[q_ids]).sum(axis=1, dtype=np.int64)
+        """Exact distances, chunk by chunk, dropping pairs as soon as they are too far."""
+        dist = np.zeros(rows.size, dtype=np.int64)
+        for c in range(CHUNKS):
+            dist += _POPCOUNT16[self.columns[c][rows] ^ queries[q_ids, c]]
+            if c in _EARLY_EXIT:
+                keep = dist <= radius
+                q_ids, rows, dist = q_ids[keep], rows[keep], dist[keep]
         keep = dist <= radius
         return PdqHits(q_ids[keep], rows[keep].astype(np.int64), dist[keep])
 
     def _scan(self, queries: np.ndarray, radius: int) -> PdqHits:
         """Exhaustive scan, in blocks of rows to bound memory."""
         parts = []
-        block = max(1, (1 << 22) // max(1, queries.shape[0]))
+        block = max(1, (1 << 20) // max(1, queries.shape[0]))
         for start in range(0, len(self), block):
-            part = self.words[start : start + block]
-            dist = np.bitwise_count(part[None, :, :] ^ queries[:, None, :]).sum(
-                axis=2, dtype=np.int64
-            )
+            part = self.columns[:, start : start + block]
+            dist = np.zeros((queries.shape[0], part.shape[1]), dtype=np.int64)
+            for c in range(CHUNKS):
+                dist += _POPCOUNT16[part[c][None, :] ^ queries[:, c][:, None]]
             q_ids, rows = np.nonzero(dist <= radius)
             parts.append(PdqHits(q_ids.astype(np.int64), rows + start, dist[q_ids, rows]))
         return _concat(parts)
