@@ -12,15 +12,17 @@ from __future__ import annotations
 import bisect
 
 from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
-from scanner.carve.jpeg_structure import EOI, MARKER_IN_SCAN, find_scan_end
+from scanner.carve.jpeg_structure import MARKER_IN_SCAN, find_scan_end
 from scanner.carve.window import Window
 
 SECTOR = 512
+CLUSTER = 4096  # the usual cluster size: splits on it are tried first
 MAX_GAP = 4 << 20
 MAX_SPLITS = 8
-MAX_TRIES = 1_500
+MAX_TRIES = 1_000
 PROBE = 4096
 LOOKAHEAD = 1 << 20
+RATIO = 16
 ZERO_SECTOR = bytes(SECTOR)
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
@@ -44,8 +46,8 @@ def first_foreign_sector(window: Window, lo: int, hi: int) -> int:
     return hi
 
 
-def _continuations(window: Window, split: int) -> list[int]:
-    """Sector starts after `split` from which the data runs clean to an EOI marker.
+def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
+    """(sector start, EOI offset) after `split` where the data runs clean to an EOI marker.
 
     A second fragment is entropy-coded data up to EOI: no other marker may come first.
     Random data rarely qualifies (its first marker is EOI about once in 250 cases).
@@ -56,16 +58,15 @@ def _continuations(window: Window, split: int) -> list[int]:
         return []
     data = window.read(lo, hi - lo + LOOKAHEAD)
     markers = [m.start() for m in MARKER_IN_SCAN.finditer(data)]
-    out: list[int] = []
+    out: list[tuple[int, int]] = []
     for rel in range(0, hi - lo, SECTOR):
         index = bisect.bisect_left(markers, rel)
         if index < len(markers):
-            code = data[markers[index] + 1]
+            marker = lo + markers[index]
         else:
             marker = find_scan_end(window, lo + rel)
-            code = window.read(marker + 1, 1)[0] if window.read(marker + 1, 1) else -1
-        if code == EOI and data[rel : rel + SECTOR] != ZERO_SECTOR:
-            out.append(lo + rel)
+        if window.read(marker + 1, 1) == b"\xd9" and data[rel : rel + SECTOR] != ZERO_SECTOR:
+            out.append((lo + rel, marker))
     return out
 
 
@@ -74,14 +75,17 @@ def bifragment(
 ) -> tuple[int, int, int] | None:
     """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found.
 
-    Continuations are tried nearest first; for each, the candidate splits nearest the
-    undecodable byte first, so likely pairs come early and the work stays bounded.
+    Continuations are tried nearest first; for each, the split right at the undecodable
+    byte and the 4 KiB-aligned one before it first, so likely pairs come early and the
+    work stays bounded.
     """
     foreign = first_foreign_sector(window, scan_start, bad)
     top = foreign if foreign < bad else -(-(bad + 2) // SECTOR) * SECTOR
     raws = [c.raw for c in checkpoints]
     heads: list[tuple[int, bytes, Checkpoint]] = []
-    for split in range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR):
+    splits = list(range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR))
+    splits.sort(key=lambda split: (split != top, split % CLUSTER != 0, -split))
+    for split in splits:
         index = bisect.bisect_left(raws, split - scan_start) - 1
         if index >= 0:
             cp = checkpoints[index]
@@ -89,8 +93,9 @@ def bifragment(
     if not heads:
         return None
     search = _Search(window, checker, budget=16 * (bad - scan_start) + (4 << 20))
+    search.rate = heads[0][2].raw / max(1, heads[0][2].mcu)
     conts = _continuations(window, top - SECTOR)
-    for group, limit in ((heads[:2], MAX_TRIES // 2), (heads[2:], MAX_TRIES)):
+    for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
         if found is not None:
             return found
@@ -103,46 +108,60 @@ class _Search:
     def __init__(self, window: Window, checker: HuffmanCheck, budget: int) -> None:
         self.window, self.checker, self.budget = window, checker, budget
         self.tries = 0
+        self.rate = 0.0  # bytes per MCU in the first fragment
 
     def pairs(
-        self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[int], limit: int
+        self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[tuple[int, int]], limit: int
     ) -> tuple[int, int, int] | None:
-        """(split, continuation, end) of the first pair that decodes, continuations nearest first."""
+        """(split, continuation, end) of the first pair that decodes, continuations nearest first.
+
+        A pair is skipped when the bytes from the continuation to its EOI are out of all
+        proportion (16x either way) to what the remaining MCUs need at the first
+        fragment's rate, such as a small picture's tail found after a large picture's head.
+        """
         skip_to: dict[int, int] = {}
-        for cont in conts:
+        for cont, eoi in conts:
             for split, head, cp in heads:
                 if cont <= split or cont < skip_to.get(split, 0):
+                    continue
+                needed = (self.checker.total - cp.mcu) * (self.rate + 1)
+                if not needed / RATIO <= eoi - cont + len(head) <= needed * RATIO + PROBE:
                     continue
                 self.tries += 1
                 if self.budget <= 0 or self.tries > limit:
                     return None
-                end, skip_to[split] = self.try_pair(head, cp, cont)
+                end, skip_to[split] = self.try_pair(head, cp, cont, eoi)
                 if end is not None:
                     return split, cont, end
         return None
 
-    def try_pair(self, head: bytes, cp: Checkpoint, cont: int) -> tuple[int | None, int]:
-        """(end after EOI or None, continuation to skip to when later ones cannot work)."""
+    def try_pair(self, head: bytes, cp: Checkpoint, cont: int, eoi: int) -> tuple[int | None, int]:
+        """(end after EOI or None, continuation to skip to when nearer ones cannot work).
+
+        When every MCU is decoded before the EOI, a continuation about that many bytes
+        later is the first that can end on it; when the EOI comes first, none after can.
+        """
+        total = self.checker.total
         probe = self.window.read(cont, PROBE)
         result = self.checker.check(head + probe, cp.bit, cp.mcu)
         self.budget -= result.end
-        if not result.ok and result.end < len(head) + len(probe) - 8:
-            return None, 0
-        if not result.ok:
-            stop = find_scan_end(self.window, cont)
+        if not result.ok and result.mcus < total:
+            if result.end < len(head) + len(probe) - 8:
+                return None, 0
             result = self.checker.check(
-                head + self.window.read(cont, stop + 2 - cont), cp.bit, cp.mcu
+                head + self.window.read(cont, eoi + 2 - cont), cp.bit, cp.mcu
             )
             self.budget -= result.end
-            if (
-                not result.ok
-                and result.mcus < self.checker.total
-                and result.end >= len(head) + stop - cont - 8
-            ):
-                return None, stop
-        if result.end < len(head):
-            return None, 0
-        return _eoi_end(self.window, result, cont - len(head)), 0
+        if result.ok:
+            return (
+                (None, 0)
+                if result.end < len(head)
+                else (_eoi_end(self.window, result, cont - len(head)), 0)
+            )
+        reached = cont - len(head) + result.end
+        if result.mcus >= total:
+            return None, cont + max(SECTOR, (eoi - reached) // SECTOR * SECTOR - 2 * SECTOR)
+        return None, eoi if reached >= eoi - 8 else 0
 
 
 def _eoi_end(window: Window, result: Decoded, shift: int) -> int | None:
