@@ -19,6 +19,7 @@ from PIL import Image
 from scanner.media.decode import MediaError
 
 PDQ_MIN_QUALITY = 50
+DEDUP_SIDE = 512  # pHash/dHash are computed on a copy reduced to about this size
 DIHEDRAL_NAMES = (
     "original",
     "rotate90",
@@ -100,6 +101,9 @@ def perceptual_hashes(rgb: np.ndarray) -> PerceptualHashes:
     """PDQ with quality, pHash and dHash of an RGB picture (H, W, 3) uint8."""
     pdq, quality = pdq_hash(rgb)
     image = Image.fromarray(_pdq_input(rgb))
+    factor = max(image.size) // DEDUP_SIDE
+    if factor > 1:  # box-average first: imagehash's Lanczos on a full photo is slow
+        image = image.reduce(factor)
     return PerceptualHashes(
         pdq=pdq,
         pdq_quality=quality,
