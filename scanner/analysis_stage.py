@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 HASH_SIDE = 512  # perceptual hashes reduce to 64x64 (PDQ) or 32x32 (pHash) anyway
-DECODE_SIDE = 1024  # without models, nothing needs more pixels than this
+DECODE_SIDE = HASH_SIDE  # without models nothing needs more: JPEGs decode at 1/4 or 1/8 scale
 
 
 def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
