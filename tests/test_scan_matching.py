@@ -16,7 +16,9 @@ TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.
 
 
 def dftriage(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=900
+    )
     assert done.returncode in (0, 1), done.stderr
     return done
 
@@ -29,10 +31,38 @@ def test_known_bad_is_p1_first_and_known_good_is_dropped(tmp_path: Path) -> None
     bad, good = planted("KakaoTalk_Photo"), planted("Screenshot_")
     (tmp_path / "bad.md5").write_text(f"{bad['md5']}  evidence-0001.jpg\n")
     (tmp_path / "good.txt").write_text(f"{good['sha1'] if 'sha1' in good else good['md5']}\n")
-    dftriage("sets", "import", str(tmp_path / "bad.md5"), "--name", "e2e-bad", "--kind", "known-bad", "--category", "1", "--replace")
-    dftriage("sets", "import", str(tmp_path / "good.txt"), "--name", "e2e-good", "--kind", "known-good", "--replace")
+    dftriage(
+        "sets",
+        "import",
+        str(tmp_path / "bad.md5"),
+        "--name",
+        "e2e-bad",
+        "--kind",
+        "known-bad",
+        "--category",
+        "1",
+        "--replace",
+    )
+    dftriage(
+        "sets",
+        "import",
+        str(tmp_path / "good.txt"),
+        "--name",
+        "e2e-good",
+        "--kind",
+        "known-good",
+        "--replace",
+    )
     case = tmp_path / "case"
-    dftriage("scan", str(DATA / "example.E01"), "--case", str(case), "--no-models", "--sets", "e2e-bad,e2e-good")
+    dftriage(
+        "scan",
+        str(DATA / "example.E01"),
+        "--case",
+        str(case),
+        "--no-models",
+        "--sets",
+        "e2e-bad,e2e-good",
+    )
     report = json.loads((case / "report.json").read_text())
     first = report["blobs"][0]
     assert first["sha256"] == bad["sha256"]
@@ -52,7 +82,9 @@ def test_victim_reference_faces_are_found_in_evidence(tmp_path: Path) -> None:
     victims.mkdir(parents=True)
     for name in ("img1.jpg", "img2.jpg"):
         shutil.copy(FACES / "deepface" / name, victims / name)
-    dftriage("sets", "build-victims", str(tmp_path / "victims"), "--name", "e2e-victims", "--replace")
+    dftriage(
+        "sets", "build-victims", str(tmp_path / "victims"), "--name", "e2e-victims", "--replace"
+    )
     evidence = tmp_path / "evidence" / "Telegram Desktop"
     evidence.mkdir(parents=True)
     shutil.copy(FACES / "deepface" / "img4.jpg", evidence / "photo_same_person.jpg")  # P01 again
@@ -68,4 +100,50 @@ def test_victim_reference_faces_are_found_in_evidence(tmp_path: Path) -> None:
     assert not [m for m in other["matches"] if m["method"] == "face"]
     assert any(f["rule"] == "victim-face" for f in same["findings"])
     assert same["priority"] < (other["priority"] or 99)
-    assert {m["name"] for m in report["runs"][-1]["models"]} >= {"dlib-resnet-v1"} or report["runs"][-1]["models"]
+    assert {m["name"] for m in report["runs"][-1]["models"]} >= {"dlib-resnet-v1"} or report[
+        "runs"
+    ][-1]["models"]
+
+
+def test_a_set_imported_after_the_scan_applies_on_rerun_without_rereading(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    no_sets = tmp_path / "no-sets.yaml"
+    no_sets.write_text("sets: []\n")
+    dftriage(
+        "scan",
+        str(DATA / "example.E01"),
+        "--case",
+        str(case),
+        "--no-models",
+        "--config",
+        str(no_sets),
+    )
+    before = json.loads((case / "report.json").read_text())
+    assert all(blob["findings"] == [] or blob["priority"] > 1 for blob in before["blobs"])
+    target = planted("photo_2024")
+    (tmp_path / "late.sha256").write_text(f"{target['sha256']}\n")
+    dftriage(
+        "sets",
+        "import",
+        str(tmp_path / "late.sha256"),
+        "--name",
+        "e2e-late",
+        "--kind",
+        "known-bad",
+        "--replace",
+    )
+    again = dftriage(
+        "scan",
+        str(DATA / "example.E01"),
+        "--case",
+        str(case),
+        "--no-models",
+        "--sets",
+        "e2e-late",
+        "--json",
+    )
+    progress = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [e for e in progress if e["event"] == "progress"] == [], "nothing should be read again"
+    after = json.loads((case / "report.json").read_text())
+    assert after["blobs"][0]["sha256"] == target["sha256"] and after["blobs"][0]["priority"] == 1
+    assert {b["sha256"] for b in after["blobs"]} == {b["sha256"] for b in before["blobs"]}

@@ -1,0 +1,31 @@
+"""Locators: printable chains that survive a JSON round trip, with hostile names intact."""
+
+import pytest
+
+from scanner.types import Extent, ExtentKind, Locator
+
+
+def test_locator_prints_as_a_chain_and_round_trips() -> None:
+    locator = (
+        Locator((("ewf", "case.E01"),))
+        .child("part", "dos:2@1048576")
+        .child("ntfs", "inode=67,attr=128-4")
+    )
+    assert str(locator) == "ewf:case.E01 > part:dos:2@1048576 > ntfs:inode=67,attr=128-4"
+    assert Locator.from_json(locator.to_json()) == locator
+
+
+def test_hostile_names_survive_the_round_trip() -> None:
+    locator = Locator((("folder", "ev"),)).child(
+        "file", 'a > b/<img src=x onerror=alert(1)>.jpg "피해자"'
+    )
+    assert Locator.from_json(locator.to_json()) == locator
+
+
+def test_bad_locators_and_extents_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Locator(())
+    with pytest.raises(ValueError):
+        Locator((("a:b", "x"),))
+    with pytest.raises(ValueError):
+        Extent(Locator((("raw", "d"),)), 0, 0, ExtentKind.UNALLOCATED)
