@@ -80,7 +80,7 @@ def bifragment(
     work stays bounded.
     """
     foreign = first_foreign_sector(window, scan_start, bad)
-    top = foreign if foreign < bad else -(-(bad + 2) // SECTOR) * SECTOR
+    top = foreign if foreign < bad else -(-(bad + 1) // SECTOR) * SECTOR
     raws = [c.raw for c in checkpoints]
     heads: list[tuple[int, bytes, Checkpoint]] = []
     splits = list(range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR))
@@ -98,8 +98,30 @@ def bifragment(
     for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
         if found is not None:
-            return found
+            return _prefer_later_split(search, heads, conts, found)
     return None
+
+
+def _prefer_later_split(
+    search: _Search,
+    heads: list[tuple[int, bytes, Checkpoint]],
+    conts: list[tuple[int, int]],
+    found: tuple[int, int, int],
+) -> tuple[int, int, int]:
+    """The pair keeping the most of the first fragment among those that decode.
+
+    Other data can stand in for a stretch of the picture and still decode to the right
+    number of MCUs; the real continuation is then slightly later than the one found, by
+    about the bytes a later split keeps.
+    """
+    split, cont, _ = found
+    for later, head, cp in sorted((h for h in heads if h[0] > split), key=lambda h: -h[0]):
+        for other, eoi in conts:
+            if cont < other <= cont + later - split + 2 * SECTOR and other > later:
+                end, _ = search.try_pair(head, cp, other, eoi)
+                if end is not None:
+                    return later, other, end
+    return found
 
 
 class _Search:
@@ -138,8 +160,9 @@ class _Search:
     def try_pair(self, head: bytes, cp: Checkpoint, cont: int, eoi: int) -> tuple[int | None, int]:
         """(end after EOI or None, continuation to skip to when nearer ones cannot work).
 
-        When every MCU is decoded before the EOI, a continuation about that many bytes
-        later is the first that can end on it; when the EOI comes first, none after can.
+        When every MCU is decoded before the EOI, the right continuation is later by about
+        the bytes left over (half of them are skipped: the extra data may be denser or
+        sparser than the file's); when the EOI comes first, no later one can work.
         """
         total = self.checker.total
         probe = self.window.read(cont, PROBE)
@@ -160,7 +183,7 @@ class _Search:
             )
         reached = cont - len(head) + result.end
         if result.mcus >= total:
-            return None, cont + max(SECTOR, (eoi - reached) // SECTOR * SECTOR - 2 * SECTOR)
+            return None, cont + max(SECTOR, (eoi - reached) // 2 // SECTOR * SECTOR - SECTOR)
         return None, eoi if reached >= eoi - 8 else 0
 
 
