@@ -160,7 +160,8 @@ def main() -> None:
             false = [usable[i][0] for i in np.flatnonzero(best <= args.radius)]
             print(
                 f"false-match rate, {name} set ({len(usable)} unrelated): {rates}; "
-                f"at {args.radius}: {len(false)} {false[:5]}"
+                f"at {args.radius}: {len(false)} {false[:5]}; closest unrelated: "
+                f"{'> 64' if best.min() > 64 else int(best.min())}"
             )
 
 
