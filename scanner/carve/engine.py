@@ -23,7 +23,8 @@ from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
 from scanner.types import Extent
 
-CHUNK_SIZE = 16 << 20
+CHUNK_SIZE = 8 << 20
+IN_FLIGHT = 8  # queued chunks per worker, so one slow chunk does not idle the others
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def carve(
         pending: deque[tuple[Extent, Future[list[Found]]]] = deque()
         for extent, task in tasks:
             pending.append((extent, pool.submit(_run_task, task)))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= IN_FLIGHT * workers:
                 done_extent, future = pending.popleft()
                 yield from _wrap(future.result(), done_extent)
         while pending:

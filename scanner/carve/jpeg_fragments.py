@@ -22,7 +22,7 @@ MAX_SPLITS = 8
 MAX_TRIES = 1_000
 PROBE = 4096
 LOOKAHEAD = 1 << 20
-RATIO = 16
+RATIO = 6
 ZERO_SECTOR = bytes(SECTOR)
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
@@ -92,8 +92,9 @@ def bifragment(
             heads.append((split, window.read(scan_start + cp.raw, split - scan_start - cp.raw), cp))
     if not heads:
         return None
-    search = _Search(window, checker, budget=16 * (bad - scan_start) + (4 << 20))
-    search.rate = heads[0][2].raw / max(1, heads[0][2].mcu)
+    rate = heads[0][2].raw / max(1, heads[0][2].mcu)  # bytes per MCU in the first fragment
+    search = _Search(window, checker, budget=int(4 * checker.total * (rate + 1)) + (1 << 20))
+    search.rate = rate
     conts = _continuations(window, top - SECTOR)
     for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
@@ -138,7 +139,7 @@ class _Search:
         """(split, continuation, end) of the first pair that decodes, continuations nearest first.
 
         A pair is skipped when the bytes from the continuation to its EOI are out of all
-        proportion (16x either way) to what the remaining MCUs need at the first
+        proportion (6x either way) to what the remaining MCUs need at the first
         fragment's rate, such as a small picture's tail found after a large picture's head.
         """
         skip_to: dict[int, int] = {}
