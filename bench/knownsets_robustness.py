@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "knownsets"))
 
-from transforms import TRANSFORMS  # noqa: E402
+from ks_transforms import TRANSFORMS  # noqa: E402
 
 from scanner.hashing import pdq_hash, video_pdq  # noqa: E402
 from scanner.knownsets import build_victims, load_matcher  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ks_helpers import FACES
-from transforms import TRANSFORMS
+from ks_transforms import TRANSFORMS
 
 from scanner.errors import KnownSetError
 from scanner.hashing import hash_file, pdq_hash
