@@ -17,21 +17,43 @@ from scanner.config import ScanConfig
 log = logging.getLogger(__name__)
 
 
+BATCH = 4096
+
+
 def match_all(db: CaseDatabase, config: ScanConfig) -> list[dict[str, Any]]:
     """Replace the case's matches; returns the sets used (for the run record)."""
     from scanner.knownsets import load_matcher
 
     matcher = load_matcher(config.sets, pdq_radius=config.pdq_max_distance)
     db.execute("DELETE FROM matches")
-    for blob in db.rows("SELECT sha256, md5, sha1, pdq, pdq_quality FROM blobs ORDER BY sha256"):
-        hits = list(matcher.match_crypto(blob["md5"], blob["sha1"], blob["sha256"]))
-        if blob["pdq"]:
-            hits += matcher.match_pdq(blob["pdq"], blob["pdq_quality"] or 0)
-        for hit in hits:
-            row = {"sha256": blob["sha256"], "face_idx": -1, **_fields(hit)}
-            _insert(db, row)
+    blobs = db.rows("SELECT sha256, md5, sha1, pdq, pdq_quality FROM blobs ORDER BY sha256")
+    for start in range(0, len(blobs), BATCH):
+        batch = blobs[start : start + BATCH]
+        for blob, hits in zip(batch, _hash_matches(matcher, batch), strict=True):
+            for hit in hits:
+                _insert(db, {"sha256": blob["sha256"], "face_idx": -1, **_fields(hit)})
     _match_faces(db, matcher)
     return [_set_record(info) for info in matcher.sets]
+
+
+def _hash_matches(matcher: Any, blobs: list[Any]) -> list[list[Any]]:
+    """Batched exact and PDQ matches per blob; one match per set entry, named by the
+    strongest digest that found it (SHA-256, then SHA-1, then MD5)."""
+    found: list[dict[tuple[str, str], Any]] = [{} for _ in blobs]
+    for method in ("sha256", "sha1", "md5"):
+        for seen, hits in zip(
+            found, matcher.match_crypto_many(method, [b[method] for b in blobs]), strict=True
+        ):
+            for hit in hits:
+                seen.setdefault((hit.set_name, hit.entry_id), hit)
+    with_pdq = [i for i, blob in enumerate(blobs) if blob["pdq"]]
+    pdq_hits = matcher.match_pdq_many(
+        [blobs[i]["pdq"] for i in with_pdq], [blobs[i]["pdq_quality"] or 0 for i in with_pdq]
+    )
+    result = [list(seen.values()) for seen in found]
+    for i, hits in zip(with_pdq, pdq_hits, strict=True):
+        result[i].extend(hits)
+    return result
 
 
 def _fields(hit: Any) -> dict[str, Any]:
