@@ -9,6 +9,7 @@ by the chunk size whatever the extent size.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import struct
 import zlib
@@ -23,8 +24,11 @@ from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
 from scanner.types import Extent
 
+log = logging.getLogger(__name__)
+
 CHUNK_SIZE = 8 << 20
 IN_FLIGHT = 8  # queued chunks per worker, so one slow chunk does not idle the others
+CARVER_ERRORS = (ValueError, IndexError, OverflowError, struct.error, zlib.error, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,6 @@ class CarvedFile:
 
 @dataclass(frozen=True)
 class _Task:
-    extent_index: int
     extent_start: int
     extent_end: int
     chunk_start: int
@@ -91,14 +94,8 @@ def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
         for start in sorted(hits.get(carver.name, ())):
             try:
                 item = carver.carve(window, task.chunk_start + start)
-            except (
-                ValueError,
-                IndexError,
-                OverflowError,
-                struct.error,
-                zlib.error,
-                RecursionError,
-            ):
+            except CARVER_ERRORS as exc:  # hostile bytes must not stop the scan
+                log.debug("%s carver at %d: %r", carver.name, task.chunk_start + start, exc)
                 item = None
             if item is not None and item.kind in task.kinds:
                 found.append(item)
@@ -118,10 +115,10 @@ def _scanner(kinds: frozenset[str], carvers: list[Carver]) -> SignatureScanner:
 def _tasks(
     extents: Iterable[Extent], kinds: frozenset[str], chunk_size: int
 ) -> Iterator[tuple[Extent, _Task]]:
-    for index, extent in enumerate(extents):
+    for extent in extents:
         for chunk_start in range(extent.offset, extent.end, chunk_size):
             chunk_end = min(chunk_start + chunk_size, extent.end)
-            yield extent, _Task(index, extent.offset, extent.end, chunk_start, chunk_end, kinds)
+            yield extent, _Task(extent.offset, extent.end, chunk_start, chunk_end, kinds)
 
 
 _worker_reader: MediaReader | None = None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
+
+from scanner.errors import ScannerError
+
+log = logging.getLogger(__name__)
 
 
 class MediaReader(Protocol):
@@ -40,7 +45,8 @@ class Window:
             return self.buffer[rel : rel + length]
         try:
             data = self.reader.read(offset, length)
-        except (OSError, ValueError):
+        except (OSError, ValueError, ScannerError) as exc:  # unreadable media ends the window
+            log.warning("cannot read %d bytes at offset %d: %s", length, offset, exc)
             return b""
         return bytes(data[:length])
 
