@@ -3,10 +3,10 @@
 Builds a GPT disk with FAT32, ext4 and NTFS partitions and unpartitioned space, old data
 (random bytes) everywhere, and media of every family planted: allocated, deleted, in
 unpartitioned space on the 4 KiB grid and at unaligned offsets, truncated, and JPEGs split
-in two fragments. Then runs each tool on the image (page cache warmed first, so all see the
-same cache) and prints, per tool: byte-exact recall per category and per format (SHA-256
-against ground truth), partial recoveries, embedded finds, junk outputs, MB/s, peak RSS,
-and ratios against PhotoRec measured in the same run.
+in two fragments. Then runs each tool on the image (page cache warmed first, or emptied
+with --cold, so all see the same cache) and prints, per tool: byte-exact recall per
+category and per format (SHA-256 against ground truth), partial recoveries, embedded
+finds, junk outputs, MB/s, peak RSS, and ratios against PhotoRec measured in the same run.
 
     python bench/carve_vs_peers.py                 # 512 MiB disk, a few minutes
     python bench/carve_vs_peers.py --size 4096     # 4 GiB
@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import random
 import re
 import shutil
@@ -337,6 +338,20 @@ def measure(cmd: list[str], log: Path) -> tuple[float, int, int]:
     return seconds, int(digits[-1]) if digits else 0, status
 
 
+def cache(disk: Path, cold: bool) -> None:
+    """Evict the image from the page cache (this file only) or read it all into it."""
+    fd = os.open(disk, os.O_RDONLY)
+    try:
+        if cold:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        else:
+            while os.read(fd, 16 * MiB):
+                pass
+    finally:
+        os.close(fd)
+
+
 # ---------------------------------------------------------------- scoring
 
 
@@ -440,6 +455,9 @@ def main() -> int:
     parser.add_argument("--work", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--tools", default="dftriage,photorec,foremost,scalpel")
     parser.add_argument("--reuse", action="store_true", help="reuse the disk built in --work")
+    parser.add_argument(
+        "--cold", action="store_true", help="evict the image from the page cache before each tool"
+    )
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="carvebench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -457,9 +475,7 @@ def main() -> int:
             if shutil.which(commands[tool][0]) is None:
                 print(f"{tool}: not installed, skipped")
                 continue
-            with open(disk, "rb") as warm:
-                while warm.read(16 * MiB):
-                    pass
+            cache(disk, cold=args.cold)
             seconds, rss, status = measure(commands[tool], work / "out" / f"{tool}.log")
             print(f"{tool}: {seconds:.1f} s, exit {status}", flush=True)
             found = outputs(work / "out" / tool) if (work / "out" / tool).exists() else []
