@@ -62,10 +62,11 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
     for rel in range(0, hi - lo, SECTOR):
         index = bisect.bisect_left(markers, rel)
         if index < len(markers):
-            marker = lo + markers[index]
+            marker, code = lo + markers[index], data[markers[index] + 1 : markers[index] + 2]
         else:
             marker = find_scan_end(window, lo + rel)
-        if window.read(marker + 1, 1) == b"\xd9" and data[rel : rel + SECTOR] != ZERO_SECTOR:
+            code = window.read(marker + 1, 1)
+        if code == b"\xd9" and data[rel : rel + SECTOR] != ZERO_SECTOR:
             out.append((lo + rel, marker))
     return out
 

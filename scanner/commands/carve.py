@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import sys
 import time
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from scanner.carve import CarvedFile, all_kinds, carve
 from scanner.carve.dfxml import DfxmlWriter
-from scanner.errors import ConfigError, EvidenceError
+from scanner.errors import ConfigError, EvidenceError, ScannerError
 from scanner.evidence import DiskSource, open_evidence
 from scanner.types import Extent, ExtentKind
+
+log = logging.getLogger(__name__)
 
 HELP = "carve pictures and videos from unallocated space (or the whole image) into a folder"
 COPY_STEP = 1 << 20
@@ -77,23 +80,36 @@ def _write(source: DiskSource, item: CarvedFile, path: Path) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     types = [t for t in args.types.split(",") if t.strip()] or None
-    if types is not None and not set(t.strip().lower() for t in types) <= set(all_kinds()):
+    if types is not None and not {t.strip().lower() for t in types} <= set(all_kinds()):
         raise ConfigError(f"--types {args.types}: known types are {','.join(all_kinds())}")
     source = open_evidence(args.evidence)
     if not isinstance(source, DiskSource):
         raise EvidenceError(f"{args.evidence}: carving needs a disk image, not a folder")
+    try:
+        return _carve(source, args, types)
+    finally:
+        source.close()
+
+
+def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None) -> int:
     out = _out_dir(args.out)
     started = time.monotonic()
     extents = _extents(source, args.whole)
-    count = partial = 0
+    count = partial = errors = 0
     with open(out / "report.xml", "w", encoding="utf-8") as report:
         dfxml = DfxmlWriter(report, source.path.name, source.reader.size, " ".join(sys.argv))
         for item in carve(source.media_opener, extents, types, max(1, args.workers)):
-            name = file_name(item)
+            name, digests = file_name(item), {}
             if item.complete or not args.no_partial:
-                digests = _write(source, item, out / name)
+                try:
+                    digests = _write(source, item, out / name)
+                except (OSError, ScannerError) as exc:
+                    log.warning("%s: cannot copy %s: %s", name, item.runs_text(), exc)
+                    (out / name).unlink(missing_ok=True)
+                    errors += 1
+                    continue
             else:
-                name, digests = "", {}
+                name = ""
             dfxml.add(item, name, digests)
             count += 1
             partial += not item.complete
@@ -102,5 +118,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"carved {count} files ({count - partial} complete, {partial} partial) "
         f"from {scanned / 2**20:.1f} MiB in {time.monotonic() - started:.1f} s into {out}"
+        + (f"; {errors} could not be copied" if errors else "")
     )
-    return 0
+    return 1 if errors else 0
