@@ -37,7 +37,6 @@ if str(REPO) not in sys.path:
 
 from scanner.inference.analyser import PictureAnalyser  # noqa: E402
 from scanner.media.decode import decode_picture  # noqa: E402
-from scanner.media.reduced import decode_reduced  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"
@@ -104,7 +103,7 @@ def _init(home: str, tasks: tuple[str, ...], choose: dict[str, str]) -> None:
 
 def _analyse(data: bytes) -> int:
     assert _worker is not None
-    rgb = decode_reduced(data, _worker.decode_side)
+    rgb = decode_picture(data, max_side=_worker.decode_side)
     return len(_worker.analyse(rgb).faces)
 
 

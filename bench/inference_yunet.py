@@ -25,8 +25,7 @@ if str(REPO) not in sys.path:
 
 from scanner.inference.catalog import add_model  # noqa: E402
 from scanner.inference.session import load_adapter  # noqa: E402
-from scanner.media.decode import MediaError  # noqa: E402
-from scanner.media.reduced import decode_reduced  # noqa: E402
+from scanner.media.decode import MediaError, decode_picture  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"
@@ -40,7 +39,7 @@ def pictures() -> list[np.ndarray]:
         if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
             continue
         try:
-            found.append(decode_reduced(path.read_bytes(), 640))
+            found.append(decode_picture(path.read_bytes(), max_side=640))
         except MediaError:
             continue
     return found

@@ -25,8 +25,7 @@ import numpy as np
 from scanner.errors import ModelError
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.manifest import discover
-from scanner.media.decode import MediaError
-from scanner.media.reduced import decode_reduced
+from scanner.media.decode import MediaError, decode_picture
 from scanner.media.video import sample_frames
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
@@ -69,7 +68,7 @@ def read_face_labels(folder: Path) -> list[LabelledPicture]:
 
 def _decode(path: Path, analyser: PictureAnalyser) -> np.ndarray | None:
     try:
-        return decode_reduced(path.read_bytes(), analyser.decode_side)
+        return decode_picture(path.read_bytes(), max_side=analyser.decode_side)
     except (OSError, MediaError):
         return None
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from scanner.media.decode import MediaError
-from scanner.media.reduced import decode_reduced
+from scanner.media.decode import MediaError, decode_picture
 
 if TYPE_CHECKING:
     from scanner.inference.analyser import PictureAnalyser
@@ -120,7 +119,7 @@ def index_reference_folder(
     for label, picture in reference_pictures(folder):
         name = str(picture.relative_to(folder))
         try:
-            rgb = decode_reduced(picture.read_bytes(), analyser.decode_side)
+            rgb = decode_picture(picture.read_bytes(), max_side=analyser.decode_side)
         except (OSError, MediaError) as exc:
             problems.append((name, str(exc)))
             continue
