@@ -79,3 +79,14 @@ def test_registry_rejects_duplicates():
         register(Again)
     assert set(CARVERS) >= {"jpeg", "png", "gif", "bmp", "riff", "tiff", "isobmff", "ebml"}
     assert "heic" in all_kinds() and "webm" in all_kinds()
+
+
+@pytest.mark.parametrize("delta", [-8, -6, -4, -2, 0, 3])
+def test_offset_magic_on_chunk_boundary(tmp_path: Path, clips: dict[str, bytes], delta: int):
+    """`ftyp` sits 4 bytes into the file: the file belongs to the chunk it starts in."""
+    if "mp4" not in clips:
+        pytest.skip("ffmpeg cannot make mp4 here")
+    image = plant(tmp_path / "img.raw", 4 * CHUNK, {CHUNK + delta: clips["mp4"]})
+    items = [i for i in run_carve(image, chunk_size=CHUNK) if i.kind == "mp4"]
+    assert [i.offset for i in items] == [CHUNK + delta]
+    assert content(image, items[0]) == clips["mp4"]
