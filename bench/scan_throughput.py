@@ -1,9 +1,10 @@
 """Scan throughput, duplicate cost and peak memory, as ratios measured in the same run.
 
-    python bench/scan_throughput.py [--size-mib 1024] [--side 4000] [--pictures 100]
+    python bench/scan_throughput.py [--size-mib 1024] [--picture-share 0.5] [--pictures 100]
 
-1. Builds an ext4 image (mke2fs -d, no mount) of about --size-mib filled with distinct
-   phone-sized JPEGs (--side x 3/4 side, smooth colour with sensor-like noise).
+1. Builds an ext4 image (mke2fs -d, no mount) of about --size-mib: distinct chat-app
+   pictures (1280 px) and phone photos (4000 px) for --picture-share of the bytes, the
+   rest application data that is not media.
 2. Times `md5sum IMAGE` and `dftriage scan IMAGE --no-models` (page cache dropped before
    each when possible): prints MB/s of both and the ratio (target >= 0.50).
 3. With the default models: a folder of N distinct pictures vs the same pictures copied 10
@@ -74,21 +75,37 @@ def scan_command(evidence: Path, case: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "scanner", "scan", str(evidence), "--case", str(case), *extra]
 
 
-def throughput(out: Path, size_mib: int, side: int) -> None:
-    tree = out / f"tree-{size_mib}-{side}"
+def build_tree(tree: Path, size_mib: int, picture_share: float) -> None:
+    """A device-like tree: chat-app pictures (1280 px) and phone photos (4000 px) filling
+    `picture_share` of the bytes, the rest application data (incompressible, not media)."""
+    budget = size_mib * 2**20
+    chat_dir = tree / "Android/media/org.telegram.messenger/Telegram Images"
+    photo_dir = tree / "DCIM/Camera"
+    chat = make_pictures(chat_dir, 1, 1280, seed=3)[0].stat().st_size
+    photo = make_pictures(photo_dir, 1, 4000, seed=4)[0].stat().st_size
+    sets = max(1, int(budget * picture_share) // (8 * chat + photo))
+    make_pictures(chat_dir, sets * 8, 1280, seed=5)
+    make_pictures(photo_dir, sets, 4000, seed=6)
+    rng = np.random.default_rng(7)
+    data = tree / "Android/data/com.example.app/files"
+    data.mkdir(parents=True, exist_ok=True)
+    for index in range(int(budget * (1 - picture_share)) // (8 << 20)):
+        (data / f"blob{index:04d}.bin").write_bytes(rng.bytes(8 << 20))
+
+
+def throughput(out: Path, size_mib: int, picture_share: float) -> None:
+    tree = out / f"tree-{size_mib}-{picture_share}"
     if not tree.exists():
-        probe = make_pictures(out / "probe", 1, side, seed=0)[0]
-        count = max(1, size_mib * 2**20 // probe.stat().st_size)
-        make_pictures(tree / "DCIM" / "Camera", count, side, seed=1)
+        build_tree(tree, size_mib, picture_share)
     image = out / "evidence.ext4"
-    build_ext4(tree, image, int(size_mib * 1.1) + 16)
+    build_ext4(tree, image, int(size_mib * 1.1) + 64)
     size_mb = image.stat().st_size / 1e6
     drop_caches()
     md5_s, _ = timed(["md5sum", str(image)])
     drop_caches()
     scan_s, scan_rss = timed(scan_command(image, out / "case-nomodels", "--no-models"))
     pictures = sum(1 for _ in tree.rglob("*.jpg"))
-    print(f"image {size_mb:.0f} MB, {pictures} pictures of {side} px")
+    print(f"image {size_mb:.0f} MB: {pictures} pictures, {picture_share:.0%} of the bytes")
     print(f"md5sum             {size_mb / md5_s:8.1f} MB/s")
     print(
         f"dftriage scan      {size_mb / scan_s:8.1f} MB/s (no models), peak RSS {scan_rss / 2**20:.0f} MiB"
@@ -119,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument(
-        "--side", type=int, default=4000, help="picture width (4000 = a 12 MP photo)"
+        "--picture-share", type=float, default=0.5, help="share of the bytes in pictures"
     )
     parser.add_argument(
         "--pictures", type=int, default=100, help="distinct pictures for the model run"
@@ -127,7 +144,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/scan"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    throughput(args.out, args.size_mib, args.side)
+    throughput(args.out, args.size_mib, args.picture_share)
     duplicates(args.out, args.pictures)
 
 
