@@ -96,7 +96,9 @@ class Scan:
                 self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
                 source.close()
             if self.config.analyse:
-                tasks = (self._blob_task(row) for row in self.db.blobs_to_analyse())
+                pending = list(self.db.blobs_to_analyse())
+                self.progress.expect("analyse", len(pending))
+                tasks = (self._blob_task(row) for row in pending)
                 self._drain(
                     pool,
                     workers,
