@@ -252,8 +252,9 @@ def _plant_raw(
             if category == "unaligned":
                 start += rng.choice([n for n in range(1, CLUSTER) if n % 512])
             item = Planted(category, kind, data, len(data))
-            if category == "truncated":
-                item.kept = int(len(data) * rng.uniform(0.4, 0.8))
+            if category == "truncated":  # overwritten from a sector boundary on
+                cut = start + int(len(data) * rng.uniform(0.4, 0.8))
+                item.kept = max(512, cut - cut % 512 - start)
             if category == "fragmented":
                 first = max(1, int(len(data) * rng.uniform(0.3, 0.7)) // CLUSTER) * CLUSTER
                 gap = rng.randrange(1, 48) * CLUSTER
