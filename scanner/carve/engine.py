@@ -158,8 +158,10 @@ def carve(
         for extent, task in tasks:
             yield from _wrap(scan_chunk(reader, task), extent)
         return
+    # fork: workers inherit the imported carvers; each opens its own reader in _init_worker
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, context, _init_worker, (open_reader,)) as pool:
+    pool = ProcessPoolExecutor(workers, context, _init_worker, (open_reader,))
+    try:
         pending: deque[tuple[Extent, Future[list[Found]]]] = deque()
         for extent, task in tasks:
             pending.append((extent, pool.submit(_run_task, task)))
@@ -169,6 +171,8 @@ def carve(
         while pending:
             done_extent, future = pending.popleft()
             yield from _wrap(future.result(), done_extent)
+    finally:  # also when the consumer stops early: queued chunks are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _wrap(found: list[Found], extent: Extent) -> Iterator[CarvedFile]:

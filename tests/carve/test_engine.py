@@ -10,7 +10,7 @@ from scanner.carve import CARVERS, CarvedFile, all_kinds, carve
 from scanner.carve.registry import register
 from scanner.types import Extent, ExtentKind, Locator
 
-from .conftest import content, opener, plant, run_carve
+from .conftest import content, opener, plant, run_carve, whole
 
 CHUNK = 64 * 1024
 
@@ -90,3 +90,12 @@ def test_offset_magic_on_chunk_boundary(tmp_path: Path, clips: dict[str, bytes],
     items = [i for i in run_carve(image, chunk_size=CHUNK) if i.kind == "mp4"]
     assert [i.offset for i in items] == [CHUNK + delta]
     assert content(image, items[0]) == clips["mp4"]
+
+
+def test_consumer_may_stop_early(tmp_path: Path, media: dict[str, bytes]):
+    parts = {i * CHUNK + 77: media["gif"] for i in range(1, 12, 2)}
+    image = plant(tmp_path / "img.raw", 14 * CHUNK, parts)
+    stream = carve(opener(image), [whole(image)], workers=2, chunk_size=CHUNK)
+    first = next(iter(stream))
+    stream.close()
+    assert (first.offset, first.kind) == (CHUNK + 77, "gif")
