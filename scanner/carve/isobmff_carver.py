@@ -9,8 +9,8 @@ from scanner.carve.window import Window
 
 TOP_LEVEL = {
     b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"pdin", b"moof",
-    b"mfra", b"styp", b"sidx", b"ssix", b"prft", b"emsg", b"pnot", b"junk", b"idat", b"iinf",
-    b"jP  ", b"bloc", b"PICT", b"mvhd", b"udta", b"beam", b"meco",
+    b"mfra", b"styp", b"sidx", b"ssix", b"prft", b"emsg", b"pnot", b"junk", b"jP  ", b"bloc",
+    b"PICT", b"udta", b"beam", b"meco",
 }  # fmt: skip
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 QT_BRANDS = {b"qt  "}
