@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,54 +73,64 @@ class Scan:
         self._last_commit = time.monotonic()
 
     def run(self) -> ScanSummary:
-        from scanner.report.writers import write_reports
-
         workers = self.config.workers or os.cpu_count() or 1
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for path in self.evidence:
-                source = open_evidence(
-                    path,
-                    WalkLimits(self.config.walk_max_entries, 128, self.config.walk_max_seconds),
-                )
-                evidence_id = self._register(path, source)
-                if self.config.files:
-                    self._drain(
-                        pool,
-                        workers,
-                        self._file_tasks(source, evidence_id),
-                        hash_item,
-                        self._store_item,
-                        "files",
-                    )
-                if self.config.carve:
-                    self._carve(pool, workers, source, evidence_id)
-                self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
-                source.close()
+                self._scan_evidence(pool, workers, path)
             if self.config.analyse:
-                pending = list(self.db.blobs_to_analyse())
-                self.progress.expect("analyse", len(pending))
-                tasks = (self._blob_task(row) for row in pending)
-                self._drain(
-                    pool,
-                    workers,
-                    self._claimed(tasks, lambda t: f"analyse:{t.sha256}"),
-                    analyse_blob,
-                    self._store_blob,
-                    "analyse",
-                )
-        self.db.begin()
-        sets = match_all(self.db, self.config)
-        self._triage(self.rules)
-        self.db.update_run(self.run_id, models=self.models, sets=sets)
-        self.db.commit()
+                with self._timed("analyse"):
+                    self._analyse(pool, workers)
+        with self._timed("match and triage"):
+            self.db.begin()
+            sets = match_all(self.db, self.config)
+            self._triage(self.rules)
+            self.db.update_run(self.run_id, models=self.models, sets=sets)
+            self.db.commit()
         summary = self._summary()
-        content = ContentSource(self.db)
-        export = content.chunks if self.config.export else None
-        written = write_reports(self.db, self.case, thumbnails=content.thumbnail, export=export)
-        summary.reports = [path.name for path in written]
+        with self._timed("report"):
+            summary.reports = self._write_reports()
         self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
         return summary
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Log (and emit as a JSON event) how long a stage took."""
+        started = time.monotonic()
+        yield
+        seconds = round(time.monotonic() - started, 3)
+        log.info("%s took %.1f s", stage, seconds)
+        self.progress.event("timing", stage=stage, seconds=seconds)
+
+    def _scan_evidence(self, pool: ProcessPoolExecutor, workers: int, path: Path) -> None:
+        limits = WalkLimits(self.config.walk_max_entries, 128, self.config.walk_max_seconds)
+        source = open_evidence(path, limits)
+        evidence_id = self._register(path, source)
+        if self.config.files:
+            with self._timed(f"files of {path.name}"):
+                tasks = self._file_tasks(source, evidence_id)
+                self._drain(pool, workers, tasks, hash_item, self._store_item, "files")
+        if self.config.carve:
+            with self._timed(f"carving of {path.name}"):
+                self._carve(pool, workers, source, evidence_id)
+        self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
+        source.close()
+
+    def _analyse(self, pool: ProcessPoolExecutor, workers: int) -> None:
+        pending = list(self.db.blobs_to_analyse())
+        self.progress.expect("analyse", len(pending))
+        tasks = self._claimed(
+            (self._blob_task(row) for row in pending), lambda t: f"analyse:{t.sha256}"
+        )
+        self._drain(pool, workers, tasks, analyse_blob, self._store_blob, "analyse")
+
+    def _write_reports(self) -> list[str]:
+        from scanner.report.writers import write_reports
+
+        content = ContentSource(self.db)
+        export = content.chunks if self.config.export else None
+        written = write_reports(self.db, self.case, thumbnails=content.thumbnail, export=export)
+        return [path.name for path in written]
 
     # evidence -----------------------------------------------------------------------
     def _register(self, path: Path, source: Source) -> int:
