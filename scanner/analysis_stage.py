@@ -10,6 +10,7 @@ import numpy as np
 
 from scanner.media.decode import MediaError, decode_picture, picture_size
 from scanner.media.thumbnail import thumbnail_jpeg
+from scanner.victim_references import references_for, source_photos
 
 if TYPE_CHECKING:
     from scanner.workers import BlobResult, BlobTask
@@ -47,6 +48,7 @@ def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
     scale = width / rgb.shape[1]
     faces = [_face_row(index, face, analyser, scale) for index, face in enumerate(analysis.faces)]
     _add_consistency(rgb, data, analysis.faces, faces, errors)
+    _add_source_photos(rgb, analysis.faces, faces, settings, analyser, errors)
     scores = _score_rows(analysis, analyser)
     return BlobResult(task.sha256, facts, faces, scores, errors, thumbnail)
 
@@ -115,6 +117,23 @@ def _add_consistency(
                 row["consistency"] = face_consistency(rgb, landmarks, jpeg).score
     except Exception as exc:  # noqa: BLE001 - a signal failing must not lose the faces
         errors.append(f"face consistency: {exc}")
+
+
+def _add_source_photos(
+    rgb: np.ndarray,
+    faces: Any,
+    rows: list[dict[str, Any]],
+    settings: dict[str, Any],
+    analyser: Any,
+    errors: list[str],
+) -> None:
+    """Which victim reference photo each face was made from, if any."""
+    try:
+        refs = references_for(settings.get("sets"), analyser)
+        if refs is not None and refs.keys:
+            source_photos(rgb, faces, rows, refs)
+    except Exception as exc:  # noqa: BLE001 - a signal failing must not lose the faces
+        errors.append(f"source photo: {exc}")
 
 
 def _score_rows(analysis: Any, analyser: Any) -> list[dict[str, Any]]:

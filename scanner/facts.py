@@ -18,7 +18,11 @@ def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str
     """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`."""
     items = _by_sha(db, "SELECT sha256, path, deleted, carved FROM items ORDER BY locator")
     matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
-    faces = _by_sha(db, "SELECT sha256, idx, deepfake, consistency FROM faces ORDER BY idx")
+    faces = _by_sha(
+        db,
+        "SELECT sha256, idx, deepfake, consistency, source_label, source_reference,"
+        " source_correlation FROM faces ORDER BY idx",
+    )
     scores = _by_sha(db, "SELECT sha256, name, value, detail FROM scores")
     for blob in db.rows("SELECT * FROM blobs ORDER BY sha256"):
         sha = blob["sha256"]
@@ -51,12 +55,10 @@ def _facts(
     paths = [item["path"] for item in items]
     extra = json.loads(blob["facts"] or "{}")
     victims = sorted((m for m in matches if m["method"] == "face"), key=lambda m: m["distance"])
-    sources = [m for m in matches if m["method"] == "source-photo"]
-    hashes = [
-        {**m, "distance": int(m["distance"])}
-        for m in matches
-        if m["method"] not in ("face", "source-photo")
-    ]
+    sources = sorted(
+        (f for f in faces if f["source_label"]), key=lambda f: -f["source_correlation"]
+    )
+    hashes = [{**m, "distance": int(m["distance"])} for m in matches if m["method"] != "face"]
     best = _best(hashes)
     best_victim = _best([m for m in hashes if m["set_kind"] == "victim"])
     score = {s["name"]: s for s in scores}
@@ -95,9 +97,9 @@ def _facts(
         ),
         "consistency": max(consistency, default=None),
         "consistency_high": any(c >= CONSISTENCY_HIGH for c in consistency),
-        "source_photo_victim": sources[0]["label"] if sources else None,
-        "source_photo_reference": sources[0]["entry_id"] if sources else None,
-        "source_photo_correlation": (1 - sources[0]["distance"]) if sources else None,
+        "source_photo_victim": sources[0]["source_label"] if sources else None,
+        "source_photo_reference": sources[0]["source_reference"] if sources else None,
+        "source_photo_correlation": sources[0]["source_correlation"] if sources else None,
         "generator_facts": sorted({kind for kind, _ in extra.get("generator", [])}),
         "exif_software": extra.get("exif_software"),
     }

@@ -305,8 +305,9 @@ class Scan:
         self.db.execute("DELETE FROM faces WHERE sha256 = ?", (result.sha256,))
         for face in result.faces:
             self.db.execute(
-                "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, deepfake, consistency)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, deepfake,"
+                " consistency, source_set, source_label, source_reference, source_correlation)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     face["idx"],
@@ -317,6 +318,10 @@ class Scan:
                     face.get("embed_model"),
                     face["deepfake"],
                     face["consistency"],
+                    face.get("source_set"),
+                    face.get("source_label"),
+                    face.get("source_reference"),
+                    face.get("source_correlation"),
                 ),
             )
         for score in result.scores:

@@ -37,6 +37,9 @@ MIN_EYE_DISTANCE = 16.0
 _SIGMA_FINE, _SIGMA_COARSE, _SIGMA_CONTRAST = 0.7, 2.0, 6.0
 
 
+SOURCE_PATTERN_MODEL = "source-photo-pattern"  # VictimStore "model" holding reference patterns
+
+
 @dataclass(frozen=True)
 class SourcePhotoMatch:
     """Best reference photo for a face: its id, the correlation, and whether it counts."""

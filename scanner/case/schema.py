@@ -75,6 +75,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             embed_model TEXT,
             deepfake REAL,
             consistency REAL,
+            source_set TEXT,
+            source_label TEXT,
+            source_reference TEXT,
+            source_correlation REAL,
             PRIMARY KEY (sha256, idx)
         );
         CREATE TABLE scores (

@@ -124,6 +124,7 @@ def _face_embedder():  # noqa: ANN202 - returns an Embedder
     A face model that fails to load stops the build (no silent hashes-only set);
     `--no-faces` builds a hashes-only set on purpose.
     """
+    from scanner.analysis.provenance import SOURCE_PATTERN_MODEL, prepare_reference
     from scanner.inference.analyser import PictureAnalyser
 
     analyser = PictureAnalyser.load(tasks=("face-detect", "face-embed"))
@@ -138,7 +139,13 @@ def _face_embedder():  # noqa: ANN202 - returns an Embedder
         if not faces:
             return []
         largest = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
-        return [(manifest.name, manifest.sha256, np.asarray(largest.embedding))]
+        rows = [(manifest.name, manifest.sha256, np.asarray(largest.embedding))]
+        try:
+            pattern = prepare_reference("", rgb, np.asarray(largest.landmarks)).pattern
+            rows.append((SOURCE_PATTERN_MODEL, "", pattern.ravel()))
+        except ValueError:
+            pass  # face too small to serve as a source-photo reference
+        return rows
 
     return embed
 
