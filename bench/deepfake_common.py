@@ -336,5 +336,8 @@ def picture_path(record: dict) -> Path:
 def picture_bytes(record: dict, photos: dict[str, Photo]) -> tuple[bytes, bool]:
     """The saved picture of a corpus record (regenerated for genuine ones)."""
     if record["label"] == "genuine":
-        return post_process(decode(photos[record["target"]].data), record["post"])
+        data = photos[record["target"]].data
+        if record["post"] == "original":
+            return data, data[:3] == b"\xff\xd8\xff"
+        return post_process(decode(data), record["post"])
     return picture_path(record).read_bytes(), record["post"] != "lossless"

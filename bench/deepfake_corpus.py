@@ -84,12 +84,42 @@ def _remeasure_file(path, photos) -> None:
     print(f"measured {len(records)} records again")
 
 
+def add_originals(splits: list[str]) -> None:
+    """Add a record for every genuine photo file as found (post 'original') to the corpus."""
+    detector, meso = Detector(), Meso()
+    for split in splits:
+        path = OUT / f"deepfake_corpus_{split}.json"
+        records = [r for r in json.loads(path.read_text()) if r["post"] != "original"]
+        for photo in load_photos():
+            if photo.split == split:
+                is_jpeg = photo.data[:3] == b"\xff\xd8\xff"
+                records.append(
+                    {
+                        "split": split,
+                        "label": "genuine",
+                        "blend": "-",
+                        "post": "original",
+                        "source": "-",
+                        "target": photo.name,
+                        "faces": face_records(photo.data, is_jpeg, detector, meso),
+                    }
+                )
+        path.write_text(json.dumps(records))
+        print(f"{path}: {len(records)} records")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-target", type=int, default=3)
     parser.add_argument("--remeasure", action="store_true", help="only measure stored faces again")
     parser.add_argument("--split", choices=("calib", "eval"), action="append")
+    parser.add_argument(
+        "--add-originals", action="store_true", help="add the genuine files as found"
+    )
     args = parser.parse_args()
+    if args.add_originals:
+        add_originals(args.split or ["calib", "eval"])
+        return
     if args.remeasure:
         remeasure(args.split or ["calib", "eval"])
         return
@@ -106,8 +136,11 @@ def main() -> None:
     for photo in photos:
         if photo.split not in splits:
             continue
-        for post in POSTS:
-            data, is_jpeg = post_process(decoded[photo.name], post)
+        for post in ("original", *POSTS):
+            if post == "original":  # the genuine file as found (its own JPEG history)
+                data, is_jpeg = photo.data, photo.data[:3] == b"\xff\xd8\xff"
+            else:
+                data, is_jpeg = post_process(decoded[photo.name], post)
             records.append(
                 {
                     "split": photo.split,

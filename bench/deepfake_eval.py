@@ -94,6 +94,8 @@ def print_rows(title: str, rows: list[dict]) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
+        if "auc" not in r:
+            continue
         print(
             f"| {r['name']} | {r['n_fake']} | {r['n_real']} | {r['auc']:.3f} | {r['auc_mesonet']:.3f} | "
             f"{r['det_at_1pct_fpr']:.2f} | {r['det_at_5pct_fpr']:.2f} | {r['det_at_threshold']:.2f} | "
@@ -121,6 +123,12 @@ def composites(records: list[dict]) -> list[dict]:
                 row(f"{blend} / {post}", pos, neg, [meso_score(r) for r in chosen], meso_neg)
             )
     print_rows("Composites of evaluation people, file level (max over faces)", rows)
+    originals = [file_score(r) for r in genuine["original"]]
+    fpr = float(np.mean(np.asarray(originals) >= CONSISTENCY_THRESHOLD))
+    print(f"\ngenuine photo files as found: {len(originals)}, above the threshold {fpr:.1%}")
+    rows.append(
+        {"name": "genuine originals", "n_real": len(originals), "fpr_at_threshold": round(fpr, 3)}
+    )
     return rows
 
 

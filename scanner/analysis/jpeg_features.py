@@ -13,6 +13,8 @@ measurements, both on the luminance of 8x8 blocks on the picture's own block gri
   between the face's and the ring's curves; ``ghost_low`` / ``ghost_high`` are the
   signed differences (face minus ring) at the lowest and highest quality tried.
 
+Flat blocks (standard deviation below `MIN_BLOCK_STD`) are skipped: a plain backdrop
+recompresses without loss at any quality and would make any face look different.
 Work is capped: at most `MAX_BLOCKS` blocks per region, recompressed as one greyscale
 mosaic per quality (greyscale JPEG blocks are coded independently, so the mosaic
 gives exactly the per-block results).
@@ -32,6 +34,7 @@ JPEG_FEATURES = ("block_ratio", "ghost_dist", "ghost_low", "ghost_high")
 GHOST_QUALITIES = (50, 60, 70, 80, 90)
 MAX_BLOCKS = 256
 PHASE_WINDOW = 512
+MIN_BLOCK_STD = 2.0  # flat blocks (studio backdrops, blown highlights) carry no JPEG history
 _MOSAIC_COLUMNS = 16
 _MIN_BLOCKS = 6
 _EPS = 1e-3
@@ -85,9 +88,12 @@ def _blocks(
     grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
     grid_y, grid_x = grid_y.ravel(), grid_x.ravel()
     r = point_radius(frame, grid_x + 4.5 + origin[0], grid_y + 4.5 + origin[1])
+    aligned = luma[phase[1] : phase[1] + 8 * len(ys), phase[0] : phase[0] + 8 * len(xs)]
+    blocks = aligned.astype(np.float32).reshape(len(ys), 8, len(xs), 8)
+    textured = (blocks.std(axis=(1, 3)) >= MIN_BLOCK_STD).ravel()
     out = []
     for low, high in (INNER, RING):
-        chosen = _pick(np.nonzero((r >= low) & (r < high))[0])
+        chosen = _pick(np.nonzero((r >= low) & (r < high) & textured)[0])
         patches = [
             luma[y : y + 9, x : x + 9] for y, x in zip(grid_y[chosen], grid_x[chosen], strict=True)
         ]
