@@ -3,10 +3,12 @@ checked MCU by MCU and, when split in two, reassembled by bifragment gap carving
 
 from __future__ import annotations
 
+from functools import partial
+
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
 from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, walk
-from scanner.carve.libjpeg_check import decodes_cleanly
+from scanner.carve.libjpeg_check import clean_decode, decodes_cleanly, seam_score
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -42,12 +44,11 @@ class JpegCarver:
             end = scan_start + decoded.end + 2
             return Found("jpg", ((start, end - start),), True)
         bad = scan_start + decoded.end
-        pair = bifragment(window, checker, scan_start, checkpoints, bad)
+        judge = partial(_judge, window, start, layout)
+        pair = bifragment(window, checker, scan_start, checkpoints, bad, judge)
         if pair is not None:
             split, cont, end = pair
-            joined = window.read(start, split - start) + window.read(cont, end - cont)
-            if decodes_cleanly(joined):
-                return Found("jpg", ((start, split - start), (cont, end - cont)), True)
+            return Found("jpg", ((start, split - start), (cont, end - cont)), True)
         if bad < stop:
             bad = max(bad // SECTOR * SECTOR, scan_start)
         return self._prefix(start, first_foreign_sector(window, scan_start, bad))
@@ -56,3 +57,21 @@ class JpegCarver:
         if stop <= start:
             return None
         return Found("jpg", ((start, stop - start),), False)
+
+
+def _judge(
+    window: Window, start: int, layout: Layout, split: int, cont: int, end: int, mcu: int
+) -> float | None:
+    """Seam score of the joined file (lower is smoother), None when libjpeg warns."""
+    image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
+    if image is None:
+        return None
+    hmax = max(h for h, _ in layout.components.values())
+    vmax = max(v for _, v in layout.components.values())
+    if len(layout.scan) == 1:
+        h, v = layout.components[layout.scan[0][0]]
+        width = -(-layout.width * h // hmax)
+        across, rows = -(-width // 8), vmax // v
+    else:
+        across, rows = -(-layout.width // (8 * hmax)), vmax
+    return seam_score(image, (mcu // across) * rows, rows)

@@ -10,6 +10,7 @@ and ends exactly at EOI.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 
 from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
 from scanner.carve.jpeg_structure import MARKER_IN_SCAN, find_scan_end
@@ -23,6 +24,9 @@ MAX_TRIES = 1_000
 PROBE = 4096
 LOOKAHEAD = 1 << 20
 RATIO = 6
+NEAR = 2  # sectors around a found continuation checked for a smoother pair
+SMOOTH_SEAM = 1.5  # seam scores up to this are taken as they are
+GROSS_SEAM = 8.0  # seam scores above this are rejected outright
 ZERO_SECTOR = bytes(SECTOR)
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
@@ -71,8 +75,16 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
     return out
 
 
+Judge = Callable[[int, int, int, int], float | None]  # (split, cont, end, MCU) -> seam score
+
+
 def bifragment(
-    window: Window, checker: HuffmanCheck, scan_start: int, checkpoints: list[Checkpoint], bad: int
+    window: Window,
+    checker: HuffmanCheck,
+    scan_start: int,
+    checkpoints: list[Checkpoint],
+    bad: int,
+    judge: Judge,
 ) -> tuple[int, int, int] | None:
     """(split, continuation, end after EOI) of a two-fragment JPEG, None when not found.
 
@@ -95,35 +107,42 @@ def bifragment(
         return None
     rate = heads[0][2].raw / max(1, heads[0][2].mcu)  # bytes per MCU in the first fragment
     search = _Search(window, checker, budget=int(4 * checker.total * (rate + 1)) + (1 << 20))
+    search.judge = judge
     search.rate = rate
     conts = _continuations(window, top - SECTOR)
     for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
         if found is not None:
-            return _prefer_later_split(search, heads, conts, found)
+            return _smoothest(search, heads, conts, found)
     return None
 
 
-def _prefer_later_split(
+def _smoothest(
     search: _Search,
     heads: list[tuple[int, bytes, Checkpoint]],
     conts: list[tuple[int, int]],
-    found: tuple[int, int, int],
+    found: tuple[int, int, int, float],
 ) -> tuple[int, int, int]:
-    """The pair keeping the most of the first fragment among those that decode.
+    """The pair with the smoothest seam among those near a found pair with a rough one.
 
-    Other data can stand in for a stretch of the picture and still decode to the right
-    number of MCUs; the real continuation is then slightly later than the one found, by
-    about the bytes a later split keeps.
+    Other data can stand in for a few sectors of the picture and still decode to the
+    right number of MCUs; the real pair then sits a few sectors away and shows no seam.
     """
-    split, cont, _ = found
-    for later, head, cp in sorted((h for h in heads if h[0] > split), key=lambda h: -h[0]):
-        for other, eoi in conts:
-            if cont < other <= cont + later - split + 2 * SECTOR and other > later:
-                end, _ = search.try_pair(head, cp, other, eoi)
-                if end is not None:
-                    return later, other, end
-    return found
+    split0, cont0, _, _ = found
+    best = found
+    if found[3] <= SMOOTH_SEAM:
+        return found[:3]
+    for split, head, cp in heads:
+        low = cont0 - NEAR * SECTOR + (split - split0)
+        high = cont0 + NEAR * SECTOR + (split - split0)
+        for cont, eoi in conts:
+            if cont <= split or not low <= cont <= high or (split, cont) == (split0, cont0):
+                continue
+            end, _ = search.try_pair(head, cp, cont, eoi)
+            score = None if end is None else search.judge(split, cont, end, cp.mcu)
+            if end is not None and score is not None and score < best[3]:
+                best = (split, cont, end, score)
+    return best[:3]
 
 
 class _Search:
@@ -133,11 +152,13 @@ class _Search:
         self.window, self.checker, self.budget = window, checker, budget
         self.tries = 0
         self.rate = 0.0  # bytes per MCU in the first fragment
+        self.judge: Judge = lambda split, cont, end, mcu: 1.0
 
     def pairs(
         self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[tuple[int, int]], limit: int
-    ) -> tuple[int, int, int] | None:
-        """(split, continuation, end) of the first pair that decodes, continuations nearest first.
+    ) -> tuple[int, int, int, float] | None:
+        """(split, continuation, end, seam score) of the first pair that decodes, continuations
+        nearest first.
 
         A pair is skipped when the bytes from the continuation to its EOI are out of all
         proportion (6x either way) to what the remaining MCUs need at the first
@@ -155,8 +176,9 @@ class _Search:
                 if self.budget <= 0 or self.tries > limit:
                     return None
                 end, skip_to[split] = self.try_pair(head, cp, cont, eoi)
-                if end is not None:
-                    return split, cont, end
+                score = None if end is None else self.judge(split, cont, end, cp.mcu)
+                if score is not None and score <= GROSS_SEAM and end is not None:
+                    return split, cont, end, score
         return None
 
     def try_pair(self, head: bytes, cp: Checkpoint, cont: int, eoi: int) -> tuple[int | None, int]:

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 _sink: IO[bytes] | None = None
+NEAR = 4  # row pairs just above the seam it is compared with
+SEAM_MARGIN = 2.0
 
 
 def _sink_file() -> IO[bytes]:
@@ -28,8 +30,8 @@ def _sink_file() -> IO[bytes]:
     return _sink
 
 
-def decodes_cleanly(data: bytes) -> bool:
-    """True when libjpeg decodes `data` to the last line without any warning."""
+def clean_decode(data: bytes) -> np.ndarray | None:
+    """The picture at 1/8 scale in grey when libjpeg decodes it without any warning."""
     sink = _sink_file()
     saved = os.dup(2)
     os.dup2(sink.fileno(), 2)
@@ -41,4 +43,29 @@ def decodes_cleanly(data: bytes) -> bool:
         os.dup2(saved, 2)
         os.close(saved)
     sink.seek(0)
-    return image is not None and not sink.read(1)
+    return None if sink.read(1) else image
+
+
+def decodes_cleanly(data: bytes) -> bool:
+    """True when libjpeg decodes `data` to the last line without any warning."""
+    return clean_decode(data) is not None
+
+
+def seam_score(image: np.ndarray, row: int, rows: int) -> float:
+    """How much pixel rows `row - 1` and `row + rows` (1/8 scale) differ, against the rows
+    above them (about 1 for a smooth join, much more for a visible seam).
+
+    A picture reassembled from the wrong pair decodes, but the data after the seam belongs
+    to another picture or is junk: the rows around the seam then differ far more than the
+    rows above do. Natural edges can be as strong, so scores are best compared between
+    candidate pairs of the same picture.
+    """
+    height = image.shape[0]
+    above, below = row - 1, row + rows
+    if above < 1 or below >= height:
+        return 1.0
+    pixels = image.astype(np.int16)
+    gaps = np.abs(pixels[: height - rows - 1] - pixels[rows + 1 :]).mean(axis=1)
+    before = gaps[:above]
+    usual = max(float(np.median(before)), float(before[-NEAR:].max()))
+    return float(gaps[above]) / (usual + SEAM_MARGIN)

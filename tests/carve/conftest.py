@@ -71,6 +71,7 @@ def make_media() -> dict[str, bytes]:
         "jpg-restart": encode(photo(200, 120, 3), "JPEG", quality=90, restart_marker_blocks=4),
         "jpg-gray": encode(photo(100, 90, 4).convert("L"), "JPEG", quality=70),
         "jpg-exif": encode(img, "JPEG", exif=exif.tobytes()),
+        "jpg-other": encode(photo(seed=9), "JPEG", quality=85),
         "png": encode(img, "PNG"),
         "gif": encode(img.convert("P"), "GIF"),
         "bmp": encode(thumb, "BMP"),

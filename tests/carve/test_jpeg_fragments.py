@@ -19,8 +19,8 @@ def _split(data: bytes, fraction: float, shift: int = 0) -> tuple[bytes, bytes]:
 def _gap(kind: str, size: int, media: dict[str, bytes]) -> bytes:
     if kind == "zeros":
         return bytes(size)
-    if kind == "other-jpeg":
-        return (media["jpg-exif"] * (size // len(media["jpg-exif"]) + 1))[:size]
+    if kind == "other-jpeg":  # another picture, same Huffman tables
+        return (media["jpg-other"] * (size // len(media["jpg-other"]) + 1))[:size]
     return random_bytes(size, 99)
 
 
