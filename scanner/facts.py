@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
 from scanner.triage import RuleSet
 
-CONSISTENCY_HIGH = 3.0
 KIND_ORDER = {"known-bad": 0, "victim": 1, "known-good": 2}
 
 
@@ -96,7 +96,7 @@ def _facts(
             deepfake, default=score["deepfake"]["value"] if "deepfake" in score else None
         ),
         "consistency": max(consistency, default=None),
-        "consistency_high": any(c >= CONSISTENCY_HIGH for c in consistency),
+        "consistency_high": any(c >= CONSISTENCY_THRESHOLD for c in consistency),
         "source_photo_victim": sources[0]["source_label"] if sources else None,
         "source_photo_reference": sources[0]["source_reference"] if sources else None,
         "source_photo_correlation": sources[0]["source_correlation"] if sources else None,

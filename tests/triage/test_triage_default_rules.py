@@ -61,8 +61,13 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
     "victim-source-photo-deepfake": (
         {**SOURCE, "consistency": 3.0, "consistency_high": True},
         [
-            {**SOURCE, "consistency": 2.99},
-            {**SOURCE, "source_photo_correlation": 0.49, "consistency": 5.0},
+            {**SOURCE, "consistency": 2.99, "consistency_high": False},
+            {
+                **SOURCE,
+                "source_photo_correlation": 0.49,
+                "consistency": 5.0,
+                "consistency_high": True,
+            },
             {"consistency": 5.0, "consistency_high": True},
             {**SOURCE, "consistency": None},
         ],
@@ -73,15 +78,21 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
     ),
     "victim-source-photo": (
         {**SOURCE, "consistency": 1.2},
-        [{**SOURCE, "consistency": 3.0}, {**SOURCE, "source_photo_correlation": 0.3}],
+        [
+            {**SOURCE, "consistency": 5.0, "consistency_high": True},
+            {**SOURCE, "source_photo_correlation": 0.3},
+        ],
     ),
     "nudity-deepfake": (
         {**NUDE, "deepfake": 0.8},
         [{**NUDE, "deepfake": 0.79}, {"nudity": 0.59, "deepfake": 0.95}, {**NUDE}],
     ),
     "consistency-nudity": (
-        {**NUDE, "consistency": 3.0},
-        [{**NUDE, "consistency": 2.9}, {"nudity": 0.59, "consistency": 6.0}],
+        {**NUDE, "consistency": 5.0, "consistency_high": True},
+        [
+            {**NUDE, "consistency": 2.9, "consistency_high": False},
+            {"nudity": 0.59, "consistency": 6.0, "consistency_high": True},
+        ],
     ),
     "victim-face": (VICTIM, [{"victim_similarity": 0.9, "victim_reference": "x.jpg"}]),
     "messenger-nudity": (
@@ -100,7 +111,10 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         {"generator_facts": ["c2pa-ai-generated"], "exif_software": "FaceApp"},
         [{"exif_software": "Adobe Photoshop 25.0"}],
     ),
-    "pasted-face": ({"consistency": 3.0}, [{"consistency": 2.99}, {"consistency": None}]),
+    "pasted-face": (
+        {"consistency": 5.0, "consistency_high": True},
+        [{"consistency": 2.99, "consistency_high": False}, {"consistency": None}],
+    ),
     "deleted-nudity": (
         {**NUDE, "carved": True},
         [{**NUDE}, {"nudity": 0.1, "deleted": True}],
@@ -162,10 +176,12 @@ def test_reasons_name_the_evidence(rules: RuleSet) -> None:
         " sets matched: police-kr-2026"
     )
     assert by_rule["known-bad-hash"].category == "known-material"
-    source = {f.rule: f for f in rules.evaluate(facts(**SOURCE, consistency=4.25))}
+    source = {
+        f.rule: f for f in rules.evaluate(facts(**SOURCE, consistency=4.25, consistency_high=True))
+    }
     reason = source["victim-source-photo-deepfake"].reason
     assert reason.startswith("likely deepfake made from victim-a's photo a-07.jpg:")
-    assert "correlation 0.5" in reason and "consistency z 4.25" in reason
+    assert "correlation 0.5" in reason and "consistency 4.25" in reason
     victim = {f.rule: f for f in rules.evaluate(facts(**VICTIM_SET))}
     assert "set victim-a-refs (pdq, distance 20)" in victim["victim-reference-photo"].reason
 
