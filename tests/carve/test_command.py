@@ -83,3 +83,17 @@ def test_bad_arguments_are_fatal(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["carve", str(raw), "--out", str(tmp_path / "o"), "--types", "exe"]) == 2
     assert main(["carve", str(busy), "--out", str(tmp_path / "o2")]) == 2
     assert capsys.readouterr().err.count("dftriage: error:") == 3
+
+
+def test_e01_evidence(tmp_path: Path, media: dict[str, bytes]):
+    """The same carve through libewf: an E01 made with ewfacquire from a planted raw image."""
+    if shutil.which("ewfacquire") is None:
+        pytest.skip("ewf-tools missing")
+    raw = plant(tmp_path / "disk.raw", 2 << 20, {5000: media["jpg"], 700_001: media["webp"]})
+    cmd = ["ewfacquire", "-u", "-q", "-t", str(tmp_path / "disk"), "-c", "deflate:fast", "-f",
+           "encase6", "-m", "fixed", "-M", "physical", "-d", "sha256", str(raw)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    out = tmp_path / "out"
+    assert main(["carve", str(tmp_path / "disk.E01"), "--out", str(out), "--whole"]) == 0
+    assert (out / f"{5000:015d}.jpg").read_bytes() == media["jpg"]
+    assert (out / f"{700_001:015d}.webp").read_bytes() == media["webp"]
