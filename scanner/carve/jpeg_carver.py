@@ -12,7 +12,7 @@ from scanner.carve.libjpeg_check import clean_decode, decodes_cleanly, seam_scor
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
-MAX_DECODE = 64 << 20
+MAX_DECODE = 32 << 20  # larger JPEGs are not decoded: reported partial (all bytes kept)
 
 
 @register

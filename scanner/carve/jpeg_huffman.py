@@ -63,7 +63,7 @@ class Decoded:
     mcus: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """An MCU start: raw byte offset, bit in that byte, MCU index."""
 
@@ -132,42 +132,51 @@ class HuffmanCheck:
         raw_start: int,
         checkpoints: list[Checkpoint] | None,
     ) -> tuple[int, int, bool]:
-        """Decode MCUs of one restart segment; (bit position, MCUs done, ok)."""
+        """Decode MCUs of one restart segment; (bit position, MCUs done, ok).
+
+        The 32-bit windows are built a piece ahead and dropped once passed, so memory
+        stays bounded whatever the segment size; `rel` is the bit position from `base`.
+        """
         windows: list[int] = []
-        built, size, nbits, plan = 0, len(seg), len(seg) * 8, self.plan
+        base, built, size, plan = 0, 0, len(seg), self.plan
+        rel, nbits = pos, len(seg) * 8
         counted = stuffed = 0
         piece = 1024
         while mcu < stop:
-            if (pos >> 3) + LOOKAHEAD > built:
+            if (rel >> 3) + LOOKAHEAD > built - base:
+                if (rel >> 3) > PIECE:
+                    drop = (rel >> 3) - 64
+                    del windows[:drop]
+                    base, rel = base + drop, rel - 8 * drop
                 if built < size:
                     nxt = min(size, built + piece)
                     windows.extend(_windows(seg, built, nxt))
                     built, piece = nxt, min(2 * piece, PIECE)
-                if built >= size and len(windows) == size:
+                if built >= size and base + len(windows) == size:
                     windows.extend(PADDING)
             if checkpoints is not None:
-                index = pos >> 3
+                index = base + (rel >> 3)
                 stuffed += seg.count(b"\xff", counted, index)
                 counted = index
-                checkpoints.append(Checkpoint(raw_start + index + stuffed, pos & 7, mcu))
+                checkpoints.append(Checkpoint(raw_start + index + stuffed, rel & 7, mcu))
             for dc, ac in plan:
-                entry = dc[(windows[pos >> 3] >> (16 - (pos & 7))) & 0xFFFF]
+                entry = dc[(windows[rel >> 3] >> (16 - (rel & 7))) & 0xFFFF]
                 if not entry:
-                    return pos, mcu, False
-                pos += entry
+                    return base * 8 + rel, mcu, False
+                rel += entry
                 k = 1
                 while k < 64:
-                    entry = ac[(windows[pos >> 3] >> (16 - (pos & 7))) & 0xFFFF]
+                    entry = ac[(windows[rel >> 3] >> (16 - (rel & 7))) & 0xFFFF]
                     if not entry:
-                        return pos, mcu, False
-                    pos += entry & 0xFF
+                        return base * 8 + rel, mcu, False
+                    rel += entry & 0xFF
                     k += entry >> 8
                 if 64 < k < EOB:
-                    return pos, mcu, False
-            if pos > nbits:
+                    return base * 8 + rel, mcu, False
+            if base * 8 + rel > nbits:
                 return nbits, mcu, False
             mcu += 1
-        return pos, mcu, True
+        return base * 8 + rel, mcu, True
 
 
 def _mcu_plan(layout: Layout) -> tuple[int, list[tuple[list[int], list[int]]]]:
