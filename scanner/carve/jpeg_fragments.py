@@ -4,7 +4,7 @@ The first fragment decodes cleanly up to the split; the split is a sector bounda
 before the first undecodable byte. The second fragment starts on a later sector boundary.
 Each (split, continuation) pair is tried by resuming the Huffman decoder at the last MCU
 start before the split; a pair is accepted only when the joined stream decodes every MCU
-and ends exactly at EOI.
+and ends exactly at EOI, and the caller's judge (libjpeg and a seam score) agrees.
 """
 
 from __future__ import annotations
@@ -106,9 +106,8 @@ def bifragment(
     if not heads:
         return None
     rate = heads[0][2].raw / max(1, heads[0][2].mcu)  # bytes per MCU in the first fragment
-    search = _Search(window, checker, budget=int(4 * checker.total * (rate + 1)) + (1 << 20))
-    search.judge = judge
-    search.rate = rate
+    budget = int(4 * checker.total * (rate + 1)) + (1 << 20)
+    search = _Search(window, checker, budget, rate, judge)
     conts = _continuations(window, top - SECTOR)
     for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
@@ -148,11 +147,13 @@ def _smoothest(
 class _Search:
     """Continuation trials for one file, within a budget of bytes decoded."""
 
-    def __init__(self, window: Window, checker: HuffmanCheck, budget: int) -> None:
+    def __init__(
+        self, window: Window, checker: HuffmanCheck, budget: int, rate: float, judge: Judge
+    ) -> None:
         self.window, self.checker, self.budget = window, checker, budget
+        self.rate = rate  # bytes per MCU in the first fragment
+        self.judge = judge
         self.tries = 0
-        self.rate = 0.0  # bytes per MCU in the first fragment
-        self.judge: Judge = lambda split, cont, end, mcu: 1.0
 
     def pairs(
         self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[tuple[int, int]], limit: int
@@ -177,7 +178,7 @@ class _Search:
                     return None
                 end, skip_to[split] = self.try_pair(head, cp, cont, eoi)
                 score = None if end is None else self.judge(split, cont, end, cp.mcu)
-                if score is not None and score <= GROSS_SEAM and end is not None:
+                if end is not None and score is not None and score <= GROSS_SEAM:
                     return split, cont, end, score
         return None
 
