@@ -16,7 +16,7 @@ from scanner.analysis.regions import (
     radius_map,
 )
 
-MIN_UNIT = 24.0
+MIN_UNIT = 40.0
 """Smallest face unit (eye distance, in pixels) at which the signals are measured."""
 
 MIN_RING_INSIDE = 0.5
