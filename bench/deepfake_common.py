@@ -25,7 +25,6 @@ import csv
 import hashlib
 import math
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,15 +245,6 @@ def post_process(rgb: np.ndarray, post: str) -> tuple[bytes, bool]:
             size = (round(width * scale), round(height * scale))
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes(), True
-
-
-def pairs(photos: list[Photo], per_target: int, seed: str) -> Iterator[tuple[Photo, Photo]]:
-    """(source, target) pairs of different people, `per_target` sources per target."""
-    for target in photos:
-        others = [p for p in photos if p.identity != target.identity]
-        rng = np.random.default_rng(seed_of(seed, target.name))
-        for index in rng.choice(len(others), size=min(per_target, len(others)), replace=False):
-            yield others[int(index)], target
 
 
 # --------------------------------------------------------------------------- metrics

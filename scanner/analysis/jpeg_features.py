@@ -85,8 +85,8 @@ def _blocks(
     if len(xs) == 0 or len(ys) == 0:
         empty = np.zeros((0, 9, 9), np.float32)
         return empty, empty
-    grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
-    grid_y, grid_x = grid_y.ravel(), grid_x.ravel()
+    mesh_y, mesh_x = np.meshgrid(ys, xs, indexing="ij")
+    grid_y, grid_x = mesh_y.ravel(), mesh_x.ravel()
     r = point_radius(frame, grid_x + 4.5 + origin[0], grid_y + 4.5 + origin[1])
     aligned = luma[phase[1] : phase[1] + 8 * len(ys), phase[0] : phase[0] + 8 * len(xs)]
     blocks = aligned.astype(np.float32).reshape(len(ys), 8, len(xs), 8)
@@ -120,9 +120,10 @@ def _ghost_curve(blocks: np.ndarray) -> np.ndarray:
     errors = []
     for quality in GHOST_QUALITIES:
         ok, encoded = cv2.imencode(".jpg", mosaic, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if not ok:
+        decoded_raw = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if ok else None
+        if decoded_raw is None:
             return np.full(len(GHOST_QUALITIES), np.nan)
-        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE).astype(np.float32)
+        decoded = decoded_raw.astype(np.float32)
         diff = (decoded - mosaic.astype(np.float32)) ** 2
         used = diff.reshape(rows, 8, _MOSAIC_COLUMNS, 8).mean(axis=(1, 3)).ravel()[:count]
         errors.append(float(used.mean()))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,16 +80,16 @@ class GaussianModel:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> GaussianModel:
+    def from_json(cls, data: Mapping[str, Any]) -> GaussianModel:
         direction = data.get("direction")
         return cls(
-            names=tuple(str(n) for n in data["names"]),  # type: ignore[union-attr]
-            median=tuple(float(v) for v in data["median"]),  # type: ignore[union-attr]
-            scale=tuple(float(v) for v in data["scale"]),  # type: ignore[union-attr]
-            precision=tuple(tuple(float(v) for v in row) for row in data["precision"]),  # type: ignore[union-attr]
-            direction=None if direction is None else tuple(float(v) for v in direction),  # type: ignore[union-attr]
-            direction_location=float(data.get("direction_location", 0.0)),  # type: ignore[arg-type]
-            direction_scale=float(data.get("direction_scale", 1.0)),  # type: ignore[arg-type]
+            names=tuple(str(n) for n in data["names"]),
+            median=tuple(float(v) for v in data["median"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            precision=tuple(tuple(float(v) for v in row) for row in data["precision"]),
+            direction=None if direction is None else tuple(float(v) for v in direction),
+            direction_location=float(data.get("direction_location", 0.0)),
+            direction_scale=float(data.get("direction_scale", 1.0)),
         )
 
 
