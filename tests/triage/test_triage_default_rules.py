@@ -13,7 +13,7 @@ VICTIM = {"victim_labels": ["victim-a"], "victim_similarity": 0.62, "victim_refe
 SOURCE = {
     "source_photo_victim": "victim-a",
     "source_photo_reference": "a-07.jpg",
-    "source_photo_correlation": 0.5,
+    "source_photo_correlation": 0.75,
 }
 KNOWN_BAD = {
     "match_kinds": ["known-bad"],
@@ -64,7 +64,7 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
             {**SOURCE, "consistency": 2.99, "consistency_high": False},
             {
                 **SOURCE,
-                "source_photo_correlation": 0.49,
+                "source_photo_correlation": 0.74,
                 "consistency": 5.0,
                 "consistency_high": True,
             },
@@ -181,7 +181,7 @@ def test_reasons_name_the_evidence(rules: RuleSet) -> None:
     }
     reason = source["victim-source-photo-deepfake"].reason
     assert reason.startswith("likely deepfake made from victim-a's photo a-07.jpg:")
-    assert "correlation 0.5" in reason and "consistency 4.25" in reason
+    assert "correlation 0.75" in reason and "consistency 4.25" in reason
     victim = {f.rule: f for f in rules.evaluate(facts(**VICTIM_SET))}
     assert "set victim-a-refs (pdq, distance 20)" in victim["victim-reference-photo"].reason
 
