@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+FACES = SHARED / "data" / "faces"
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from analysis_support import FACES, SHARED
 
 from scanner.media.decode import decode_picture
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-FACES = SHARED / "data" / "faces"
 DEEPFAKES = SHARED / "data" / "deepfakes"
 YUNET = SHARED / "models" / "face_detection" / "yunet" / "yunet_n_dynamic.onnx"
 YUNET_SHA256 = "104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12"

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from analysis_support import jpeg, paste_face
-from conftest import FACES
+from analysis_support import FACES, jpeg, paste_face
 
 from scanner.analysis.consistency import (
     CONSISTENCY_THRESHOLD,

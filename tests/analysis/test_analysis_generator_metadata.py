@@ -87,7 +87,7 @@ def test_xmp_digital_source_type_is_flagged() -> None:
 
 def test_real_photo_edited_in_photoshop(photo) -> None:  # noqa: ANN001
     photo("deepface/img13.jpg")  # skips when ../shared is absent
-    from conftest import FACES
+    from analysis_support import FACES
 
     facts = generator_facts((FACES / "deepface/img13.jpg").read_bytes())
     assert (

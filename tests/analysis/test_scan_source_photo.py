@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from analysis_support import jpeg, paste_face
+from analysis_support import FACES, jpeg, paste_face
 
 from scanner.inference.analyser import PictureAnalyser
 from scanner.media.decode import decode_picture
 
-FACES = Path(__file__).parents[2] / ".." / "shared" / "data" / "faces"
 SOURCE, OTHER_PHOTO, TARGET = (
     "face_recognition/biden.jpg",
     "face_recognition/biden2.jpg",
