@@ -15,6 +15,7 @@ import numpy as np
 
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.manifest import Manifest
+from scanner.inference.normalise import ChipNormalisation
 from scanner.inference.registry import family
 
 
@@ -31,12 +32,7 @@ class ArcFaceEmbedder:
         self.batched = not isinstance(spec.shape[0], int) or spec.shape[0] != 1
         self.size = int(params.get("size", 112))
         self.template = ARCFACE_112 * (self.size / 112.0)
-        self.bgr = str(params.get("channels", "RGB")).upper() == "BGR"
-        self.scale = float(params.get("scale", 1.0))
-        self.mean = np.asarray(params.get("mean", [0.0, 0.0, 0.0]), dtype=np.float32)
-        self.std = np.asarray(params.get("std", [1.0, 1.0, 1.0]), dtype=np.float32)
-        if self.mean.shape != (3,) or self.std.shape != (3,) or np.any(self.std == 0):
-            raise ValueError("mean and std need three values, std non-zero")
+        self.normalisation = ChipNormalisation.from_params(params, default_scale=1.0)
         self.flip = bool(params.get("flip", False))
 
     def chips(self, rgb: np.ndarray, landmarks: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -46,11 +42,7 @@ class ArcFaceEmbedder:
         ]
 
     def _blob(self, chips: Sequence[np.ndarray]) -> np.ndarray:
-        batch = np.stack(chips).astype(np.float32)
-        if self.bgr:
-            batch = batch[..., ::-1]
-        batch = (batch * self.scale - self.mean) / self.std
-        return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+        return self.normalisation.blob(np.stack(chips))
 
     def _run(self, blob: np.ndarray) -> np.ndarray:
         if self.batched:

@@ -15,6 +15,7 @@ import numpy as np
 
 from scanner.inference.geometry import reflect_crop
 from scanner.inference.manifest import Manifest
+from scanner.inference.normalise import ChipNormalisation
 from scanner.inference.registry import family
 from scanner.inference.results import Detections
 
@@ -32,10 +33,7 @@ class FaceCropClassifier:
         self.batched = not isinstance(spec.shape[0], int) or spec.shape[0] != 1
         self.size = int(params.get("size", spec.shape[2]))
         self.margin = float(params.get("margin", 1.3))
-        self.bgr = str(params.get("channels", "RGB")).upper() == "BGR"
-        self.scale = float(params.get("scale", 1.0 / 255.0))
-        self.mean = np.asarray(params.get("mean", [0.0, 0.0, 0.0]), dtype=np.float32)
-        self.std = np.asarray(params.get("std", [1.0, 1.0, 1.0]), dtype=np.float32)
+        self.normalisation = ChipNormalisation.from_params(params, default_scale=1.0 / 255.0)
         self.output = str(params.get("output", manifest.single.outputs[0].name))
         self.column = int(params.get("column", 0))
         fake_when = str(params.get("fake_when", "high"))
@@ -54,12 +52,7 @@ class FaceCropClassifier:
 
     def score_crops(self, crops: np.ndarray) -> np.ndarray:
         """(N,) fake scores in 0..1 for (N, size, size, 3) RGB uint8 crops."""
-        batch = crops.astype(np.float32)
-        if self.bgr:
-            batch = batch[..., ::-1]
-        blob = np.ascontiguousarray(
-            ((batch * self.scale - self.mean) / self.std).transpose(0, 3, 1, 2)
-        )
+        blob = self.normalisation.blob(crops)
         if self.batched:
             out = self.session.run([self.output], {self.input: blob})[0]
         else:
