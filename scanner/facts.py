@@ -58,7 +58,11 @@ def _facts(
     sources = sorted(
         (f for f in faces if f["source_label"]), key=lambda f: -f["source_correlation"]
     )
-    hashes = [{**m, "distance": int(m["distance"])} for m in matches if m["method"] != "face"]
+    hashes = [
+        {**m, "distance": int(m["distance"])}
+        for m in matches
+        if m["method"] not in ("face", "face-weak")
+    ]
     best = _best(hashes)
     best_victim = _best([m for m in hashes if m["set_kind"] == "victim"])
     score = {s["name"]: s for s in scores}

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
+from scanner.victim_references import relaxed_threshold
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +67,32 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
     """Each stored face embedding against the victim faces embedded by the same model.
 
     `distance` is the model's own metric (its manifest threshold decides a match);
-    `similarity` is the cosine of the two embeddings, for reasons and reports.
+    `similarity` is the cosine of the two embeddings, for reasons and reports. Faces whose
+    consistency score is high (possibly pasted in) are also searched with a relaxed
+    threshold, because a composite carries a mixed identity; such hits are recorded with
+    method `face-weak` and never count as victim identifications.
     """
     indexes = _victim_indexes(db, matcher)
     if not indexes:
         return
     faces = db.rows(
-        "SELECT sha256, idx, embedding, embed_model FROM faces WHERE embedding IS NOT NULL"
+        "SELECT sha256, idx, embedding, embed_model, consistency FROM faces WHERE embedding IS NOT NULL"
     )
     for face in faces:
         vector = np.frombuffer(face["embedding"], dtype=np.float32)
-        for set_name, model, index in indexes:
-            if model != face["embed_model"] or vector.shape[0] != index.matrix.shape[1]:
+        pasted = (face["consistency"] or 0.0) >= CONSISTENCY_THRESHOLD
+        for set_name, model, strong, weak in indexes:
+            if model != face["embed_model"] or vector.shape[0] != strong.matrix.shape[1]:
                 continue
-            for hit in index.search(vector):
-                reference = index.matrix[index.references.index(hit.reference)]
-                distance = hit.similarity if index.metric == "euclidean" else 1.0 - hit.similarity
+            hits = [("face", hit) for hit in strong.search(vector)]
+            if pasted:
+                found = {hit.label for _, hit in hits}
+                hits += [
+                    ("face-weak", hit) for hit in weak.search(vector) if hit.label not in found
+                ]
+            for method, hit in hits:
+                reference = strong.matrix[strong.references.index(hit.reference)]
+                distance = hit.similarity if strong.metric == "euclidean" else 1.0 - hit.similarity
                 _insert(
                     db,
                     {
@@ -88,10 +100,10 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
                         "face_idx": face["idx"],
                         "set_name": set_name,
                         "set_kind": "victim",
-                        "method": "face",
+                        "method": method,
                         "distance": distance,
                         "similarity": _cosine(vector, reference),
-                        "category": index.metric,
+                        "category": strong.metric,
                         "label": hit.label,
                         "entry_id": hit.reference,
                     },
@@ -103,8 +115,9 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12))
 
 
-def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]]:
-    """One brute-force index per (victim set, embedding model) present in the case."""
+def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any, Any]]:
+    """Per (victim set, embedding model) present in the case: an index at the model's
+    threshold and one at the relaxed threshold used for possibly pasted faces."""
     from scanner.inference.identity import BruteForceIndex
     from scanner.inference.manifest import discover
     from scanner.knownsets import VictimStore
@@ -123,8 +136,10 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any]
             if len(labels) == 0 or manifest is None or manifest.threshold is None:
                 continue
             metric = manifest.metric or "cosine"
-            index = BruteForceIndex(labels, references, matrix, metric, manifest.threshold)
-            indexes.append((info.name, model, index))
+            strong = BruteForceIndex(labels, references, matrix, metric, manifest.threshold)
+            loose = relaxed_threshold(metric, manifest.threshold)
+            weak = BruteForceIndex(labels, references, matrix, metric, loose)
+            indexes.append((info.name, model, strong, weak))
     return indexes
 
 

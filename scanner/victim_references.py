@@ -27,6 +27,11 @@ RELAX_EUCLIDEAN = 1.25  # candidate victims: distance up to 1.25 x the model's t
 RELAX_COSINE = 0.75  # candidate victims: similarity down to 0.75 x the model's threshold
 
 
+def relaxed_threshold(metric: str, threshold: float) -> float:
+    """The identity threshold loosened for faces that may be composites (mixed identity)."""
+    return threshold * (RELAX_EUCLIDEAN if metric == "euclidean" else RELAX_COSINE)
+
+
 @dataclass
 class VictimReferences:
     """Reference faces (embeddings) and band-passed reference photos of the victim sets."""
@@ -37,18 +42,22 @@ class VictimReferences:
     embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     patterns: dict[tuple[str, str], list[PreparedReference]] = field(default_factory=dict)
 
+    @property
+    def relaxed_threshold(self) -> float:
+        return relaxed_threshold(self.metric, self.threshold)
+
     def candidates(self, embedding: np.ndarray) -> list[tuple[str, str]]:
         """(set, victim) pairs whose reference faces are near `embedding`."""
         if len(self.keys) == 0 or embedding.shape[0] != self.embeddings.shape[1]:
             return []
         if self.metric == "euclidean":
             distance = np.linalg.norm(self.embeddings - embedding, axis=1)
-            near = distance <= self.threshold * RELAX_EUCLIDEAN
+            near = distance <= self.relaxed_threshold
         else:
             norms = np.linalg.norm(self.embeddings, axis=1) * max(np.linalg.norm(embedding), 1e-12)
             near = (self.embeddings @ embedding) / np.maximum(
                 norms, 1e-12
-            ) >= self.threshold * RELAX_COSINE
+            ) >= self.relaxed_threshold
         return sorted({self.keys[i] for i in np.flatnonzero(near)})
 
 

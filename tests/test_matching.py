@@ -1,0 +1,65 @@
+"""The match stage on a real case database and a real victim set: identity matches at the
+model's threshold, and weaker matches only for faces that look pasted in, marked as such."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
+from scanner.case.database import CaseDatabase
+from scanner.config import load_config
+from scanner.knownsets import VictimStore, import_set
+from scanner.matching import match_all
+
+MODEL = "dlib-resnet-v1"  # euclidean, threshold 0.6 (models/dlib_resnet_v1.yaml)
+
+
+@pytest.fixture()
+def victim_set(tmp_path: Path) -> tuple[str, np.ndarray]:
+    listing = tmp_path / "refs.md5"
+    listing.write_text("0" * 31 + "1  Victim-A/school.jpg\n")
+    name = f"weak-{tmp_path.name}"[:60]
+    import_set(listing, name, "victim", replace=True)
+    reference = np.random.default_rng(1).normal(size=128).astype(np.float32)
+    reference *= 1.5 / np.linalg.norm(reference)
+    VictimStore().add_faces(name, [("Victim-A", "Victim-A/school.jpg", MODEL, "", reference)])
+    return name, reference
+
+
+def _face_at(reference: np.ndarray, distance: float) -> np.ndarray:
+    direction = np.random.default_rng(2).normal(size=reference.shape).astype(np.float32)
+    direction -= direction.dot(reference) / reference.dot(reference) * reference
+    return reference + direction / np.linalg.norm(direction) * distance
+
+
+def _case(tmp_path: Path, faces: list[tuple[float, float]], reference: np.ndarray) -> CaseDatabase:
+    db = CaseDatabase(tmp_path / "case")
+    for index, (distance, consistency) in enumerate(faces):
+        sha = f"{index:064x}"
+        db.add_blob(sha, "0" * 32, "0" * 40, 1, "image/jpeg")
+        db.execute(
+            "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, consistency)"
+            " VALUES (?, 0, '[]', '[]', 1.0, ?, ?, ?)",
+            (sha, _face_at(reference, distance).tobytes(), MODEL, consistency),
+        )
+    return db
+
+
+def test_strong_and_weak_identity_matches(
+    tmp_path: Path, victim_set: tuple[str, np.ndarray]
+) -> None:
+    name, reference = victim_set
+    high = CONSISTENCY_THRESHOLD + 1
+    db = _case(tmp_path, [(0.4, 0.0), (0.7, high), (0.7, 0.0), (1.2, high)], reference)
+    match_all(db, load_config(None).with_overrides(sets=[name]))
+    found = {(row["sha256"][-1], row["method"]) for row in db.rows("SELECT * FROM matches")}
+    assert found == {("0", "face"), ("1", "face-weak")}
+    strong = db.rows(
+        "SELECT distance, similarity, label, entry_id FROM matches WHERE method = 'face'"
+    )[0]
+    assert strong["distance"] == pytest.approx(0.4, abs=1e-4)
+    assert strong["label"] == "Victim-A" and strong["entry_id"] == "Victim-A/school.jpg"
+    assert 0.9 < strong["similarity"] < 1.0
