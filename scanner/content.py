@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from scanner.case.database import CaseDatabase
 from scanner.errors import ScannerError
@@ -27,6 +28,22 @@ class ContentSource:
             return iter(())
         runs = tuple((int(o), int(n)) for o, n in json.loads(row[2])) if row[2] else None
         return item_chunks(row[0], row[1], runs)
+
+    def reference_thumbnail(self, set_name: str, reference: str) -> bytes | None:
+        """A thumbnail of a victim set's reference photo, read from the folder the set was
+        built from (None if the set or the photo is no longer there)."""
+        from scanner.knownsets import list_sets
+
+        folders = {info.name: Path(info.source) for info in list_sets() if info.kind == "victim"}
+        folder = folders.get(set_name)
+        if folder is None:
+            return None
+        path = (folder / reference).resolve()
+        if folder.resolve() not in path.parents or not path.is_file():
+            return None
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            return None
+        return make_thumbnail(path.read_bytes())
 
     def thumbnail(self, sha256: str) -> bytes | None:
         """The thumbnail made during analysis; else one made now from the evidence

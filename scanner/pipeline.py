@@ -129,7 +129,13 @@ class Scan:
 
         content = ContentSource(self.db)
         export = content.chunks if self.config.export else None
-        written = write_reports(self.db, self.case, thumbnails=content.thumbnail, export=export)
+        written = write_reports(
+            self.db,
+            self.case,
+            thumbnails=content.thumbnail,
+            export=export,
+            references=content.reference_thumbnail,
+        )
         return [path.name for path in written]
 
     # evidence -----------------------------------------------------------------------

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
             case,
             thumbnails=None if args.no_thumbnails else source.thumbnail,
             export=source.chunks if args.export else None,
+            references=None if args.no_thumbnails else source.reference_thumbnail,
         )
     finally:
         db.close()

@@ -107,6 +107,7 @@ def _row(blob: dict[str, Any], context: WriteContext) -> dict[str, Any]:
         "thumbnail": _thumbnail(blob, context),
         "exported": context.exported.get(blob["sha256"]),
         "face_matches": _face_matches(blob),
+        "sources": _sources(blob, context),
         "set_matches": [m for m in blob["matches"] if m["face_idx"] < 0],
     }
 
@@ -118,6 +119,21 @@ def _thumbnail(blob: dict[str, Any], context: WriteContext) -> str | None:
     if not data or not data.startswith(b"\xff\xd8\xff"):
         return None
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _sources(blob: dict[str, Any], context: WriteContext) -> dict[int, str]:
+    """Per face made from a victim's reference photo: that photo's thumbnail as a data URI."""
+    if context.references is None:
+        return {}
+    found = {}
+    for face in blob["faces"]:
+        if face.get("source_label"):
+            data = context.references(face["source_set"], face["source_reference"])
+            if data and data.startswith(b"\xff\xd8\xff"):
+                found[face["idx"]] = "data:image/jpeg;base64," + base64.b64encode(data).decode(
+                    "ascii"
+                )
+    return found
 
 
 def _face_matches(blob: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 ThumbnailSource = Callable[[str], bytes | None]
+ReferenceSource = Callable[[str, str], bytes | None]  # (victim set, reference) -> JPEG
 Writer = Callable[[dict[str, Any], Path, "WriteContext"], Path]
 
 WRITERS: dict[str, Writer] = {}
@@ -24,6 +25,7 @@ class WriteContext:
 
     thumbnails: ThumbnailSource | None = None
     exported: dict[str, str] = field(default_factory=dict)
+    references: ReferenceSource | None = None
 
 
 def writer(name: str) -> Callable[[Writer], Writer]:

@@ -21,7 +21,7 @@ from scanner.report import (  # noqa: F401 - importing registers the built-in wr
 from scanner.report.export import ExportSource, export_media
 from scanner.report.manifest import write_manifest
 from scanner.report.model import build_report
-from scanner.report.registry import WRITERS, ThumbnailSource, WriteContext
+from scanner.report.registry import WRITERS, ReferenceSource, ThumbnailSource, WriteContext
 
 __all__ = ["WRITERS", "WriteContext", "write_reports"]
 
@@ -31,6 +31,7 @@ def write_reports(
     case_dir: Path,
     thumbnails: ThumbnailSource | None = None,
     export: ExportSource | None = None,
+    references: ReferenceSource | None = None,
 ) -> list[Path]:
     """Write every registered report (and exported media, if `export`) into `case_dir`.
 
@@ -40,7 +41,7 @@ def write_reports(
     """
     model = build_report(db)
     exported = export_media(model, case_dir, export) if export else {}
-    context = WriteContext(thumbnails=thumbnails, exported=exported)
+    context = WriteContext(thumbnails=thumbnails, exported=exported, references=references)
     written = [case_dir / name for name in sorted(exported.values())]
     written += [write(model, case_dir, context) for write in WRITERS.values()]
     return [*written, write_manifest(case_dir, written)]

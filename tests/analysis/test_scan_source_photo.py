@@ -62,3 +62,5 @@ def test_composite_is_traced_to_the_victims_reference_photo(tmp_path: Path) -> N
     assert any(f["rule"].startswith("victim-source-photo") for f in forwarded["findings"])
     assert "school.jpg" in " ".join(f["reason"] for f in forwarded["findings"])
     assert not [face for face in genuine["faces"] if face["source_label"]]
+    html = (case / "report.html").read_text()
+    assert 'alt="reference photo Victim-A/school.jpg"' in html  # shown beside the picture, blurred
