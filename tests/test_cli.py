@@ -95,3 +95,41 @@ def test_json_progress_events_end_with_a_summary(tmp_path: Path) -> None:
         json.loads((tmp_path / "case" / "report.json").read_text())["blobs"]
     )
     assert "report.html" in events[-1]["reports"]
+
+
+def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(tmp_path: Path) -> None:
+    from PIL import Image
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    Image.new("RGB", (200, 150), (120, 40, 200)).save(evidence / "good.jpg", quality=90)
+    good = (evidence / "good.jpg").read_bytes()
+    (evidence / "truncated.jpg").write_bytes(good[: len(good) // 3])
+    (evidence / "bomb.png").write_bytes(_png_header(60000, 60000))
+    done = dftriage("scan", str(evidence), "--case", str(tmp_path / "case"), "--no-models")
+    assert done.returncode == 1, done.stderr
+    report = json.loads((tmp_path / "case" / "report.json").read_text())
+    assert report["summary"]["errors"] >= 1
+    reasons = " ".join(e["reason"] for e in report["errors"])
+    assert "exceeds the budget" in reasons
+    good_blob = next(b for b in report["blobs"] if b["locations"][0]["path"] == "/good.jpg")
+    assert good_blob["pdq"] and good_blob["width"] == 200
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )

@@ -9,6 +9,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 DEFAULT_MAX_PIXELS = 100_000_000
+# The pixel budget is enforced here, from the header, before any decoding (max_pixels), so
+# Pillow's own fixed decompression-bomb limit is replaced by the configurable one.
+Image.MAX_IMAGE_PIXELS = None
 EXIF_ORIENTATION = 0x0112
 
 
