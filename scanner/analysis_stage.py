@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from scanner.analysis.face_hash import face_pdq
 from scanner.media.decode import MediaError, decode_picture, picture_size
 from scanner.media.thumbnail import thumbnail_jpeg
 from scanner.victim_references import references_for, source_photos
@@ -49,6 +50,7 @@ def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
     faces = [_face_row(index, face, analyser, scale) for index, face in enumerate(analysis.faces)]
     _add_consistency(rgb, data, analysis.faces, faces, errors)
     _add_source_photos(rgb, analysis.faces, faces, settings, analyser, errors)
+    _add_face_hashes(rgb, analysis.faces, faces, errors)
     scores = _score_rows(analysis, analyser)
     return BlobResult(task.sha256, facts, faces, scores, errors, thumbnail)
 
@@ -134,6 +136,20 @@ def _add_source_photos(
             source_photos(rgb, faces, rows, refs)
     except Exception as exc:  # noqa: BLE001 - a signal failing must not lose the faces
         errors.append(f"source photo: {exc}")
+
+
+def _add_face_hashes(
+    rgb: np.ndarray, faces: Any, rows: list[dict[str, Any]], errors: list[str]
+) -> None:
+    """PDQ of each aligned face (matched against victims' reference faces)."""
+    for face, row in zip(faces, rows, strict=True):
+        landmarks = np.asarray(face.landmarks, dtype=np.float64)
+        if not np.isfinite(landmarks).all():
+            continue
+        try:
+            row["face_pdq"], row["face_pdq_quality"] = face_pdq(rgb, landmarks)
+        except (ValueError, cv2.error) as exc:
+            errors.append(f"face hash: {exc}")
 
 
 def _score_rows(analysis: Any, analyser: Any) -> list[dict[str, Any]]:

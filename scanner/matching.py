@@ -35,6 +35,7 @@ def match_all(db: CaseDatabase, config: ScanConfig) -> list[dict[str, Any]]:
             for hit in hits:
                 _insert(db, {"sha256": blob["sha256"], "face_idx": -1, **_fields(hit)})
     _match_faces(db, matcher)
+    _match_face_hashes(db, matcher, config.pdq_max_distance)
     return [_set_record(info) for info in matcher.sets]
 
 
@@ -108,6 +109,49 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
                         "entry_id": hit.reference,
                     },
                 )
+
+
+def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
+    """PDQ of each aligned face against the victims' reference face hashes (method pdq-face)."""
+    from scanner.analysis.face_hash import FACE_PDQ_MODEL
+    from scanner.hashing.perceptual import PDQ_MIN_QUALITY
+    from scanner.knownsets import VictimStore
+
+    store = VictimStore()
+    references = []
+    for info in matcher.sets:
+        if info.kind == "victim":
+            labels, refs, bits = store.faces(info.name, FACE_PDQ_MODEL)
+            references += [
+                (info.name, label, ref, row > 0.5)
+                for label, ref, row in zip(labels, refs, bits, strict=True)
+            ]
+    if not references:
+        return
+    table = np.stack([bits for *_, bits in references])
+    faces = db.rows(
+        "SELECT sha256, idx, face_pdq FROM faces WHERE face_pdq IS NOT NULL AND face_pdq_quality >= ?",
+        (PDQ_MIN_QUALITY,),
+    )
+    for face in faces:
+        query = np.unpackbits(np.frombuffer(bytes.fromhex(face["face_pdq"]), dtype=np.uint8)) > 0
+        distances = np.count_nonzero(table != query, axis=1)
+        for index in np.flatnonzero(distances <= radius):
+            set_name, label, reference, _ = references[index]
+            _insert(
+                db,
+                {
+                    "sha256": face["sha256"],
+                    "face_idx": face["idx"],
+                    "set_name": set_name,
+                    "set_kind": "victim",
+                    "method": "pdq-face",
+                    "distance": int(distances[index]),
+                    "category": None,
+                    "label": label,
+                    "entry_id": reference,
+                },
+            )
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -312,8 +312,8 @@ class Scan:
         for face in result.faces:
             self.db.execute(
                 "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, deepfake,"
-                " consistency, source_set, source_label, source_reference, source_correlation)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " consistency, source_set, source_label, source_reference, source_correlation,"
+                " face_pdq, face_pdq_quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     face["idx"],
@@ -328,6 +328,8 @@ class Scan:
                     face.get("source_label"),
                     face.get("source_reference"),
                     face.get("source_correlation"),
+                    face.get("face_pdq"),
+                    face.get("face_pdq_quality"),
                 ),
             )
         for score in result.scores:

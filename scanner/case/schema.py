@@ -79,6 +79,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             source_label TEXT,
             source_reference TEXT,
             source_correlation REAL,
+            face_pdq TEXT,
+            face_pdq_quality INTEGER,
             PRIMARY KEY (sha256, idx)
         );
         CREATE TABLE scores (

@@ -124,7 +124,9 @@ def _face_embedder():  # noqa: ANN202 - returns an Embedder
     A face model that fails to load stops the build (no silent hashes-only set);
     `--no-faces` builds a hashes-only set on purpose.
     """
+    from scanner.analysis.face_hash import FACE_PDQ_MODEL, face_pdq, pdq_bits
     from scanner.analysis.provenance import SOURCE_PATTERN_MODEL, prepare_reference
+    from scanner.hashing.perceptual import PDQ_MIN_QUALITY
     from scanner.inference.analyser import PictureAnalyser
 
     analyser = PictureAnalyser.load(tasks=("face-detect", "face-embed"))
@@ -140,6 +142,9 @@ def _face_embedder():  # noqa: ANN202 - returns an Embedder
             return []
         largest = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         rows = [(manifest.name, manifest.sha256, np.asarray(largest.embedding))]
+        face_hash, quality = face_pdq(rgb, np.asarray(largest.landmarks))
+        if quality >= PDQ_MIN_QUALITY:
+            rows.append((FACE_PDQ_MODEL, "", pdq_bits(face_hash)))
         try:
             pattern = prepare_reference("", rgb, np.asarray(largest.landmarks)).pattern
             rows.append((SOURCE_PATTERN_MODEL, "", pattern.ravel()))

@@ -84,7 +84,7 @@ FACTS: Mapping[str, FactSpec] = dict(
         _spec("match_kinds", _L, "kinds of the sets matched", MATCH_KINDS),
         _spec("match_sets", _L, "names of the sets matched"),
         _spec("match_categories", _L, "categories of the matched entries (e.g. VICS category)"),
-        _spec("match_methods", _L, "methods that matched: md5, sha1, sha256, pdq"),
+        _spec("match_methods", _L, "methods that matched: md5, sha1, sha256, pdq, pdq-face"),
         _spec(
             "best_match_distance",
             _I,

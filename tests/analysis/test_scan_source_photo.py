@@ -64,3 +64,38 @@ def test_composite_is_traced_to_the_victims_reference_photo(tmp_path: Path) -> N
     assert not [face for face in genuine["faces"] if face["source_label"]]
     html = (case / "report.html").read_text()
     assert 'alt="reference photo Victim-A/school.jpg"' in html  # shown beside the picture, blurred
+
+
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/data/faces is absent")
+def test_a_reference_face_copied_into_another_picture_is_found_by_its_face_hash(
+    tmp_path: Path,
+) -> None:
+    victim = tmp_path / "refs" / "Victim-B"
+    victim.mkdir(parents=True)
+    shutil.copy(FACES / SOURCE, victim / "school.jpg")
+    dftriage(
+        "sets", "build-victims", str(tmp_path / "refs"), "--name", "e2e-face-hash", "--replace"
+    )
+
+    photo = decode_picture(jpeg(decode_picture((FACES / SOURCE).read_bytes()), 50))
+    small = photo[::2, ::2]
+    canvas = np.full((small.shape[0] + 300, small.shape[1] + 400, 3), 90, np.uint8)
+    canvas[150 : 150 + small.shape[0], 200 : 200 + small.shape[1]] = small
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "collage.jpg").write_bytes(jpeg(canvas, 80))
+    shutil.copy(FACES / TARGET, evidence / "someone-else.jpg")
+
+    case = tmp_path / "case"
+    dftriage("scan", str(evidence), "--case", str(case), "--sets", "e2e-face-hash")
+    report = json.loads((case / "report.json").read_text())
+    by_path = {blob["locations"][0]["path"]: blob for blob in report["blobs"]}
+    collage, other = by_path["/collage.jpg"], by_path["/someone-else.jpg"]
+    hits = [m for m in collage["matches"] if m["method"] == "pdq-face"]
+    assert hits and hits[0]["label"] == "Victim-B" and hits[0]["entry_id"] == "Victim-B/school.jpg"
+    assert hits[0]["distance"] <= 31
+    assert not [
+        m for m in collage["matches"] if m["method"] == "pdq"
+    ]  # whole-picture PDQ misses it
+    assert any(f["rule"] == "victim-reference-photo" for f in collage["findings"])
+    assert not [m for m in other["matches"] if m["method"] == "pdq-face"]
