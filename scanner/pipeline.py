@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -74,7 +75,10 @@ class Scan:
 
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: workers start from a clean process, not from this one, which already
+        # holds onnxruntime thread pools (forking a threaded process can deadlock a child).
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:
