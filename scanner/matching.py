@@ -94,26 +94,22 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
             for method, hit in hits:
                 reference = strong.matrix[strong.references.index(hit.reference)]
                 distance = hit.similarity if strong.metric == "euclidean" else 1.0 - hit.similarity
-                _insert(
+                _insert_face_match(
                     db,
-                    {
-                        "sha256": face["sha256"],
-                        "face_idx": face["idx"],
-                        "set_name": set_name,
-                        "set_kind": "victim",
-                        "method": method,
-                        "distance": distance,
-                        "similarity": _cosine(vector, reference),
-                        "category": strong.metric,
-                        "label": hit.label,
-                        "entry_id": hit.reference,
-                    },
+                    face,
+                    set_name,
+                    method,
+                    distance,
+                    hit.label,
+                    hit.reference,
+                    similarity=_cosine(vector, reference),
+                    category=strong.metric,
                 )
 
 
 def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
     """PDQ of each aligned face against the victims' reference face hashes (method pdq-face)."""
-    from scanner.analysis.face_hash import FACE_PDQ_MODEL
+    from scanner.analysis.face_hash import FACE_PDQ_MODEL, pdq_bits
     from scanner.hashing.perceptual import PDQ_MIN_QUALITY
     from scanner.knownsets import VictimStore
 
@@ -134,24 +130,40 @@ def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
         (PDQ_MIN_QUALITY,),
     )
     for face in faces:
-        query = np.unpackbits(np.frombuffer(bytes.fromhex(face["face_pdq"]), dtype=np.uint8)) > 0
+        query = pdq_bits(face["face_pdq"]) > 0.5
         distances = np.count_nonzero(table != query, axis=1)
         for index in np.flatnonzero(distances <= radius):
             set_name, label, reference, _ = references[index]
-            _insert(
-                db,
-                {
-                    "sha256": face["sha256"],
-                    "face_idx": face["idx"],
-                    "set_name": set_name,
-                    "set_kind": "victim",
-                    "method": "pdq-face",
-                    "distance": int(distances[index]),
-                    "category": None,
-                    "label": label,
-                    "entry_id": reference,
-                },
+            _insert_face_match(
+                db, face, set_name, "pdq-face", int(distances[index]), label, reference
             )
+
+
+def _insert_face_match(
+    db: CaseDatabase,
+    face: Any,
+    set_name: str,
+    method: str,
+    distance: float,
+    label: str,
+    reference: str,
+    **extra: Any,
+) -> None:
+    """One victim match of one evidence face."""
+    _insert(
+        db,
+        {
+            "sha256": face["sha256"],
+            "face_idx": face["idx"],
+            "set_name": set_name,
+            "set_kind": "victim",
+            "method": method,
+            "distance": distance,
+            "label": label,
+            "entry_id": reference,
+            **extra,
+        },
+    )
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
