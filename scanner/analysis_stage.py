@@ -10,6 +10,7 @@ import numpy as np
 
 from scanner.analysis.face_hash import face_pdq
 from scanner.media.decode import MediaError, decode_picture, picture_size
+from scanner.media.resize import shrink_to_side
 from scanner.media.thumbnail import thumbnail_jpeg
 from scanner.victim_references import references_for, source_photos
 
@@ -40,7 +41,7 @@ def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
     except MediaError as exc:
         return BlobResult(task.sha256, facts, errors=errors + [f"decode: {exc}"])
     facts.update(width=width, height=height)
-    small = _reduced(rgb, HASH_SIDE)
+    small = shrink_to_side(rgb, HASH_SIDE)
     facts.update(_perceptual(small, errors))
     thumbnail = thumbnail_jpeg(small)
     if min(width, height) < settings.get("min_picture_side", 32) or analyser is None:
@@ -53,15 +54,6 @@ def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
     _add_face_hashes(rgb, analysis.faces, faces, errors)
     scores = _score_rows(analysis, analyser)
     return BlobResult(task.sha256, facts, faces, scores, errors, thumbnail)
-
-
-def _reduced(rgb: np.ndarray, side: int) -> np.ndarray:
-    height, width = rgb.shape[:2]
-    factor = side / max(height, width)
-    if factor >= 1:
-        return rgb
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _generator_facts(data: bytes, errors: list[str]) -> list[list[str]]:

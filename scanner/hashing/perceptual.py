@@ -2,8 +2,9 @@
 
 PDQ hex follows ThreatExchange: the 256 bits of pdqhash's vector joined most-significant
 first (element 0 is the top bit of the first hex digit), as ThreatExchange's own Python
-hasher writes them. Hashes whose quality is below PDQ_MIN_QUALITY are kept, but
-the matcher does not use them.
+hasher writes them. A single PDQ is computed by `pdq_fast` (equal to pdqhash, several
+times faster); the 8 dihedral hashes of reference pictures come from pdqhash itself.
+Hashes whose quality is below PDQ_MIN_QUALITY are kept, but the matcher does not use them.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import imagehash
 import numpy as np
 import pdqhash
 from PIL import Image
 
+from scanner.hashing.pdq_fast import pdq_bits
 from scanner.media.decode import MediaError
+from scanner.media.resize import shrink_to_side
 
 PDQ_MIN_QUALITY = 50
-DEDUP_SIDE = 512  # pHash/dHash are computed on a copy reduced to about this size
+DEDUP_SIDE = 128  # pHash/dHash (32x32 and 9x8 inside) are computed on a copy this small
 DIHEDRAL_NAMES = (
     "original",
     "rotate90",
@@ -87,8 +91,8 @@ def _pdq_input(rgb: np.ndarray) -> np.ndarray:
 
 def pdq_hash(rgb: np.ndarray) -> tuple[str, int]:
     """(PDQ hex, quality) of an RGB picture."""
-    bits, quality = pdqhash.compute(_pdq_input(rgb))
-    return pdq_bits_to_hex(bits), int(quality)
+    bits, quality = pdq_bits(_pdq_input(rgb))
+    return pdq_bits_to_hex(bits), quality
 
 
 def pdq_dihedral(rgb: np.ndarray) -> tuple[list[str], int]:
@@ -100,16 +104,18 @@ def pdq_dihedral(rgb: np.ndarray) -> tuple[list[str], int]:
 def perceptual_hashes(rgb: np.ndarray) -> PerceptualHashes:
     """PDQ with quality, pHash and dHash of an RGB picture (H, W, 3) uint8."""
     pdq, quality = pdq_hash(rgb)
-    image = Image.fromarray(_pdq_input(rgb))
-    factor = max(image.size) // DEDUP_SIDE
-    if factor > 1:  # box-average first: imagehash's Lanczos on a full photo is slow
-        image = image.reduce(factor)
+    image = Image.fromarray(_dedup_input(_pdq_input(rgb)))
     return PerceptualHashes(
         pdq=pdq,
         pdq_quality=quality,
         phash=str(imagehash.phash(image)),
         dhash=str(imagehash.dhash(image)),
     )
+
+
+def _dedup_input(rgb: np.ndarray) -> np.ndarray:
+    """Grey, area-reduced to DEDUP_SIDE: imagehash's Lanczos on a large picture is slow."""
+    return shrink_to_side(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), DEDUP_SIDE)
 
 
 def video_pdq(
@@ -120,8 +126,6 @@ def video_pdq(
     Raises MediaError when the file cannot be opened as a video. Frames are grabbed in
     order and only the sampled ones are decoded; at most `max_frames` are hashed.
     """
-    import cv2  # local: OpenCV is only needed for videos
-
     capture = cv2.VideoCapture(path)
     if not capture.isOpened():
         raise MediaError(f"cannot open video {path!r}")
@@ -132,8 +136,6 @@ def video_pdq(
 
 
 def _sample_frames(capture, fps: float, max_frames: int, max_side: int) -> list:  # noqa: ANN001
-    import cv2
-
     rate = capture.get(cv2.CAP_PROP_FPS) or 0.0
     rate = rate if math.isfinite(rate) and rate > 0 else 25.0
     results: list[tuple[float, str, int]] = []
@@ -146,11 +148,7 @@ def _sample_frames(capture, fps: float, max_frames: int, max_side: int) -> list:
         ok, frame = capture.retrieve()
         if not ok or frame is None:
             continue
-        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        scale = max_side / max(rgb.shape[:2])
-        if scale < 1:
-            size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        rgb = shrink_to_side(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), max_side)
         pdq, quality = pdq_hash(rgb)
         results.append((round(seconds, 3), pdq, quality))
         next_time = len(results) / fps

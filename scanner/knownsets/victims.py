@@ -20,6 +20,7 @@ from scanner.knownsets import store
 from scanner.knownsets.builder import SetBuilder
 from scanner.knownsets.model import ImportReport, Record, SetInfo
 from scanner.media.decode import MediaError, decode_picture
+from scanner.media.resize import shrink_to_side
 
 log = logging.getLogger(__name__)
 # Fractions cut from (start, end) of each dimension: a reference is also hashed under every
@@ -71,7 +72,7 @@ def reference_pdqs(rgb: np.ndarray, dihedral: bool, crops: bool) -> tuple[list[s
     hexes, quality = pdq_dihedral(rgb)
     out = hexes if dihedral else hexes[:1]
     if crops:
-        small = _downscale(rgb, CROP_SIDE)
+        small = shrink_to_side(rgb, CROP_SIDE)
         h, w = small.shape[:2]
         for left, right in CROP_STEPS:
             for top, bottom in CROP_STEPS:
@@ -83,18 +84,6 @@ def reference_pdqs(rgb: np.ndarray, dihedral: bool, crops: bool) -> tuple[list[s
                 if min(part.shape[:2]) >= 8:
                     out.append(pdq_hash(np.ascontiguousarray(part))[0])
     return out, quality
-
-
-def _downscale(rgb: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
-    h, w = rgb.shape[:2]
-    scale = side / max(h, w)
-    if scale >= 1:
-        return rgb
-    return cv2.resize(
-        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
 
 
 def video_record(ref: Reference, report: ImportReport) -> Record:

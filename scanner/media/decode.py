@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps
+
+from scanner.media.resize import shrink_to_side
 
 DEFAULT_MAX_PIXELS = 100_000_000
 # The pixel budget is enforced here, from the header, before any decoding (max_pixels), so
@@ -36,7 +37,7 @@ def decode_picture(
     Pictures above `max_pixels` are refused before decoding. With `max_side`, the result's
     longer side is at most `max_side`: JPEGs are decoded straight at a reduced scale
     (libjpeg DCT scaling down to 90 % of `max_side`, so a 4000x3000 photo asked for 1024
-    decodes at 1/4), then reduced with area averaging.
+    decodes at 1/4), then shrunk (`shrink_to_side`).
     """
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -57,11 +58,7 @@ def decode_picture(
         raise
     except Exception as exc:
         raise MediaError(f"cannot decode picture: {exc}") from exc
-    if max_side is not None and max(rgb.shape[:2]) > max_side:
-        scale = max_side / max(rgb.shape[:2])
-        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    return rgb
+    return rgb if max_side is None else shrink_to_side(rgb, max_side)
 
 
 def _dct_factor(longest: int, max_side: int) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from scanner.media.decode import DEFAULT_MAX_PIXELS, MediaError
+from scanner.media.resize import shrink_to_side
 
 DEFAULT_MAX_FRAMES = 600
 SCENE_THRESHOLD = 30.0  # mean absolute difference of 32×32 grey thumbnails, 0..255
@@ -54,11 +55,7 @@ class _Sampler:
 
 
 def _reduce(rgb: np.ndarray, max_side: int | None) -> np.ndarray:
-    if max_side is None or max(rgb.shape[:2]) <= max_side:
-        return rgb
-    ratio = max_side / max(rgb.shape[:2])
-    size = (max(1, round(rgb.shape[1] * ratio)), max(1, round(rgb.shape[0] * ratio)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return rgb if max_side is None else shrink_to_side(rgb, max_side)
 
 
 def sample_frames(
