@@ -1,8 +1,11 @@
 """The scan: walk → carve → dedupe by SHA-256 → analyse → match → triage → report.
 
 Workers (a process pool) read and compute; this module is the single writer of the
-case database. Walk, carve and analyse are recorded unit by unit, so a scan killed
-at any moment resumes where it stopped; match and triage are recomputed from the
+case database. A blob seen for the first time is analysed while the walk goes on: its
+analysis joins the same bounded queue of work, ahead of further reading, so both
+cores stay busy and memory stays bounded. Walk, carve and analyse are recorded unit
+by unit, so a scan killed at any moment resumes where it stopped (blobs left without
+analysis are analysed after the walk); match and triage are recomputed from the
 stored results on every run (they are cheap), so new sets or rules apply at once.
 """
 
@@ -14,6 +17,7 @@ import multiprocessing
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -33,18 +37,30 @@ from scanner.progress import Progress
 from scanner.triage import load_rules
 from scanner.types import Extent, FileItem, ItemError
 from scanner.workers import (
+    WORKER_ENVIRONMENT,
     BlobResult,
     BlobTask,
     ItemResult,
     ItemTask,
     analyse_blob,
     hash_item,
+    init_worker,
 )
 
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 200
 COMMIT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Work:
+    """One unit for the pool: the worker function, its task, and how its result is stored."""
+
+    function: Callable[[Any], Any]
+    task: Any
+    store: Callable[[Any], None]
+    stage: str
 
 
 @dataclass
@@ -72,13 +88,15 @@ class Scan:
         self.run_id = self.db.start_run(command, __version__, config.as_dict())
         self._pending = 0
         self._last_commit = time.monotonic()
+        self._follow_ups: deque[Work] = deque()
 
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
         # forkserver: workers start from a clean process, not from this one, which already
         # holds onnxruntime thread pools (forking a threaded process can deadlock a child).
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        os.environ.update(WORKER_ENVIRONMENT)  # before the forkserver starts: workers inherit it
+        with ProcessPoolExecutor(workers, context, init_worker) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:
@@ -113,7 +131,7 @@ class Scan:
         if self.config.files:
             with self._timed(f"files of {path.name}"):
                 tasks = self._file_tasks(source, evidence_id)
-                self._drain(pool, workers, tasks, hash_item, self._store_item, "files")
+                self._drain(pool, workers, self._hashing(tasks, "files"))
         if self.config.carve:
             with self._timed(f"carving of {path.name}"):
                 self._carve(pool, workers, source, evidence_id)
@@ -121,12 +139,13 @@ class Scan:
         source.close()
 
     def _analyse(self, pool: ProcessPoolExecutor, workers: int) -> None:
+        """Blobs whose analysis did not happen during the walk (resumed or re-run cases)."""
         pending = list(self.db.blobs_to_analyse())
-        self.progress.expect("analyse", len(pending))
-        tasks = self._claimed(
-            (self._blob_task(row) for row in pending), lambda t: f"analyse:{t.sha256}"
-        )
-        self._drain(pool, workers, tasks, analyse_blob, self._store_blob, "analyse")
+        if pending:
+            self.progress.expect("analyse", len(pending) + self.progress.counts.get("analyse", 0))
+        tasks = (self._blob_task(row) for row in pending)
+        claimed = (t for t in tasks if self.db.claim(f"analyse:{t.sha256}"))
+        self._drain(pool, workers, (self._analysis(t) for t in claimed))
 
     def _write_reports(self) -> list[str]:
         from scanner.report.writers import write_reports
@@ -185,62 +204,55 @@ class Scan:
                 continue
             found = carve(source.media_opener, [extent], types=types, workers=workers)
             tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
-            self._drain(
-                pool,
-                workers,
-                (t for t in tasks if self.db.claim(t.unit)),
-                hash_item,
-                self._store_item,
-                "carve",
-            )
+            claimed = (t for t in tasks if self.db.claim(t.unit))
+            self._drain(pool, workers, self._hashing(claimed, "carve"))
             self.db.done(unit)
             self.db.commit()
 
     # the single writer ----------------------------------------------------------------
-    def _drain(
-        self,
-        pool: ProcessPoolExecutor,
-        workers: int,
-        tasks: Iterable[Any],
-        function: Callable[[Any], Any],
-        store: Callable[[Any], None],
-        stage: str,
-    ) -> None:
-        """Run `function` over `tasks` with a bounded number in flight; store results as they come."""
-        in_flight: set[Future[Any]] = set()
+    def _hashing(self, tasks: Iterable[ItemTask], stage: str) -> Iterator[Work]:
+        return (Work(hash_item, task, self._store_item, stage) for task in tasks)
+
+    def _analysis(self, task: BlobTask) -> Work:
+        return Work(analyse_blob, task, self._store_blob, "analyse")
+
+    def _drain(self, pool: ProcessPoolExecutor, workers: int, works: Iterable[Work]) -> None:
+        """Run `works` with a bounded number in flight, storing results as they come.
+        Follow-up work queued by a store (a new blob's analysis) goes ahead of new reads."""
+        in_flight: dict[Future[Any], Work] = {}
         limit = workers * 4
+        incoming = iter(works)
         self.db.begin()
-        for task in tasks:
+        while True:
             if len(in_flight) >= limit:
-                in_flight = self._collect(in_flight, store, stage, FIRST_COMPLETED)
+                self._collect(in_flight)
+            work = self._follow_ups.popleft() if self._follow_ups else next(incoming, None)
+            if work is None:
+                if not in_flight:
+                    break
+                self._collect(in_flight)
+                continue
             self.db.begin()
-            in_flight.add(pool.submit(function, task))
+            in_flight[pool.submit(work.function, work.task)] = work
             self._maybe_commit()
-        self._collect(in_flight, store, stage, None)
         self.db.commit()
 
-    def _collect(
-        self,
-        in_flight: set[Future[Any]],
-        store: Callable[[Any], None],
-        stage: str,
-        mode: str | None,
-    ) -> set[Future[Any]]:
-        done, rest = wait(in_flight, return_when=mode or "ALL_COMPLETED")
+    def _collect(self, in_flight: dict[Future[Any], Work]) -> None:
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
+            work = in_flight.pop(future)
             try:
                 result = future.result()
             except BrokenProcessPool as exc:
                 self.db.commit()
                 raise ScannerError(
-                    f"a worker process died during {stage} ({exc}); all finished work is saved: "
-                    "run the same command again to resume (the item in progress is retried once, "
-                    "then skipped as poisoned)"
+                    f"a worker process died during {work.stage} ({exc}); all finished work is "
+                    "saved: run the same command again to resume (the item in progress is "
+                    "retried once, then skipped as poisoned)"
                 ) from exc
-            store(result)
-            self.progress.advance(stage)
+            work.store(result)
+            self.progress.advance(work.stage)
             self._maybe_commit()
-        return rest
 
     def _maybe_commit(self) -> None:
         """Commit every COMMIT_EVERY writes or COMMIT_SECONDS, whichever comes first."""
@@ -256,13 +268,19 @@ class Scan:
         if result.error:
             self.db.add_error(task.locator, "read", result.error)
         elif result.is_media:
-            self.db.add_blob(
-                result.sha256,
-                result.md5,
-                result.sha1,
-                task.size if not task.runs else sum(n for _, n in task.runs),
-                result.media_type,
-            )
+            size = task.size if not task.runs else sum(n for _, n in task.runs)
+            new = self.db.add_blob(result.sha256, result.md5, result.sha1, size, result.media_type)
+            if new and self.config.analyse and self.db.claim(f"analyse:{result.sha256}"):
+                blob = BlobTask(
+                    result.sha256,
+                    result.media_type,
+                    size,
+                    task.evidence_path,
+                    task.locator_json,
+                    task.runs,
+                    self.config.as_dict(),
+                )
+                self._follow_ups.append(self._analysis(blob))
             self.db.add_item(
                 task.evidence_id,
                 {
@@ -293,13 +311,6 @@ class Scan:
             runs,
             self.config.as_dict(),
         )
-
-    def _claimed(
-        self, tasks: Iterable[BlobTask], unit: Callable[[BlobTask], str]
-    ) -> Iterator[BlobTask]:
-        for task in tasks:
-            if self.db.claim(unit(task)):
-                yield task
 
     def _store_blob(self, result: BlobResult) -> None:
         facts = dict(result.facts)

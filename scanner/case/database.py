@@ -173,11 +173,13 @@ class CaseDatabase:
             ),
         )
 
-    def add_blob(self, sha256: str, md5: str, sha1: str, size: int, media_type: str) -> None:
-        self.execute(
+    def add_blob(self, sha256: str, md5: str, sha1: str, size: int, media_type: str) -> bool:
+        """Record a blob; True if it was not known before."""
+        cursor = self.execute(
             "INSERT OR IGNORE INTO blobs (sha256, md5, sha1, size, media_type) VALUES (?, ?, ?, ?, ?)",
             (sha256, md5, sha1, size, media_type),
         )
+        return cursor.rowcount == 1
 
     def add_error(self, locator: str, stage: str, reason: str) -> None:
         self.execute(
