@@ -38,6 +38,7 @@ from scanner.triage import load_rules
 from scanner.types import Extent, FileItem, ItemError
 from scanner.workers import (
     WORKER_ENVIRONMENT,
+    WORKER_MODULES,
     BlobResult,
     BlobTask,
     ItemResult,
@@ -95,6 +96,7 @@ class Scan:
         # forkserver: workers start from a clean process, not from this one, which already
         # holds onnxruntime thread pools (forking a threaded process can deadlock a child).
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(WORKER_MODULES)  # imported once, not in every worker
         os.environ.update(WORKER_ENVIRONMENT)  # before the forkserver starts: workers inherit it
         with ProcessPoolExecutor(workers, context, init_worker) as pool:
             for path in self.evidence:

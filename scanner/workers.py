@@ -30,6 +30,9 @@ MAX_PICTURE_BYTES = 512 << 20
 # One compute thread per worker process: the pool already fills every core, and BLAS
 # threads spin-waiting for a core the other worker holds made hashing several times slower.
 WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+# What every worker imports (scipy.fftpack: imagehash's pHash imports it on first use);
+# none of them starts a thread on import, so the forkserver stays safe to fork.
+WORKER_MODULES = ["scanner.workers", "scanner.analysis_stage", "scipy.fftpack"]
 
 _sources: dict[str, Source] = {}
 _analysers: dict[tuple[str, ...], Any] = {}
@@ -126,7 +129,8 @@ def hash_item(task: ItemTask) -> ItemResult:
         )
         if not media_type.startswith(MEDIA_PREFIXES):
             return ItemResult(task, media_type)
-        hashes = hash_chunks(chain([head], chunks))
+        # one thread: the pool already keeps every core busy
+        hashes = hash_chunks(chain([head], chunks), parallel=False)
         return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
     except (ScannerError, OSError, ValueError) as exc:
         return ItemResult(task, error=str(exc))

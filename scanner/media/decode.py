@@ -87,4 +87,4 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         array = np.asarray(image, dtype=np.float64)
         peak = array.max() or 1.0
         return Image.fromarray((array / peak * 255).astype(np.uint8)).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")

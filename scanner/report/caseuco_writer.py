@@ -61,7 +61,7 @@ def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext)
     objects = sorted(node["@id"] for node in graph if node["@id"].startswith("kb:evidence-"))
     graph += [_action(run, tool["@id"], objects, results) for run in model["runs"]]
     document = {"@context": CONTEXT, "@graph": graph}
-    text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
     return write_text(case_dir / FILE_NAME, text)
 
 

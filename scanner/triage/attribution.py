@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -53,10 +54,12 @@ class AppRule:
     names: tuple[str, ...] = ()
     origin: str = ""
 
-    def matches(self, folders: tuple[str, ...], file_name: str) -> bool:
-        """True if the (normalised) folders or file name match one of the patterns."""
-        if any(_run_in(pattern, folders) for pattern in self.folders):
-            return True
+    def matches_folders(self, folders: tuple[str, ...]) -> bool:
+        """True if one of the folder-run patterns matches the (normalised) folders."""
+        return any(_run_in(pattern, folders) for pattern in self.folders)
+
+    def matches_name(self, file_name: str) -> bool:
+        """True if one of the file-name patterns matches the (normalised) file name."""
         return any(fnmatchcase(file_name, pattern) for pattern in self.names)
 
 
@@ -69,7 +72,17 @@ class AppAttribution:
     def attribute(self, path: str) -> list[str]:
         """App ids whose patterns match `path`, in rule order."""
         folders, file_name = split_path(path)
-        return [app.name for app in self.apps if app.matches(folders, file_name)]
+        by_folder = self._by_folders(folders)
+        return [
+            app.name
+            for app, matched in zip(self.apps, by_folder, strict=True)
+            if matched or app.matches_name(file_name)
+        ]
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - rules live for a run; files share few folders
+    def _by_folders(self, folders: tuple[str, ...]) -> tuple[bool, ...]:
+        """Per app, whether one of its folder patterns matches `folders`."""
+        return tuple(app.matches_folders(folders) for app in self.apps)
 
     def names(self) -> tuple[str, ...]:
         return tuple(app.name for app in self.apps)
