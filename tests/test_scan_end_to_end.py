@@ -108,3 +108,30 @@ def test_sigkill_at_random_points_then_resume_gives_identical_results(
     assert final.returncode in (0, 1), final.stderr
     assert kills >= 1, "the scan finished before any kill; nothing was tested"
     assert results(case) == expected
+
+
+def test_each_blob_is_analysed_once_while_the_walk_goes_on(tmp_path: Path) -> None:
+    from PIL import Image
+
+    evidence = tmp_path / "evidence"
+    for folder in ("a", "b", "c", "d"):
+        (evidence / folder).mkdir(parents=True)
+        Image.new("RGB", (300, 200), (200, 30, 60)).save(evidence / folder / "same.jpg")
+    Image.new("RGB", (120, 90), (10, 200, 90)).save(evidence / "other.png")
+    case = tmp_path / "case"
+    command = [sys.executable, "-m", "scanner", "scan", str(evidence), "--case", str(case)]
+    done = subprocess.run(
+        [*command, "--no-models", "--json"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    # every analysis ran during the walk: nothing was left for the stage after it
+    assert not [e for e in events if e["event"] == "stage" and e.get("stage") == "analyse"]
+    with sqlite3.connect(case / "case.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 5
+        blobs = db.execute("SELECT sha256, pdq, width FROM blobs ORDER BY width").fetchall()
+        units = db.execute(
+            "SELECT unit, state, attempts FROM work WHERE unit LIKE 'analyse:%' ORDER BY unit"
+        ).fetchall()
+    assert [(width, pdq is not None) for _, pdq, width in blobs] == [(120, True), (300, True)]
+    assert sorted(units) == sorted((f"analyse:{sha}", "done", 1) for sha, _, _ in blobs)
