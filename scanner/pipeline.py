@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,14 @@ from scanner.workers import (
     ItemResult,
     ItemTask,
     analyse_blob,
-    hash_item,
+    hash_items,
     init_worker,
 )
 
 log = logging.getLogger(__name__)
 
+BATCH_ITEMS = 64  # files hashed per worker task
+BATCH_BYTES = 8 << 20  # or fewer, to keep a task's reading short
 COMMIT_EVERY = 200
 COMMIT_SECONDS = 1.0
 
@@ -62,6 +64,7 @@ class Work:
     task: Any
     store: Callable[[Any], None]
     stage: str
+    count: int = 1  # units of progress it stands for
 
 
 @dataclass
@@ -189,7 +192,7 @@ class Scan:
                 self.db.add_error(entry.locator, entry.stage, entry.reason)
                 continue
             task = _item_task(source, evidence_id, entry)
-            if task.size > 0 and self.db.claim(task.unit):
+            if task.size > 0:
                 yield task
 
     def _carve(
@@ -206,14 +209,29 @@ class Scan:
                 continue
             found = carve(source.media_opener, [extent], types=types, workers=workers)
             tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
-            claimed = (t for t in tasks if self.db.claim(t.unit))
-            self._drain(pool, workers, self._hashing(claimed, "carve"))
+            self._drain(pool, workers, self._hashing(tasks, "carve"))
             self.db.done(unit)
             self.db.commit()
 
     # the single writer ----------------------------------------------------------------
     def _hashing(self, tasks: Iterable[ItemTask], stage: str) -> Iterator[Work]:
-        return (Work(hash_item, task, self._store_item, stage) for task in tasks)
+        """The items not done yet, claimed and sent in batches: the many small files of a
+        device cost one round trip per batch, not per file. An item retried after a crash
+        goes alone, so a file that kills a worker cannot poison its neighbours."""
+        batch: list[ItemTask] = []
+        size = 0
+        for task in tasks:
+            attempt = self.db.claim(task.unit)
+            if attempt > 1:
+                yield Work(hash_items, (task,), self._store_items, stage, 1)
+            elif attempt:
+                batch.append(task)
+                size += task.size
+                if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+                    yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
+                    batch, size = [], 0
+        if batch:
+            yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
 
     def _analysis(self, task: BlobTask) -> Work:
         return Work(analyse_blob, task, self._store_blob, "analyse")
@@ -253,7 +271,7 @@ class Scan:
                     "retried once, then skipped as poisoned)"
                 ) from exc
             work.store(result)
-            self.progress.advance(work.stage)
+            self.progress.advance(work.stage, work.count)
             self._maybe_commit()
 
     def _maybe_commit(self) -> None:
@@ -264,6 +282,10 @@ class Scan:
             self.db.begin()
             self._pending = 0
             self._last_commit = time.monotonic()
+
+    def _store_items(self, results: list[ItemResult]) -> None:
+        for result in results:
+            self._store_item(result)
 
     def _store_item(self, result: ItemResult) -> None:
         task = result.task
@@ -415,7 +437,7 @@ def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:
         path=item.path,
         size=item.size,
         deleted=item.deleted,
-        times=asdict(item.times),
+        times=item.times.as_dict(),
     )
 
 

@@ -79,6 +79,15 @@ class Times:
     changed: float | None = None
     born: float | None = None
 
+    def as_dict(self) -> dict[str, float | None]:
+        """The four times by name (what dataclasses.asdict gives, without its deep copies)."""
+        return {
+            "modified": self.modified,
+            "accessed": self.accessed,
+            "changed": self.changed,
+            "born": self.born,
+        }
+
 
 @dataclass(frozen=True)
 class FileItem:

@@ -139,6 +139,11 @@ def hash_item(task: ItemTask) -> ItemResult:
         return ItemResult(task, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
+def hash_items(tasks: tuple[ItemTask, ...]) -> list[ItemResult]:
+    """`hash_item` over a batch (one round trip for many small files)."""
+    return [hash_item(task) for task in tasks]
+
+
 def analyse_blob(task: BlobTask) -> BlobResult:
     """Decode a picture (or sample a video) and gather every fact the scan asks for."""
     from scanner.analysis_stage import analyse_picture, analyse_video

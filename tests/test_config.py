@@ -42,7 +42,9 @@ def test_broken_yaml_is_one_line(tmp_path: Path) -> None:
     assert "\n" not in str(caught.value) and "bad.yaml" in str(caught.value)
 
 
-@pytest.mark.parametrize("sample", sorted((ROOT / "sample_configs").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "sample", sorted((ROOT / "sample_configs").glob("*.yaml")), ids=lambda p: p.name
+)
 def test_sample_configs_are_valid(sample: Path) -> None:
     load_config(sample)
 

@@ -29,3 +29,12 @@ def test_bad_locators_and_extents_are_refused() -> None:
         Locator((("a:b", "x"),))
     with pytest.raises(ValueError):
         Extent(Locator((("raw", "d"),)), 0, 0, ExtentKind.UNALLOCATED)
+
+
+def test_times_as_dict_names_every_time() -> None:
+    from dataclasses import asdict
+
+    from scanner.types import Times
+
+    times = Times(modified=1.5, accessed=None, changed=3.0, born=4.25)
+    assert times.as_dict() == asdict(times)

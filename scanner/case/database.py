@@ -129,23 +129,24 @@ class CaseDatabase:
         ).fetchone()
         return (row[0], int(row[1])) if row else (None, 0)
 
-    def claim(self, unit: str) -> bool:
-        """Mark `unit` started; False if it is done, or poisoned after repeated crashes."""
+    def claim(self, unit: str) -> int:
+        """Mark `unit` started and return its attempt number (1 on a first try, 2 after a
+        crash); 0 if it is done, or poisoned after repeated crashes."""
         state, attempts = self.unit_state(unit)
         if state in ("done", "poisoned"):
-            return False
+            return 0
         if state == "started" and attempts >= MAX_ATTEMPTS:
             self.execute("UPDATE work SET state = 'poisoned' WHERE unit = ?", (unit,))
             self.add_error(
                 unit, "resume", f"in progress at {attempts} crashes; skipped as poisoned"
             )
-            return False
+            return 0
         self.execute(
             "INSERT INTO work (unit, state, attempts) VALUES (?, 'started', 1)"
             " ON CONFLICT(unit) DO UPDATE SET state = 'started', attempts = attempts + 1",
             (unit,),
         )
-        return True
+        return attempts + 1
 
     def done(self, unit: str) -> None:
         self.execute("UPDATE work SET state = 'done' WHERE unit = ?", (unit,))
