@@ -18,7 +18,8 @@ Analysis = decode → detect (MTCNN, or --detector yunet-n from ../shared) → a
 Prints pictures/s for both, the ratio (issue #5 targets: ≥ 4× and ≥ 20 pictures/s) and
 the load average before and after (the machine is shared: compare ratios, not absolutes).
 `--small-faces GRID` turns on the tiled small-face search in the dftriage run only;
-`--stages` adds the CPU milliseconds per picture of each stage, in one process.
+`--stages` adds the CPU milliseconds per picture of each stage, in one process, and the
+rate those allow on idle cores (workers × 1000 / CPU ms per picture).
 """
 
 from __future__ import annotations
@@ -199,6 +200,8 @@ def main() -> None:
             spent = stages(pictures, home, tasks, choose, args.small_faces)
             for name in ("decode", *tasks, "analyse (all)"):
                 print(f"  {name:14s} {spent.get(name, 0.0):7.1f} CPU ms/picture")
+            ceiling = args.workers * 1000 / (spent["decode"] + spent["analyse (all)"])
+            print(f"CPU-bound ceiling on {args.workers} idle cores: {ceiling:.1f} pictures/s")
 
 
 if __name__ == "__main__":
