@@ -147,9 +147,9 @@ class PictureAnalyser:
         self.small_faces = small_faces or SmallFaces()
         detector = self.adapters.get("face-detect")
         if self.small_faces.grid >= 2 and detector is not None:
+            # the tiles need the picture at about grid × the detector's own size
             decode_side = max(decode_side, self.small_faces.picture_side(detector.max_side))
         self.decode_side = decode_side
-        """Longer side pictures are decoded to (larger when small faces are looked for)."""
         self.models = tuple(ModelRef(item.name, item.sha256) for item in self.manifests.values())
         embed = self.manifests.get("face-embed")
         self.embed_metric: str = (embed.metric if embed else None) or "cosine"

@@ -2,9 +2,10 @@
 
 A detector reduces every picture to its `max_side` (MTCNN 800, YuNet 640), so a face
 smaller than its minimum size there (MTCNN: 20 px, 2.5 % of the longer side) is never
-seen. With `SmallFaces(grid=n)` the picture is also used at about n × max_side,
-cut into n tiles along its longer side (and as many as needed along the other), each
-tile the detector's own size, so the detector sees the picture n times finer.
+seen. With `SmallFaces(grid=n)` the picture is also used at n − (n − 1) × overlap
+times max_side (1.8× for n = 2, so the analyser decodes it that large), cut into n
+overlapping tiles along its longer side (and as many as needed along the other),
+each at most the detector's own size, so the detector sees it that much finer.
 Faces found only on tiles are added to the main pass's; a tile's face that lies
 mostly inside another face (a face cut by a tile border) is dropped.
 
