@@ -23,8 +23,8 @@ from scanner.errors import ModelError
 from scanner.home import data_home
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.manifest import TASKS, Manifest, discover
-from scanner.inference.results import Detections
 from scanner.inference.session import load_adapter
+from scanner.inference.tiling import SmallFaces, detect_small_faces
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,16 @@ class PictureAnalyser:
         manifests: Mapping[str, Manifest],
         min_side: int = 32,
         decode_side: int = 1024,
+        small_faces: SmallFaces | None = None,
     ) -> None:
         self.adapters = dict(adapters)
         self.manifests = dict(manifests)
         self.min_side = min_side
+        self.small_faces = small_faces or SmallFaces()
+        detector = self.adapters.get("face-detect")
+        if self.small_faces.grid >= 2 and detector is not None:
+            # the tiles need the picture at about grid × the detector's own size
+            decode_side = max(decode_side, self.small_faces.picture_side(detector.max_side))
         self.decode_side = decode_side
         self.models = tuple(ModelRef(item.name, item.sha256) for item in self.manifests.values())
         embed = self.manifests.get("face-embed")
@@ -158,11 +164,13 @@ class PictureAnalyser:
         choose: Mapping[str, str] | None = None,
         home: Path | None = None,
         threads: int = 1,
+        small_faces: SmallFaces | None = None,
     ) -> PictureAnalyser:
         """Load one verified model per task; ModelError if a chosen model is unusable.
 
         A task without any available model is skipped with a warning, unless the
-        user chose a model for it in `choose` (task → model name).
+        user chose a model for it in `choose` (task → model name). `small_faces`
+        turns on the tiled search for small faces (see tiling.py; off by default).
         """
         choose = dict(choose or {})
         unknown = sorted(set(tasks) - set(TASKS) | set(choose) - set(TASKS))
@@ -187,7 +195,7 @@ class PictureAnalyser:
                 if chosen.pop(task, None) is not None:
                     log.warning("%s needs a face-detect model; %s is skipped", task, task)
         adapters = {task: load_adapter(item, home, threads) for task, item in chosen.items()}
-        return cls(adapters, chosen)
+        return cls(adapters, chosen, small_faces=small_faces)
 
     def analyse(self, rgb: np.ndarray) -> PictureAnalysis:
         """Run every loaded model on one RGB uint8 picture (H, W, 3)."""
@@ -209,7 +217,7 @@ class PictureAnalyser:
         detector = self.adapters.get("face-detect")
         if detector is None:
             return ()
-        found: Detections = detector.detect(rgb)
+        found = detect_small_faces(detector, rgb, detector.detect(rgb), self.small_faces)
         if not len(found):
             return ()
         usable = found.has_landmarks

@@ -10,7 +10,7 @@ Adapter convention: `Adapter(manifest: Manifest, session)` where `session` is an
 `onnxruntime.InferenceSession`, or, for a manifest with several `parts:`, a mapping
 of part name to session. By task, an adapter provides:
 
-- face-detect: `detect(rgb) -> Detections`
+- face-detect: `detect(rgb) -> Detections`, and `max_side`: the longer side it reduces pictures to
 - face-embed:  `embed(rgb, landmarks: Sequence[np.ndarray]) -> np.ndarray (N, D) float32`
 - nudity:      `classify(rgb) -> NudityResult`
 - deepfake:    `score(rgb, detections: Detections) -> np.ndarray (N,) float32 in 0..1, 1 = fake`

@@ -6,9 +6,11 @@ onnxruntime objects never leave this package: callers get adapters from `load_ad
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import onnx
 import onnxruntime as ort
 
 from scanner.errors import ModelError
@@ -69,14 +71,25 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     return options
 
 
+GraphRewrite = Callable[[onnx.ModelProto], onnx.ModelProto]
+
+
 def open_session(
-    manifest: Manifest, part: str, home: Path | None = None, threads: int = 1
+    manifest: Manifest,
+    part: str,
+    home: Path | None = None,
+    threads: int = 1,
+    rewrite: GraphRewrite | None = None,
 ) -> ort.InferenceSession:
-    """An onnxruntime CPU session for `part`, after the sha256 and I/O checks."""
+    """An onnxruntime CPU session for `part`, after the sha256 and I/O checks; `rewrite`
+    (see graph_rewrite.py) is applied in memory to the verified file's graph."""
     path = check_file(manifest, part, home)
     try:
+        model: str | bytes = str(path)
+        if rewrite is not None:
+            model = rewrite(onnx.load_model(str(path))).SerializeToString()
         session = ort.InferenceSession(
-            str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+            model, sess_options=session_options(threads), providers=["CPUExecutionProvider"]
         )
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise ModelError(f"model {manifest.name!r}: onnxruntime cannot load {path}: {exc}") from exc
@@ -119,10 +132,13 @@ def _tensor_difference(item: TensorSpec, arg: Any) -> str | None:
 def load_adapter(manifest: Manifest, home: Path | None = None, threads: int = 1) -> Any:
     """The family adapter for `manifest`, with verified session(s)."""
     cls = adapter_class(manifest.family)
+    rewrite = getattr(cls, "graph_rewrite", None)
     if list(manifest.parts) == ["model"]:
-        session: Any = open_session(manifest, "model", home, threads)
+        session: Any = open_session(manifest, "model", home, threads, rewrite)
     else:
-        session = {part: open_session(manifest, part, home, threads) for part in manifest.parts}
+        session = {
+            part: open_session(manifest, part, home, threads, rewrite) for part in manifest.parts
+        }
     try:
         return cls(manifest, session)
     except (KeyError, TypeError, ValueError) as exc:

@@ -29,6 +29,7 @@ class UltraFaceDetector:
         spec = manifest.single.inputs[0]
         self.input = spec.name
         self.size = (int(spec.shape[3]), int(spec.shape[2]))  # type: ignore[arg-type]
+        self.max_side = max(self.size)
         self.score_threshold = float(params.get("score_threshold", 0.7))
         self.nms_iou = float(params.get("nms_iou", 0.3))
         self.mean = float(params.get("mean", 127.0))
