@@ -29,6 +29,12 @@ SETTINGS: dict[str, Setting] = {
         list,
         "model tasks to run: face-detect, face-embed, nudity, deepfake ([] = none)",
     ),
+    "small_face_grid": Setting(
+        0,
+        int,
+        "also look for small faces on tiles at about GRID x the detector's resolution"
+        " (0 = off; 2 costs about 2.3x the analysis time)",
+    ),
     "sets": Setting(None, (list, type(None)), "known sets to match (null = every imported set)"),
     "pdq_max_distance": Setting(31, int, "PDQ Hamming distance for a near-duplicate match"),
     "max_pixels": Setting(100_000_000, int, "pictures above this many pixels are refused"),

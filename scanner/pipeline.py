@@ -46,6 +46,7 @@ from scanner.workers import (
     analyse_blob,
     hash_items,
     init_worker,
+    load_analyser,
 )
 
 log = logging.getLogger(__name__)
@@ -391,9 +392,7 @@ class Scan:
     def _check_models(self) -> list[dict[str, Any]]:
         if not self.config.analyse or not self.config.models:
             return []
-        from scanner.inference.analyser import PictureAnalyser
-
-        analyser = PictureAnalyser.load(tasks=tuple(self.config.models))
+        analyser = load_analyser(tuple(self.config.models), self.config.small_face_grid)
         return [
             {
                 "task": task,

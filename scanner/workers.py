@@ -35,7 +35,7 @@ WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 WORKER_MODULES = ["scanner.workers", "scanner.analysis_stage", "scipy.fftpack"]
 
 _sources: dict[str, Source] = {}
-_analysers: dict[tuple[str, ...], Any] = {}
+_analysers: dict[tuple[tuple[str, ...], int], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,15 @@ def _analyser(task: BlobTask) -> Any:
     tasks = tuple(task.settings.get("models") or ())
     if not tasks:
         return None
-    if tasks not in _analysers:
-        from scanner.inference.analyser import PictureAnalyser
+    key = (tasks, int(task.settings.get("small_face_grid") or 0))
+    if key not in _analysers:
+        _analysers[key] = load_analyser(*key)
+    return _analysers[key]
 
-        _analysers[tasks] = PictureAnalyser.load(tasks=tasks)
-    return _analysers[tasks]
+
+def load_analyser(tasks: tuple[str, ...], small_face_grid: int) -> Any:
+    """The model analyser for `tasks`, with tiled small-face search when the grid is >= 2."""
+    from scanner.inference.analyser import PictureAnalyser
+    from scanner.inference.tiling import SmallFaces
+
+    return PictureAnalyser.load(tasks=tasks, small_faces=SmallFaces(small_face_grid))

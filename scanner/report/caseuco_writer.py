@@ -45,7 +45,7 @@ def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext)
     """Write the model as a CASE/UCO JSON-LD graph."""
     tool = _tool(model["tool"])
     graph = [tool]
-    evidence_ids = {}
+    evidence_ids: dict[str, str] = {}
     for evidence in model["evidence"]:
         node = _evidence(evidence)
         evidence_ids.setdefault(evidence["name"], node["@id"])  # locations name their evidence
