@@ -12,8 +12,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 
+import numpy as np
+
 from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
-from scanner.carve.jpeg_structure import MARKER_IN_SCAN, find_scan_end, walk
+from scanner.carve.jpeg_structure import find_scan_end, walk
 from scanner.carve.libjpeg_check import decodes_cleanly
 from scanner.carve.window import Window
 
@@ -30,6 +32,9 @@ SMOOTH_SEAM = 1.5  # seam scores up to this are taken as they are
 GROSS_SEAM = 8.0  # seam scores above this are rejected outright
 OWNER_SOIS = 4  # SOIs looked at backwards from an EOI (an EXIF thumbnail's come after its file's)
 ZERO_SECTOR = bytes(SECTOR)
+EOI_CODE = 0xD9
+_NOT_MARKER = np.zeros(256, np.bool_)  # byte after 0xFF in entropy-coded data: stuffing, RSTn, fill
+_NOT_MARKER[[0x00, 0xFF, *range(0xD0, 0xD8)]] = True
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
 
@@ -57,24 +62,29 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
 
     A second fragment is entropy-coded data up to EOI: no other marker may come first.
     Random data rarely qualifies (its first marker is EOI about once in 250 cases).
+    The first marker after every sector start is found with numpy over the whole gap.
     """
     lo = split + SECTOR
     hi = min(window.end, split + MAX_GAP)
     if hi <= lo:
         return []
     data = window.read(lo, hi - lo + LOOKAHEAD)
-    markers = [m.start() for m in MARKER_IN_SCAN.finditer(data)]
-    out: list[tuple[int, int]] = []
-    for rel in range(0, hi - lo, SECTOR):
-        index = bisect.bisect_left(markers, rel)
-        if index < len(markers):
-            marker, code = lo + markers[index], data[markers[index] + 1 : markers[index] + 2]
-        else:
-            marker = find_scan_end(window, lo + rel)
-            code = window.read(marker + 1, 1)
-        if code == b"\xd9" and data[rel : rel + SECTOR] != ZERO_SECTOR:
-            out.append((lo + rel, marker))
-    return out
+    raw = np.frombuffer(data, np.uint8)
+    ffs = np.flatnonzero(raw[:-1] == 0xFF)
+    markers = ffs[~_NOT_MARKER[raw[ffs + 1]]]
+    starts = np.arange(0, hi - lo, SECTOR)
+    index = np.searchsorted(markers, starts)
+    found = index < len(markers)
+    first = markers[index[found]]
+    eoi = raw[first + 1] == EOI_CODE
+    out = list(zip(starts[found][eoi].tolist(), first[eoi].tolist(), strict=True))
+    for rel in starts[~found].tolist():  # no marker before the end of the data read
+        marker = find_scan_end(window, lo + rel) - lo
+        if window.read(lo + marker + 1, 1) == b"\xd9":
+            out.append((rel, marker))
+    return [
+        (lo + rel, lo + marker) for rel, marker in out if data[rel : rel + SECTOR] != ZERO_SECTOR
+    ]
 
 
 def _owner(window: Window, lo: int, eoi: int) -> int | None:
