@@ -10,13 +10,7 @@ from scanner.carve.jpeg_huffman import EOB, Checkpoint, HuffmanCheck
 from scanner.carve.jpeg_structure import walk
 from scanner.carve.window import Window
 
-
-class _Bytes:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size = data, len(data)
-
-    def read(self, offset: int, length: int) -> bytes:
-        return self.data[offset : offset + length]
+from .conftest import BytesReader
 
 
 def _one_symbol_at_a_time(entry: int) -> int:
@@ -27,7 +21,7 @@ def _one_symbol_at_a_time(entry: int) -> int:
 
 
 def _checkers(data: bytes) -> tuple[HuffmanCheck, HuffmanCheck, int]:
-    result = walk(Window(_Bytes(data), 0, len(data)), 0)
+    result = walk(Window(BytesReader(data), 0, len(data)), 0)
     assert result is not None
     fast = HuffmanCheck.for_layout(result.layout)
     slow = HuffmanCheck.for_layout(result.layout)
