@@ -12,8 +12,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 
+import numpy as np
+
 from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
-from scanner.carve.jpeg_structure import MARKER_IN_SCAN, find_scan_end
+from scanner.carve.jpeg_structure import find_scan_end, walk
+from scanner.carve.libjpeg_check import decodes_cleanly
 from scanner.carve.window import Window
 
 SECTOR = 512
@@ -27,7 +30,11 @@ RATIO = 6
 NEAR = 2  # sectors around a found continuation checked for a smoother pair
 SMOOTH_SEAM = 1.5  # seam scores up to this are taken as they are
 GROSS_SEAM = 8.0  # seam scores above this are rejected outright
+OWNER_SOIS = 4  # SOIs looked at backwards from an EOI (an EXIF thumbnail's come after its file's)
 ZERO_SECTOR = bytes(SECTOR)
+EOI_CODE = 0xD9
+_NOT_MARKER = np.zeros(256, np.bool_)  # byte after 0xFF in entropy-coded data: stuffing, RSTn, fill
+_NOT_MARKER[[0x00, 0xFF, *range(0xD0, 0xD8)]] = True
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
 
@@ -55,24 +62,47 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
 
     A second fragment is entropy-coded data up to EOI: no other marker may come first.
     Random data rarely qualifies (its first marker is EOI about once in 250 cases).
+    The first marker after every sector start is found with numpy over the whole gap.
     """
     lo = split + SECTOR
     hi = min(window.end, split + MAX_GAP)
     if hi <= lo:
         return []
     data = window.read(lo, hi - lo + LOOKAHEAD)
-    markers = [m.start() for m in MARKER_IN_SCAN.finditer(data)]
-    out: list[tuple[int, int]] = []
-    for rel in range(0, hi - lo, SECTOR):
-        index = bisect.bisect_left(markers, rel)
-        if index < len(markers):
-            marker, code = lo + markers[index], data[markers[index] + 1 : markers[index] + 2]
-        else:
-            marker = find_scan_end(window, lo + rel)
-            code = window.read(marker + 1, 1)
-        if code == b"\xd9" and data[rel : rel + SECTOR] != ZERO_SECTOR:
-            out.append((lo + rel, marker))
-    return out
+    raw = np.frombuffer(data, np.uint8)
+    ffs = np.flatnonzero(raw[:-1] == 0xFF)
+    markers = ffs[~_NOT_MARKER[raw[ffs + 1]]]
+    starts = np.arange(0, hi - lo, SECTOR)
+    index = np.searchsorted(markers, starts)
+    found = index < len(markers)
+    first = markers[index[found]]
+    eoi = raw[first + 1] == EOI_CODE
+    out = list(zip(starts[found][eoi].tolist(), first[eoi].tolist(), strict=True))
+    for rel in starts[~found].tolist():  # no marker before the end of the data read
+        marker = find_scan_end(window, lo + rel) - lo
+        if window.read(lo + marker + 1, 1) == b"\xd9":
+            out.append((rel, marker))
+    return [
+        (lo + rel, lo + marker) for rel, marker in out if data[rel : rel + SECTOR] != ZERO_SECTOR
+    ]
+
+
+def _owner(window: Window, lo: int, eoi: int) -> int | None:
+    """Start of a JPEG in [lo, eoi) that ends at the EOI marker at `eoi`, walks completely and
+    decodes cleanly, if any: the entropy-coded data before that EOI is its own.
+
+    Entropy-coded data never holds an SOI, so the owner's is among the last few before `eoi`.
+    """
+    data = window.read(lo, eoi - lo)
+    pos = len(data)
+    for _ in range(OWNER_SOIS):
+        pos = data.rfind(b"\xff\xd8\xff", 0, pos)
+        if pos < 0:
+            return None
+        result = walk(window, lo + pos)
+        if result is not None and result.complete and result.end == eoi + 2:
+            return lo + pos if decodes_cleanly(data[pos:] + b"\xff\xd9") else None
+    return None
 
 
 Judge = Callable[[int, int, int, int], float | None]  # (split, cont, end, MCU) -> seam score
@@ -107,7 +137,7 @@ def bifragment(
         return None
     rate = heads[0][2].raw / max(1, heads[0][2].mcu)  # bytes per MCU in the first fragment
     budget = int(4 * checker.total * (rate + 1)) + (1 << 20)
-    search = _Search(window, checker, budget, rate, judge)
+    search = _Search(window, checker, budget, rate, judge, min(split for split, _, _ in heads))
     conts = _continuations(window, top - SECTOR)
     for group, limit in ((heads[:3], MAX_TRIES // 2), (heads[3:], MAX_TRIES)):
         found = search.pairs(group, conts, limit)
@@ -148,12 +178,28 @@ class _Search:
     """Continuation trials for one file, within a budget of bytes decoded."""
 
     def __init__(
-        self, window: Window, checker: HuffmanCheck, budget: int, rate: float, judge: Judge
+        self,
+        window: Window,
+        checker: HuffmanCheck,
+        budget: int,
+        rate: float,
+        judge: Judge,
+        lowest_split: int,
     ) -> None:
         self.window, self.checker, self.budget = window, checker, budget
         self.rate = rate  # bytes per MCU in the first fragment
         self.judge = judge
         self.tries = 0
+        self.lowest_split = lowest_split
+        self.owners: dict[int, int | None] = {}  # EOI -> start of the JPEG that owns its data
+
+    def owned(self, split: int, cont: int, eoi: int) -> bool:
+        """Whether the data from `cont` to its EOI belongs to another whole JPEG that starts
+        after `split`: a sector holds one file, so it cannot continue this one."""
+        if eoi not in self.owners:
+            self.owners[eoi] = _owner(self.window, self.lowest_split, eoi)
+        owner = self.owners[eoi]
+        return owner is not None and split < owner < cont
 
     def pairs(
         self, heads: list[tuple[int, bytes, Checkpoint]], conts: list[tuple[int, int]], limit: int
@@ -163,7 +209,9 @@ class _Search:
 
         A pair is skipped when the bytes from the continuation to its EOI are out of all
         proportion (6x either way) to what the remaining MCUs need at the first
-        fragment's rate, such as a small picture's tail found after a large picture's head.
+        fragment's rate, such as a small picture's tail found after a large picture's head,
+        or when they lie inside another whole JPEG (a later picture with the same tables
+        would otherwise be decoded again and again).
         """
         skip_to: dict[int, int] = {}
         for cont, eoi in conts:
@@ -172,6 +220,8 @@ class _Search:
                     continue
                 needed = (self.checker.total - cp.mcu) * (self.rate + 1)
                 if not needed / RATIO <= eoi - cont + len(head) <= needed * RATIO + PROBE:
+                    continue
+                if self.owned(split, cont, eoi):
                     continue
                 self.tries += 1
                 if self.budget <= 0 or self.tries > limit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,29 +22,66 @@ LOOKAHEAD = 4096
 PADDING = [0xFFFFFFFF] * (LOOKAHEAD + 8)
 
 
-def _lut(table: bytes, ac: bool) -> list[int] | None:
-    """16-bit lookup: entry = bits consumed (code + magnitude) | coefficient step << 8; 0 = bad."""
+@lru_cache(maxsize=64)
+def _codes(table: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code length, symbol) of the code each 16-bit peek starts with; length 0: no code."""
     counts, symbols = table[:16], table[16:]
-    lut = [0] * 65536
+    lengths = np.zeros(65536, np.int64)
+    decoded = np.zeros(65536, np.int64)
     code = index = 0
     for length in range(1, 17):
         for _ in range(counts[length - 1]):
             if code >= 1 << length or index >= len(symbols):
                 return None
-            symbol = symbols[index]
-            run, size = symbol >> 4, symbol & 15
-            if not ac:
-                entry = length + symbol if symbol <= 11 else 0
-            elif size == 0:
-                entry = length | ((16 if run == 15 else EOB) << 8) if run in (0, 15) else 0
-            else:
-                entry = (length + size) | ((run + 1) << 8) if size <= 10 else 0
             span = 1 << (16 - length)
-            lut[code * span : (code + 1) * span] = [entry] * span
+            lengths[code * span : (code + 1) * span] = length
+            decoded[code * span : (code + 1) * span] = symbols[index]
             code += 1
             index += 1
         code <<= 1
-    return lut
+    return lengths, decoded
+
+
+@lru_cache(maxsize=64)
+def _dc_lut(table: bytes) -> list[int] | None:
+    """16-bit lookup: entry = bits consumed (code + magnitude); 0 = bad code."""
+    codes = _codes(table)
+    if codes is None:
+        return None
+    lengths, symbols = codes
+    return np.where((lengths > 0) & (symbols <= 11), lengths + symbols, 0).tolist()
+
+
+@lru_cache(maxsize=64)
+def _ac_lut(table: bytes) -> list[int] | None:
+    """16-bit lookup decoding every AC symbol whose code lies in the 16 bits; 0 = bad code.
+
+    entry = bits consumed | coefficient steps << 8 | reach << 16 | first symbol alone << 24,
+    where a step is run + 1 (16 for ZRL, EOB for end of block), the symbols stop after an
+    EOB, and reach is how far the symbols go into the block (an EOB counts 1). The decoder
+    takes all the symbols when they end inside the block, else the first one alone (bits |
+    step << 8), so it consumes exactly what a symbol-by-symbol decoder would.
+    """
+    codes = _codes(table)
+    if codes is None:
+        return None
+    lengths, symbols = codes
+    run, size = symbols >> 4, symbols & 15
+    step = np.select([size > 0, run == 0, run == 15], [run + 1, EOB, 16], 0)
+    valid = (lengths > 0) & (size <= 10) & (step > 0)
+    bits = np.where(valid, lengths + size, 0)
+    alone = bits | step << 8
+    peek = np.arange(65536)
+    used, steps, reach = bits.copy(), step.copy(), np.where(step == EOB, 1, step)
+    extend = valid & (step != EOB)
+    while extend.any():
+        nxt = (peek << np.minimum(used, 16)) & 0xFFFF
+        extend &= (used < 16) & valid[nxt] & (used + lengths[nxt] <= 16)
+        used = np.where(extend, used + bits[nxt], used)
+        steps = np.where(extend, steps + step[nxt], steps)
+        reach = np.where(extend, reach + np.where(step[nxt] == EOB, 1, step[nxt]), reach)
+        extend &= step[nxt] != EOB
+    return np.where(valid, used | steps << 8 | reach << 16 | alone << 24, 0).tolist()
 
 
 def _windows(data: bytes, lo: int, hi: int) -> list[int]:
@@ -169,8 +207,12 @@ class HuffmanCheck:
                     entry = ac[(windows[rel >> 3] >> (16 - (rel & 7))) & 0xFFFF]
                     if not entry:
                         return base * 8 + rel, mcu, False
-                    rel += entry & 0xFF
-                    k += entry >> 8
+                    if k + (entry >> 16 & 0xFF) <= 64:
+                        rel += entry & 0xFF
+                        k += entry >> 8 & 0xFF
+                    else:
+                        rel += entry >> 24 & 0xFF
+                        k += entry >> 32
                 if 64 < k < EOB:
                     return base * 8 + rel, mcu, False
             if base * 8 + rel > nbits:
@@ -185,8 +227,8 @@ def _mcu_plan(layout: Layout) -> tuple[int, list[tuple[list[int], list[int]]]]:
     vmax = max(v for _, v in layout.components.values())
     plan: list[tuple[list[int], list[int]]] = []
     for cid, td, ta in layout.scan:
-        dc = _lut(layout.dc_tables[td], False)
-        ac = _lut(layout.ac_tables[ta], True)
+        dc = _dc_lut(layout.dc_tables[td])
+        ac = _ac_lut(layout.ac_tables[ta])
         if dc is None or ac is None:
             raise ValueError("malformed Huffman table")
         h, v = layout.components[cid]

@@ -31,6 +31,16 @@ class FileReader:
         return os.pread(self._fd, max(0, min(length, self.size - offset)), offset)
 
 
+class BytesReader:
+    """A MediaReader over bytes in memory."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.size = data, len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return self.data[offset : offset + length]
+
+
 def open_file(path: str) -> FileReader:
     return FileReader(path)
 

@@ -10,7 +10,7 @@ from scanner.carve import CARVERS, CarvedFile, all_kinds, carve
 from scanner.carve.registry import register
 from scanner.types import Extent, ExtentKind, Locator
 
-from .conftest import content, opener, plant, run_carve, whole
+from .conftest import content, encode, opener, photo, plant, run_carve, whole
 
 CHUNK = 64 * 1024
 
@@ -99,3 +99,15 @@ def test_consumer_may_stop_early(tmp_path: Path, media: dict[str, bytes]):
     first = next(iter(stream))
     stream.close()
     assert (first.offset, first.kind) == (CHUNK + 77, "gif")
+
+
+def test_magic_split_at_every_point_of_a_chunk_boundary(tmp_path: Path):
+    """A PNG whose 8-byte magic straddles the boundary at every split point, and one
+    that starts right on it or just after it, is found exactly once."""
+    small = encode(photo(24, 16, seed=5), "PNG")
+    chunk = 4096
+    for delta in range(-9, 2):
+        image = plant(tmp_path / f"img{delta}.raw", 3 * chunk, {chunk + delta: small})
+        items = run_carve(image, chunk_size=chunk, types=["png"])
+        assert [(i.offset, i.complete) for i in items] == [(chunk + delta, True)]
+        assert content(image, items[0]) == small

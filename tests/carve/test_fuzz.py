@@ -11,17 +11,9 @@ from hypothesis import strategies as st
 from scanner.carve import CARVERS
 from scanner.carve.window import Window
 
-from .conftest import make_media, random_bytes
+from .conftest import BytesReader, make_media, random_bytes
 
 MEDIA = make_media()
-
-
-class BytesReader:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size = data, len(data)
-
-    def read(self, offset: int, length: int) -> bytes:
-        return self.data[offset : offset + length]
 
 
 def _carve_all(data: bytes) -> None:

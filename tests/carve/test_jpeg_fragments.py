@@ -63,3 +63,18 @@ def test_missing_second_fragment_gives_valid_prefix(tmp_path: Path, media: dict[
     assert not item.complete
     assert len(item.runs) == 1 and 0 < item.valid_length <= len(first)
     assert content(image, item) == first[: item.valid_length]
+
+
+def test_data_inside_other_whole_jpegs_is_no_continuation(tmp_path: Path, media: dict[str, bytes]):
+    """Later pictures with the same Huffman tables are whole files of their own: their
+    sectors are not taken as the missing second fragment of a cut picture."""
+    data = media["jpg"]
+    first, _ = _split(data, 0.5)
+    other = media["jpg-other"]
+    start, later = SECTOR * 3, SECTOR * 3 + len(first) + 8 * SECTOR
+    parts = {start: first, later: other, later + len(other) + 5 * SECTOR: other}
+    image = plant(tmp_path / "img.raw", later + 2 * len(other) + 20 * SECTOR, parts)
+    items = {i.offset: i for i in run_carve(image, types=["jpg"])}
+    assert not items[start].complete and len(items[start].runs) == 1
+    assert content(image, items[start]) == first[: items[start].valid_length]
+    assert content(image, items[later]) == other
