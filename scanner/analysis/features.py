@@ -18,7 +18,10 @@ does not depend on the picture's contrast or brightness:
   crop kept at up to `DETAIL_UNIT` pixels per unit, so the top octave of a face that was
   resampled from another picture is still seen after resizing and JPEG; the medians
   ignore the edges of eyes, brows and mouth;
-- ``detail_ratio``: the same, face minus ring.
+- ``detail_ratio``: the same, face minus ring;
+- ``detail_noise``: noise residual (Immerkaer, lower quartile: the flattest pixels) of
+  the face over the ring on the same crop, where recompression has not yet averaged
+  away the face's own noise.
 
 Tried and left out because they carried little on the calibration composites (see
 docs/deepfake.md): colour statistics, chroma noise, a dip of the noise or detail profile
@@ -42,6 +45,7 @@ BASE_FEATURES = (
     "sharp_ratio",
     "detail_face",
     "detail_ratio",
+    "detail_noise",
 )
 
 _NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
@@ -90,7 +94,7 @@ def _region_stats(maps: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, fl
 
 
 def detail_features(crop_rgb: np.ndarray, radius: np.ndarray) -> dict[str, float]:
-    """``detail_face`` and ``detail_ratio`` of a crop at up to `DETAIL_UNIT` px per unit.
+    """The ``detail_*`` features of a crop at up to `DETAIL_UNIT` px per unit.
 
     Empty if the face or the ring is too small.
     """
@@ -98,13 +102,19 @@ def detail_features(crop_rgb: np.ndarray, radius: np.ndarray) -> dict[str, float
     blur1 = cv2.GaussianBlur(luma, (0, 0), 0.7)
     blur2 = cv2.GaussianBlur(blur1, (0, 0), 1.2)  # 0.7 then 1.2: sigma 1.4 in all
     fine, mid = (luma - blur1) ** 2, (blur1 - blur2) ** 2
-    slopes = []
+    noise = np.abs(cv2.filter2D(luma, -1, _NOISE_KERNEL, borderType=cv2.BORDER_REFLECT))
+    slopes, noises = [], []
     for low, high in (INNER, RING):
         mask = (radius >= low) & (radius < high)
         if int(mask.sum()) < _MIN_PIXELS:
             return {}
         slopes.append(float(np.log((np.median(fine[mask]) + _EPS) / (np.median(mid[mask]) + _EPS))))
-    return {"detail_face": slopes[0], "detail_ratio": slopes[0] - slopes[1]}
+        noises.append(float(np.log(np.quantile(noise[mask], 0.25) + _EPS)))
+    return {
+        "detail_face": slopes[0],
+        "detail_ratio": slopes[0] - slopes[1],
+        "detail_noise": noises[0] - noises[1],
+    }
 
 
 def base_features(crop_rgb: np.ndarray, radius: np.ndarray) -> dict[str, float] | None:
