@@ -5,7 +5,7 @@ and scale), then a Ledoit-Wolf shrunk covariance of the robust z-scores. The squ
 Mahalanobis distance d2 of a face's z-scores is turned into a normal-equivalent z with
 the Wilson-Hilferty approximation of the chi-square tail, so "3" means about as rare
 among genuine photos as 3 standard deviations, whichever direction the face departs in
-(too blurry or too sharp, too noisy or too clean).
+(too blurry or too sharp, JPEG traces too strong or too weak).
 
 A one-sided linear direction fitted on composites (a diagonal discriminant) may be added; it is only ever used
 fused with the two-sided score (the maximum of the two), and it is standardised on
