@@ -135,8 +135,8 @@ def with_direction(
     """Add a diagonal linear discriminant (composites minus genuine) standardised on genuine.
 
     Each feature is weighted by its mean difference over its pooled variance, ignoring
-    correlations: with a few hundred faces this held up better on held-out people than
-    a full (shrunk) covariance.
+    correlations: with a few hundred faces this did better than a shrunk full covariance
+    (docs/deepfake.md).
     """
     zg = np.clip((genuine - np.asarray(model.median)) / np.asarray(model.scale), -Z_CLIP, Z_CLIP)
     zc = np.clip((composites - np.asarray(model.median)) / np.asarray(model.scale), -Z_CLIP, Z_CLIP)
