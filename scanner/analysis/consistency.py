@@ -24,10 +24,13 @@ from scanner.analysis.scoring import GaussianModel
 STATS_FILE = "genuine_stats.json"
 
 _DIRECTION_WORDS = {
-    "noise_ratio": ("face noisier than its surroundings", "face cleaner than its surroundings"),
-    "noise_colour_ratio": ("face noise finer-grained", "face noise smoother (resampled)"),
     "sharp_face": ("face unusually sharp", "face unusually blurry"),
     "sharp_ratio": ("face sharper than its surroundings", "face blurrier than its surroundings"),
+    "detail_face": ("face has unusually fine detail", "face lacks the finest detail"),
+    "detail_ratio": (
+        "face has finer detail than its surroundings",
+        "face lacks the finest detail of its surroundings",
+    ),
     "block_ratio": ("stronger JPEG blocking in the face", "weaker JPEG blocking in the face"),
     "ghost_dist": ("face and surroundings compressed differently", "JPEG ghost unusually uniform"),
     "ghost_low": ("face loses more at low JPEG quality", "face loses less at low JPEG quality"),

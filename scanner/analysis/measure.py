@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scanner.analysis.features import MAX_UNIT, RING, base_features
+from scanner.analysis.features import DETAIL_UNIT, MAX_UNIT, RING, base_features, detail_features
 from scanner.analysis.jpeg_features import JPEG_FEATURES, jpeg_features
 from scanner.analysis.regions import (
+    FaceFrame,
     check_landmarks,
     face_frame,
     inside_fraction,
@@ -61,6 +62,18 @@ def _check_image(rgb: np.ndarray) -> str:
     return ""
 
 
+def _pixel_features(rgb: np.ndarray, frame: FaceFrame) -> dict[str, float] | None:
+    """Noise and sharpness (crop at `MAX_UNIT`) and detail (crop at `DETAIL_UNIT`) features."""
+    crop, scale = normalised_crop(rgb, frame, MAX_UNIT)
+    features = base_features(crop, radius_map(crop.shape[0], frame.unit * scale))
+    if features is None:
+        return None
+    if frame.unit > MAX_UNIT:
+        crop, scale = normalised_crop(rgb, frame, DETAIL_UNIT)
+    detail = detail_features(crop, radius_map(crop.shape[0], frame.unit * scale))
+    return {**features, **detail} if detail else None
+
+
 def measure(rgb: np.ndarray, landmarks: np.ndarray, jpeg_bytes: bytes | None) -> Measurement:
     """All features of the face at `landmarks` in `rgb` (the decoded picture)."""
     problem = _check_image(rgb)
@@ -83,8 +96,7 @@ def measure(rgb: np.ndarray, landmarks: np.ndarray, jpeg_bytes: bytes | None) ->
         return Measurement({}, False, "landmarks lie outside the picture")
     if inside_fraction(frame, (height, width), *RING) < MIN_RING_INSIDE:
         return Measurement({}, False, "too little of the face's surroundings is in the picture")
-    crop, scale = normalised_crop(rgb, frame, MAX_UNIT)
-    features = base_features(crop, radius_map(crop.shape[0], frame.unit * scale))
+    features = _pixel_features(rgb, frame)
     if features is None or not all(np.isfinite(v) for v in features.values()):
         return Measurement({}, False, "face or surroundings too small or flat to measure")
     extra = jpeg_features(rgb, frame)

@@ -5,9 +5,9 @@ and scale), then a Ledoit-Wolf shrunk covariance of the robust z-scores. The squ
 Mahalanobis distance d2 of a face's z-scores is turned into a normal-equivalent z with
 the Wilson-Hilferty approximation of the chi-square tail, so "3" means about as rare
 among genuine photos as 3 standard deviations, whichever direction the face departs in
-(too blurry or too sharp, too noisy or too clean).
+(too blurry or too sharp, JPEG traces too strong or too weak).
 
-A one-sided linear direction fitted on composites may be added; it is only ever used
+A one-sided linear direction fitted on composites (a diagonal discriminant) may be added; it is only ever used
 fused with the two-sided score (the maximum of the two), and it is standardised on
 the genuine photos as well, so both parts speak the same unit.
 
@@ -132,11 +132,16 @@ def fit_genuine(names: Sequence[str], genuine: np.ndarray) -> GaussianModel:
 def with_direction(
     model: GaussianModel, genuine: np.ndarray, composites: np.ndarray
 ) -> GaussianModel:
-    """Add a shrunk linear discriminant (composites minus genuine) standardised on genuine."""
+    """Add a diagonal linear discriminant (composites minus genuine) standardised on genuine.
+
+    Each feature is weighted by its mean difference over its pooled variance, ignoring
+    correlations: with a few hundred faces this did better than a shrunk full covariance
+    (docs/deepfake.md).
+    """
     zg = np.clip((genuine - np.asarray(model.median)) / np.asarray(model.scale), -Z_CLIP, Z_CLIP)
     zc = np.clip((composites - np.asarray(model.median)) / np.asarray(model.scale), -Z_CLIP, Z_CLIP)
-    pooled = np.vstack([zg - zg.mean(axis=0), zc - zc.mean(axis=0)])
-    weights = np.linalg.solve(ledoit_wolf(pooled), zc.mean(axis=0) - zg.mean(axis=0))
+    pooled_variance = 0.5 * (zg.var(axis=0) + zc.var(axis=0)) + 1e-9
+    weights = (zc.mean(axis=0) - zg.mean(axis=0)) / pooled_variance
     weights /= np.linalg.norm(weights) + 1e-12
     projection = zg @ weights
     location = float(np.median(projection))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 from analysis_support import FACES, jpeg, paste_face
@@ -144,3 +145,35 @@ def test_hostile_pictures_never_raise(picture: np.ndarray) -> None:
     assert result.score is None or math.isfinite(result.score)
     if result.score is None:
         assert result.reason.startswith("not measured")
+
+
+def _resized_jpeg(rgb: np.ndarray, long_side: int = 1024) -> bytes:
+    scale = min(1.0, long_side / max(rgb.shape[:2]))
+    size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
+    return jpeg(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), 75)
+
+
+@pytest.mark.parametrize(("source_name", "target_name"), PAIRS)
+def test_forwarded_bottleneck_composite_scores_higher_than_its_genuine_target(
+    photo,
+    landmarks_of,
+    source_name: str,
+    target_name: str,  # noqa: ANN001
+) -> None:
+    """Resized to at most 1024 px and saved at q75, as chat apps forward pictures."""
+    source, target = photo(source_name), photo(target_name)
+    target_lm = landmarks_of(target)[0]
+    composite = paste_face(source, landmarks_of(source)[0], target, target_lm, True)
+    results = []
+    for picture in (composite, target):
+        data = _resized_jpeg(picture)
+        rgb = decode_picture(data)
+        centre = target_lm.mean(axis=0) * rgb.shape[1] / picture.shape[1]
+        nearest = min(
+            landmarks_of(rgb), key=lambda f: float(np.linalg.norm(f.mean(axis=0) - centre))
+        )
+        results.append(face_consistency(rgb, nearest, data))
+    pasted, genuine = results
+    assert pasted.score is not None and genuine.score is not None, (pasted.reason, genuine.reason)
+    assert {"detail_face", "detail_ratio"} <= set(pasted.features)
+    assert pasted.score > genuine.score, (pasted.reason, genuine.reason)

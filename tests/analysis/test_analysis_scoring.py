@@ -48,6 +48,21 @@ def test_unusual_faces_score_high_in_either_direction_and_round_trip() -> None:
     assert again == model
 
 
+def test_one_sided_direction_weighs_each_feature_by_its_own_separation() -> None:
+    """Diagonal discriminant: a near copy of a separating feature never gets a reversed weight."""
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=(600, 1))
+    genuine = np.hstack([base, base + 0.3 * rng.normal(size=(600, 1)), rng.normal(size=(600, 1))])
+    shifted = rng.normal(size=(600, 1)) + 1.5
+    composites = np.hstack(
+        [shifted, shifted + 0.3 * rng.normal(size=(600, 1)), rng.normal(size=(600, 1))]
+    )
+    model = with_direction(fit_genuine(("a", "b", "noise"), genuine), genuine, composites)
+    assert model.direction is not None
+    a, b, noise = model.direction
+    assert a > 0.5 and b > 0.5 and abs(noise) < 0.1
+
+
 def test_c2pa_manifest_assertions_become_facts() -> None:
     manifest = json.dumps(
         {
