@@ -282,7 +282,7 @@ def _looks_like_parameters(text: str) -> bool:
 
 
 def _c2pa_facts(data: bytes, mime: str) -> list[GeneratorFact]:
-    if b"c2pa" not in data[:SCAN_LIMIT]:
+    if data.find(b"c2pa", 0, SCAN_LIMIT) < 0:  # no copy of the first 32 MiB
         return []
     try:
         import c2pa  # optional dependency
