@@ -38,8 +38,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_file(manifest: Manifest, part: str, home: Path | None = None) -> Path:
-    """The file of `part` if it exists and its sha256 matches; ModelError otherwise."""
+def verified_bytes(manifest: Manifest, part: str, home: Path | None = None) -> tuple[Path, bytes]:
+    """The path and content of `part` if it exists and its sha256 matches; ModelError otherwise.
+    The bytes that were hashed are the bytes that get loaded: the file is read once."""
     spec = manifest.parts[part]
     path = manifest.locate(part, home)
     if not path.is_file():
@@ -49,12 +50,13 @@ def check_file(manifest: Manifest, part: str, home: Path | None = None) -> Path:
         elif not manifest.package:
             hint = " (add it with `dftriage models add FILE`)"
         raise ModelError(f"model {manifest.name!r}: file {path} is missing{hint}")
-    actual = file_sha256(path)
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
     if actual != spec.sha256:
         raise ModelError(
             f"model {manifest.name!r}: {path} has sha256 {actual}, manifest says {spec.sha256}"
         )
-    return path
+    return path, data
 
 
 def session_options(threads: int = 1) -> ort.SessionOptions:
@@ -83,11 +85,10 @@ def open_session(
 ) -> ort.InferenceSession:
     """An onnxruntime CPU session for `part`, after the sha256 and I/O checks; `rewrite`
     (see graph_rewrite.py) is applied in memory to the verified file's graph."""
-    path = check_file(manifest, part, home)
+    path, model = verified_bytes(manifest, part, home)
     try:
-        model: str | bytes = str(path)
         if rewrite is not None:
-            model = rewrite(onnx.load_model(str(path))).SerializeToString()
+            model = rewrite(onnx.load_model_from_string(model)).SerializeToString()
         session = ort.InferenceSession(
             model, sess_options=session_options(threads), providers=["CPUExecutionProvider"]
         )
