@@ -172,8 +172,8 @@ def main() -> None:
         "version": 1,
         "description": (
             "Genuine-photo statistics of the per-face consistency features (scanner/analysis). "
-            "Fitted by bench/deepfake_calibrate.py on the calibration people of "
-            "../shared/data/faces (genuine photos and their lossless, JPEG q75 and "
+            "Fitted by bench/deepfake_calibrate.py on the calibration people of the shared "
+            "test photos (data/faces: genuine photos and their lossless, JPEG q75 and "
             "resize-1024 + q75 copies; one-sided direction from composites of the same people)."
         ),
         "min_unit_px": MIN_UNIT,
