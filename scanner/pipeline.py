@@ -90,7 +90,8 @@ class Scan:
         self.rules = load_rules(Path(config.rules) if config.rules else None)
         self.models = self._check_models()
         self.db = CaseDatabase(case)
-        self.run_id = self.db.start_run(command, __version__, config.as_dict())
+        self.settings = config.as_dict()  # what every blob task carries to the workers
+        self.run_id = self.db.start_run(command, __version__, self.settings)
         self._pending = 0
         self._last_commit = time.monotonic()
         self._follow_ups: deque[Work] = deque()
@@ -293,7 +294,7 @@ class Scan:
         if result.error:
             self.db.add_error(task.locator, "read", result.error)
         elif result.is_media:
-            size = task.size if not task.runs else sum(n for _, n in task.runs)
+            size = task.size  # a carved item's size is the sum of its runs
             new = self.db.add_blob(result.sha256, result.md5, result.sha1, size, result.media_type)
             if new and self.config.analyse and self.db.claim(f"analyse:{result.sha256}"):
                 blob = BlobTask(
@@ -303,7 +304,7 @@ class Scan:
                     task.evidence_path,
                     task.locator_json,
                     task.runs,
-                    self.config.as_dict(),
+                    self.settings,
                 )
                 self._follow_ups.append(self._analysis(blob))
             self.db.add_item(
@@ -334,7 +335,7 @@ class Scan:
             row["evidence_path"],
             row["locator_json"],
             runs,
-            self.config.as_dict(),
+            self.settings,
         )
 
     def _store_blob(self, result: BlobResult) -> None:
