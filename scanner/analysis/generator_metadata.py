@@ -215,8 +215,8 @@ def _xmp_facts(xmp: str) -> list[GeneratorFact]:
     return facts
 
 
-def _find_xmp(data: bytes) -> str | None:
-    start = data.find(b"<x:xmpmeta", 0, SCAN_LIMIT)
+def _find_xmp(data: bytes, limit: int) -> str | None:
+    start = data.find(b"<x:xmpmeta", 0, limit)
     if start < 0:
         return None
     end = data.find(b"</x:xmpmeta>", start, start + TEXT_LIMIT)
@@ -281,8 +281,8 @@ def _looks_like_parameters(text: str) -> bool:
     ) or "negative prompt:" in lowered
 
 
-def _c2pa_facts(data: bytes, mime: str) -> list[GeneratorFact]:
-    if data.find(b"c2pa", 0, SCAN_LIMIT) < 0:  # no copy of the first 32 MiB
+def _c2pa_facts(data: bytes, mime: str, limit: int) -> list[GeneratorFact]:
+    if data.find(b"c2pa", 0, limit) < 0:
         return []
     try:
         import c2pa  # optional dependency
@@ -344,6 +344,25 @@ def _mime(data: bytes) -> str:
     return ""
 
 
+def _metadata_end(data: bytes, mime: str) -> int:
+    """Where metadata can no longer start: a JPEG's first scan (XMP and C2PA live in its
+    APP1/APP11 segments before it); otherwise SCAN_LIMIT."""
+    if mime != "image/jpeg":
+        return SCAN_LIMIT
+    offset = 2
+    while offset + 4 <= min(len(data), SCAN_LIMIT) and data[offset] == 0xFF:
+        marker = data[offset + 1]
+        if marker == 0xDA:  # start of scan
+            return offset
+        if marker == 0xFF:  # fill byte
+            offset += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD9:  # no length field
+            offset += 2
+        else:
+            offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+    return SCAN_LIMIT  # no well-formed header: search everything
+
+
 def generator_facts(data: bytes) -> list[GeneratorFact]:
     """Every generator/editor fact found in the picture bytes, without duplicates, in order."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -355,10 +374,11 @@ def generator_facts(data: bytes) -> list[GeneratorFact]:
         facts.extend(_png_facts(data))
     if mime:
         facts.extend(_exif_facts(data, mime == "image/jpeg"))
-        xmp = _find_xmp(data)
+        limit = _metadata_end(data, mime)
+        xmp = _find_xmp(data, limit)
         if xmp and mime != "image/png":
             facts.extend(_xmp_facts(xmp))
-        facts.extend(_c2pa_facts(data, mime))
+        facts.extend(_c2pa_facts(data, mime, limit))
     unique: list[GeneratorFact] = []
     for fact in facts:
         if fact not in unique:

@@ -73,16 +73,29 @@ def test_a1111_parameters_in_exif_user_comment() -> None:
     assert "exif-parameters" in kinds
 
 
+AI_XMP = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+    'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+    'trainedAlgorithmicMedia" xmp:CreatorTool="Adobe Firefly"/></rdf:RDF></x:xmpmeta>'
+)
+
+
 def test_xmp_digital_source_type_is_flagged() -> None:
-    xmp = (
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
-        'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
-        'trainedAlgorithmicMedia" xmp:CreatorTool="Adobe Firefly"/></rdf:RDF></x:xmpmeta>'
-    )
     info = PngImagePlugin.PngInfo()
-    info.add_itxt("XML:com.adobe.xmp", xmp)
+    info.add_itxt("XML:com.adobe.xmp", AI_XMP)
     kinds = _kinds(generator_facts(_png(info)))
     assert "xmp-ai-generated" in kinds and "ai-generator-software" in kinds
+
+
+def test_jpeg_metadata_is_read_from_its_header_segments_only() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (120, 90, 60)).save(out, "JPEG", xmp=AI_XMP.encode())
+    in_app1 = out.getvalue()
+    assert "xmp-ai-generated" in _kinds(generator_facts(in_app1))
+    # the same bytes (and a C2PA label) inside the entropy-coded data are picture data
+    scan = _jpeg().rindex(b"\xff\xd9")
+    in_pixels = _jpeg()[:scan] + AI_XMP.encode() + b"c2pa" + _jpeg()[scan:]
+    assert _kinds(generator_facts(in_pixels)) == ["no-camera-metadata"]
 
 
 def test_real_photo_edited_in_photoshop(photo) -> None:  # noqa: ANN001
