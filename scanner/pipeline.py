@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import sys
 import time
@@ -36,9 +35,8 @@ from scanner.matching import match_all
 from scanner.progress import Progress
 from scanner.triage import load_rules
 from scanner.types import Extent, FileItem, ItemError
+from scanner.worker_server import worker_context
 from scanner.workers import (
-    WORKER_ENVIRONMENT,
-    WORKER_MODULES,
     BlobResult,
     BlobTask,
     ItemResult,
@@ -98,12 +96,7 @@ class Scan:
 
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
-        # forkserver: workers start from a clean process, not from this one, which already
-        # holds onnxruntime thread pools (forking a threaded process can deadlock a child).
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(WORKER_MODULES)  # imported once, not in every worker
-        os.environ.update(WORKER_ENVIRONMENT)  # before the forkserver starts: workers inherit it
-        with ProcessPoolExecutor(workers, context, init_worker) as pool:
+        with ProcessPoolExecutor(workers, worker_context(), init_worker) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:

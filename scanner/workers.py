@@ -27,13 +27,6 @@ log = logging.getLogger(__name__)
 MEDIA_PREFIXES = ("image/", "video/")
 MAX_PICTURE_BYTES = 512 << 20
 
-# One compute thread per worker process: the pool already fills every core, and BLAS
-# threads spin-waiting for a core the other worker holds made hashing several times slower.
-WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-# What every worker imports (scipy.fftpack: imagehash's pHash imports it on first use);
-# none of them starts a thread on import, so the forkserver stays safe to fork.
-WORKER_MODULES = ["scanner.workers", "scanner.analysis_stage", "scipy.fftpack"]
-
 _sources: dict[str, Source] = {}
 _analysers: dict[tuple[tuple[str, ...], int], Any] = {}
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from scanner.config import SETTINGS, load_config
-from scanner.pipeline import Scan
 from scanner.progress import Progress
+from scanner.worker_server import worker_context
 
 HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
 
@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         models=[] if args.no_models else None,
         sets=args.sets.split(",") if args.sets else None,
     )
+    worker_context()  # the workers' imports overlap this process's own
+    from scanner.pipeline import Scan
+
     progress = Progress(enabled=sys.stderr.isatty() and not args.json, json_events=args.json)
     command = shlex.join(["dftriage", *sys.argv[1:]])
     try:
