@@ -198,9 +198,11 @@ def main() -> None:
                             }
                         )
             print(f"{split} {target.name}: {len(records)} records", flush=True)
-    path = OUT / f"deepfake_corpus_{'_'.join(splits)}.json"
-    path.write_text(json.dumps(records))
-    print(f"wrote {len(records)} records to {path}")
+    for split in splits:  # one file per split, as the calibration and evaluation read them
+        chosen = [r for r in records if r["split"] == split]
+        path = OUT / f"deepfake_corpus_{split}.json"
+        path.write_text(json.dumps(chosen))
+        print(f"wrote {len(chosen)} records to {path}")
 
 
 if __name__ == "__main__":
