@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
-from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
+from scanner.carve.jpeg_huffman import HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, walk
 from scanner.carve.libjpeg_check import clean_decode, decodes_cleanly, seam_score
 from scanner.carve.registry import Found, register
@@ -38,14 +38,13 @@ class JpegCarver:
         scan_start = layout.scan_start
         if checker is None or not scan_start or stop - scan_start > MAX_DECODE:
             return self._prefix(start, first_foreign_sector(window, scan_start or start, stop))
-        checkpoints: list[Checkpoint] = []
-        decoded = checker.check(window.read(scan_start, stop + 2 - scan_start), 0, 0, checkpoints)
+        decoded, points = checker.check_points(window.read(scan_start, stop + 2 - scan_start))
         if decoded.ok and window.read(scan_start + decoded.end, 2) == b"\xff\xd9":
             end = scan_start + decoded.end + 2
             return Found("jpg", ((start, end - start),), True)
         bad = scan_start + decoded.end
         judge = partial(_judge, window, start, layout)
-        pair = bifragment(window, checker, scan_start, checkpoints, bad, judge)
+        pair = bifragment(window, checker, scan_start, points, bad, judge)
         if pair is not None:
             split, cont, end = pair
             return Found("jpg", ((start, split - start), (cont, end - cont)), True)

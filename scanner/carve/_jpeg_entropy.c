@@ -1,0 +1,357 @@
+/* Huffman walk of a baseline JPEG's entropy-coded data (see jpeg_huffman.py).
+ *
+ * A Decoder holds the 16-bit lookup tables of one MCU (built in Python) and checks
+ * stuffed entropy-coded data, restart markers included, MCU by MCU: where it stops
+ * decoding cleanly, how many MCUs it holds and, on request, where every MCU starts.
+ * Every read is bounds-checked: bits past the end of a segment read as ones, up to
+ * LOOKAHEAD bytes; a decode that needs more is a failure there.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LUT_SIZE 65536
+#define MAX_BLOCKS 64
+#define MAX_TABLES 16
+#define EOB 128
+#define LOOKAHEAD 4096
+
+typedef struct {
+    PyObject_HEAD
+    Py_buffer tables[MAX_TABLES];
+    int ntables;
+    int nblocks;
+    const int64_t *dc[MAX_BLOCKS];
+    const int64_t *ac[MAX_BLOCKS];
+    int64_t total;
+    int64_t restart;
+} Decoder;
+
+typedef struct { /* one unstuffed restart segment */
+    const uint8_t *data;
+    int64_t size;
+} Segment;
+
+typedef struct { /* growable array of (raw offset, bit, MCU) triples */
+    int64_t *items;
+    int64_t count, capacity;
+} Points;
+
+/* 16 bits at bit position p; ones past the data; -1 past the lookahead. */
+static inline int64_t peek16(const Segment *seg, int64_t p) {
+    int64_t index = p >> 3;
+    uint32_t word = 0;
+    if (index + 4 <= seg->size) {
+        const uint8_t *b = seg->data + index;
+        word = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    } else {
+        if (index >= seg->size + LOOKAHEAD)
+            return -1;
+        for (int i = 0; i < 4; i++)
+            word = word << 8 | (index + i < seg->size ? seg->data[index + i] : 0xFF);
+    }
+    return (word >> (16 - (p & 7))) & 0xFFFF;
+}
+
+/* Record an MCU start; of the MCUs starting in one byte only the last is kept (what a
+ * search for the last MCU start before an offset needs). */
+static int points_add(Points *points, int64_t raw, int64_t bit, int64_t mcu) {
+    if (points->count && points->items[3 * (points->count - 1)] == raw)
+        points->count--;
+    if (points->count == points->capacity) {
+        int64_t capacity = points->capacity ? 2 * points->capacity : 1024;
+        int64_t *items = PyMem_RawRealloc(points->items, (size_t)capacity * 3 * sizeof(int64_t));
+        if (items == NULL)
+            return -1;
+        points->items = items;
+        points->capacity = capacity;
+    }
+    int64_t *item = points->items + 3 * points->count++;
+    item[0] = raw;
+    item[1] = bit;
+    item[2] = mcu;
+    return 0;
+}
+
+/* Number of 0xFF bytes in data[lo:hi]. */
+static int64_t count_ff(const uint8_t *data, int64_t lo, int64_t hi) {
+    int64_t n = 0;
+    for (int64_t i = lo; i < hi; i++)
+        n += data[i] == 0xFF;
+    return n;
+}
+
+/* Decode the MCUs of one segment from bit *pos until MCU `stop`; 1 when clean, 0 when a
+ * code is bad, a block overflows or the data runs out (*pos: where), -1 on memory error. */
+static int decode_segment(const Decoder *d, const Segment *seg, int64_t *pos, int64_t *mcu,
+                          int64_t stop, int64_t raw_start, Points *points) {
+    int64_t p = *pos, nbits = seg->size * 8, counted = 0, stuffed = 0;
+    while (*mcu < stop) {
+        if (points != NULL) {
+            int64_t index = p >> 3;
+            stuffed += count_ff(seg->data, counted, index);
+            counted = index;
+            if (points_add(points, raw_start + index + stuffed, p & 7, *mcu) < 0)
+                return -1;
+        }
+        for (int b = 0; b < d->nblocks; b++) {
+            int64_t peek = peek16(seg, p);
+            int64_t entry = peek < 0 ? 0 : d->dc[b][peek];
+            if (entry <= 0 || entry > 0xFF) {
+                *pos = p;
+                return 0;
+            }
+            p += entry;
+            int64_t k = 1;
+            const int64_t *ac = d->ac[b];
+            while (k < 64) {
+                peek = peek16(seg, p);
+                entry = peek < 0 ? 0 : ac[peek];
+                if (entry <= 0) {
+                    *pos = p;
+                    return 0;
+                }
+                int64_t bits, step;
+                if (k + (entry >> 16 & 0xFF) <= 64) {
+                    bits = entry & 0xFF;
+                    step = entry >> 8 & 0xFF;
+                } else {
+                    bits = entry >> 24 & 0xFF;
+                    step = entry >> 32;
+                }
+                if (bits == 0 || step == 0) { /* no progress: not a table built here */
+                    *pos = p;
+                    return 0;
+                }
+                p += bits;
+                k += step;
+            }
+            if (k > 64 && k < EOB) {
+                *pos = p;
+                return 0;
+            }
+        }
+        if (p > nbits) {
+            *pos = nbits;
+            return 0;
+        }
+        *mcu += 1;
+    }
+    *pos = p;
+    return 1;
+}
+
+/* First marker (0xFF then anything but 0x00) at or after `from`, else n. */
+static int64_t find_marker(const uint8_t *raw, int64_t from, int64_t n) {
+    for (int64_t i = from; i + 1 < n; i++) {
+        const uint8_t *hit = memchr(raw + i, 0xFF, (size_t)(n - 1 - i));
+        if (hit == NULL)
+            return n;
+        i = hit - raw;
+        if (raw[i + 1] != 0x00)
+            return i;
+    }
+    return n;
+}
+
+/* raw[lo:hi] with every 0xFF 0x00 turned into 0xFF, into out; returns the length. */
+static int64_t unstuff(const uint8_t *raw, int64_t lo, int64_t hi, uint8_t *out) {
+    int64_t n = 0;
+    for (int64_t i = lo; i < hi; i++) {
+        out[n++] = raw[i];
+        if (raw[i] == 0xFF && i + 1 < hi && raw[i + 1] == 0x00)
+            i++;
+    }
+    return n;
+}
+
+/* The walk over a whole buffer; fills *ok, *end, *mcu. -1 on memory error. */
+static int walk(const Decoder *d, const uint8_t *raw, int64_t n, int64_t bit, int64_t *mcu,
+                int *ok, int64_t *end, Points *points) {
+    uint8_t *buffer = PyMem_RawMalloc((size_t)(n > 0 ? n : 1));
+    if (buffer == NULL)
+        return -1;
+    int64_t start = 0;
+    int result = 0;
+    for (;;) {
+        int64_t marker = find_marker(raw, start, n);
+        Segment seg = {buffer, unstuff(raw, start, marker, buffer)};
+        int64_t stop = d->total;
+        if (d->restart > 0 && (*mcu / d->restart + 1) * d->restart < stop)
+            stop = (*mcu / d->restart + 1) * d->restart;
+        int64_t pos = bit;
+        int clean = decode_segment(d, &seg, &pos, mcu, stop, start, points);
+        if (clean < 0) {
+            result = -1;
+            break;
+        }
+        int64_t left = seg.size * 8 - pos;
+        if (clean && left >= 8)
+            clean = 0;
+        else if (clean && left > 0) {
+            int mask = (1 << left) - 1;
+            clean = (buffer[seg.size - 1] & mask) == mask;
+        }
+        if (!clean) {
+            int64_t index = pos >> 3 < seg.size ? pos >> 3 : seg.size;
+            *ok = 0;
+            *end = start + index + count_ff(buffer, 0, index);
+            break;
+        }
+        if (marker >= n - 1) {
+            *ok = 0;
+            *end = n;
+            break;
+        }
+        while (marker + 2 < n && raw[marker + 1] == 0xFF)
+            marker++;
+        int code = raw[marker + 1];
+        if (*mcu == d->total) {
+            *ok = !(code >= 0xD0 && code <= 0xD7);
+            *end = marker;
+            break;
+        }
+        if (d->restart == 0 || code != 0xD0 + ((*mcu / d->restart - 1) & 7)) {
+            *ok = 0;
+            *end = marker;
+            break;
+        }
+        start = marker + 2;
+        bit = 0;
+    }
+    PyMem_RawFree(buffer);
+    return result;
+}
+
+static PyObject *Decoder_check(Decoder *self, PyObject *args) {
+    Py_buffer raw;
+    long long bit, mcu;
+    int want_points;
+    if (!PyArg_ParseTuple(args, "y*LLp", &raw, &bit, &mcu, &want_points))
+        return NULL;
+    if (bit < 0 || bit > 7 || mcu < 0 || mcu > self->total) {
+        PyBuffer_Release(&raw);
+        return PyErr_Format(PyExc_ValueError, "expected 0 <= bit < 8 and 0 <= mcu <= %lld",
+                            (long long)self->total);
+    }
+    Points points = {NULL, 0, 0};
+    int64_t done = mcu, end = 0;
+    int ok = 0, status;
+    Py_BEGIN_ALLOW_THREADS
+    status = walk(self, raw.buf, raw.len, bit, &done, &ok, &end, want_points ? &points : NULL);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&raw);
+    if (status < 0) {
+        PyMem_RawFree(points.items);
+        return PyErr_NoMemory();
+    }
+    PyObject *listed = Py_None;
+    if (want_points) {
+        listed = PyBytes_FromStringAndSize((const char *)points.items,
+                                           (Py_ssize_t)(points.count * 3 * sizeof(int64_t)));
+        PyMem_RawFree(points.items);
+        if (listed == NULL)
+            return NULL;
+    } else {
+        Py_INCREF(listed);
+    }
+    return Py_BuildValue("(NLLN)", PyBool_FromLong(ok), (long long)end, (long long)done, listed);
+}
+
+static void Decoder_dealloc(Decoder *self) {
+    for (int i = 0; i < self->ntables; i++)
+        PyBuffer_Release(&self->tables[i]);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Decoder_init(Decoder *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"tables", "plan", "total", "restart", NULL};
+    PyObject *tables;
+    Py_buffer plan;
+    long long total, restart;
+    if (self->ntables) {
+        PyErr_SetString(PyExc_TypeError, "Decoder is already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Oy*LL", names, &tables, &plan, &total,
+                                     &restart))
+        return -1;
+    int status = -1;
+    PyObject *seq = PySequence_Fast(tables, "tables must be a sequence of buffers");
+    if (seq == NULL)
+        goto done;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    if (count > MAX_TABLES || total < 0 || restart < 0 || plan.len % 2 ||
+        plan.len / 2 > MAX_BLOCKS || plan.len == 0) {
+        PyErr_SetString(PyExc_ValueError, "expected up to 16 tables, 1 to 64 blocks, "
+                                          "total >= 0 and restart >= 0");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_buffer *view = &self->tables[i];
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, i), view, PyBUF_C_CONTIGUOUS) < 0)
+            goto done;
+        self->ntables++;
+        if (view->len != LUT_SIZE * (Py_ssize_t)sizeof(int64_t)) {
+            PyErr_SetString(PyExc_ValueError, "expected tables of 65536 int64 entries");
+            goto done;
+        }
+    }
+    const uint8_t *pairs = plan.buf;
+    for (Py_ssize_t b = 0; b < plan.len / 2; b++) {
+        if (pairs[2 * b] >= count || pairs[2 * b + 1] >= count) {
+            PyErr_SetString(PyExc_ValueError, "plan names a table that is not given");
+            goto done;
+        }
+        self->dc[b] = self->tables[pairs[2 * b]].buf;
+        self->ac[b] = self->tables[pairs[2 * b + 1]].buf;
+    }
+    self->nblocks = (int)(plan.len / 2);
+    self->total = total;
+    self->restart = restart;
+    status = 0;
+done:
+    Py_XDECREF(seq);
+    PyBuffer_Release(&plan);
+    return status;
+}
+
+static PyMethodDef Decoder_methods[] = {
+    {"check", (PyCFunction)Decoder_check, METH_VARARGS,
+     "check(raw, bit, mcu, points) -> (ok, end, mcus, points bytes or None)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject DecoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "scanner.carve._jpeg_entropy.Decoder",
+    .tp_basicsize = sizeof(Decoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Decoder(tables, plan, total, restart): entropy-coded data check of one scan",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Decoder_init,
+    .tp_dealloc = (destructor)Decoder_dealloc,
+    .tp_methods = Decoder_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_jpeg_entropy",
+    .m_doc = "Huffman walk of JPEG entropy-coded data.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__jpeg_entropy(void) {
+    if (PyType_Ready(&DecoderType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&DecoderType);
+    if (PyModule_AddObject(m, "Decoder", (PyObject *)&DecoderType) < 0) {
+        Py_DECREF(&DecoderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
