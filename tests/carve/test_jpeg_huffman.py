@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.carve._jpeg_entropy import Decoder
-from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
+from scanner.carve.jpeg_huffman import Checkpoint, Decoder, HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, walk
 from scanner.carve.window import Window
 
