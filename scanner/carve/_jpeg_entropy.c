@@ -16,6 +16,7 @@
 #define MAX_TABLES 16
 #define EOB 128
 #define LOOKAHEAD 4096
+#define PAD 8
 
 typedef struct {
     PyObject_HEAD
@@ -38,19 +39,20 @@ typedef struct { /* growable array of (raw offset, bit, MCU) triples */
     int64_t count, capacity;
 } Points;
 
-/* 16 bits at bit position p; ones past the data; -1 past the lookahead. */
+/* 16 bits at bit position p; ones past the data; -1 past the lookahead. The segment's
+ * buffer holds PAD bytes of ones after its data, so one 8-byte load serves most peeks. */
 static inline int64_t peek16(const Segment *seg, int64_t p) {
     int64_t index = p >> 3;
-    uint32_t word = 0;
-    if (index + 4 <= seg->size) {
-        const uint8_t *b = seg->data + index;
-        word = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    } else {
-        if (index >= seg->size + LOOKAHEAD)
-            return -1;
-        for (int i = 0; i < 4; i++)
-            word = word << 8 | (index + i < seg->size ? seg->data[index + i] : 0xFF);
+    if (index + 8 <= seg->size + PAD) {
+        uint64_t word;
+        memcpy(&word, seg->data + index, 8);
+        return (int64_t)((__builtin_bswap64(word) >> (48 - (p & 7))) & 0xFFFF);
     }
+    if (index >= seg->size + LOOKAHEAD)
+        return -1;
+    uint32_t word = 0;
+    for (int i = 0; i < 4; i++)
+        word = word << 8 | (index + i < seg->size ? seg->data[index + i] : 0xFF);
     return (word >> (16 - (p & 7))) & 0xFFFF;
 }
 
@@ -169,7 +171,7 @@ static int64_t unstuff(const uint8_t *raw, int64_t lo, int64_t hi, uint8_t *out)
 /* The walk over a whole buffer; fills *ok, *end, *mcu. -1 on memory error. */
 static int walk(const Decoder *d, const uint8_t *raw, int64_t n, int64_t bit, int64_t *mcu,
                 int *ok, int64_t *end, Points *points) {
-    uint8_t *buffer = PyMem_RawMalloc((size_t)(n > 0 ? n : 1));
+    uint8_t *buffer = PyMem_RawMalloc((size_t)n + PAD);
     if (buffer == NULL)
         return -1;
     int64_t start = 0;
@@ -177,6 +179,7 @@ static int walk(const Decoder *d, const uint8_t *raw, int64_t n, int64_t bit, in
     for (;;) {
         int64_t marker = find_marker(raw, start, n);
         Segment seg = {buffer, unstuff(raw, start, marker, buffer)};
+        memset(buffer + seg.size, 0xFF, PAD);
         int64_t stop = d->total;
         if (d->restart > 0 && (*mcu / d->restart + 1) * d->restart < stop)
             stop = (*mcu / d->restart + 1) * d->restart;
