@@ -1,8 +1,10 @@
 /* Huffman walk of a baseline JPEG's entropy-coded data (see jpeg_huffman.py).
  *
- * A Decoder holds the 16-bit lookup tables of one MCU (built in Python) and checks
- * stuffed entropy-coded data, restart markers included, MCU by MCU: where it stops
- * decoding cleanly, how many MCUs it holds and, on request, where every MCU starts.
+ * A Decoder holds the Huffman tables of one MCU's blocks (DHT contents: 16 counts, then
+ * the symbols) and checks stuffed entropy-coded data, restart markers included, MCU by
+ * MCU: where it stops decoding cleanly, how many MCUs it holds and, on request, where
+ * MCUs start. Codes are decoded one symbol at a time, through a 9-bit lookup for short
+ * codes and canonical limits for longer ones; coefficients are skipped, not kept.
  * Every read is bounds-checked: bits past the end of a segment read as ones, up to
  * LOOKAHEAD bytes; a decode that needs more is a failure there.
  */
@@ -11,20 +13,26 @@
 #include <stdint.h>
 #include <string.h>
 
-#define LUT_SIZE 65536
+#define FAST_BITS 9
 #define MAX_BLOCKS 64
 #define MAX_TABLES 16
 #define EOB 128
 #define LOOKAHEAD 4096
 #define PAD 8
 
+typedef struct { /* one Huffman table, canonical codes */
+    uint16_t fast[1 << FAST_BITS]; /* code length << 8 | symbol for codes up to FAST_BITS */
+    int32_t maxcode[18];           /* largest code of each length, -1 if none */
+    int32_t offset[17];            /* symbol index of a code of each length, minus the code */
+    uint8_t symbols[256];
+} Table;
+
 typedef struct {
     PyObject_HEAD
-    Py_buffer tables[MAX_TABLES];
-    int ntables;
+    Table *tables;
     int nblocks;
-    const int64_t *dc[MAX_BLOCKS];
-    const int64_t *ac[MAX_BLOCKS];
+    const Table *dc[MAX_BLOCKS];
+    const Table *ac[MAX_BLOCKS];
     int64_t total;
     int64_t restart;
 } Decoder;
@@ -84,6 +92,46 @@ static int64_t count_ff(const uint8_t *data, int64_t lo, int64_t hi) {
     return n;
 }
 
+/* The symbol whose code starts at bit p (*length: its code length), -1 when no code
+ * starts there. */
+static inline int decode_symbol(const Table *t, const Segment *seg, int64_t p, int *length) {
+    int64_t peek = peek16(seg, p);
+    if (peek < 0)
+        return -1;
+    int fast = t->fast[peek >> (16 - FAST_BITS)];
+    if (fast) {
+        *length = fast >> 8;
+        return fast & 0xFF;
+    }
+    for (int l = FAST_BITS + 1; l <= 16; l++) {
+        int32_t code = (int32_t)(peek >> (16 - l));
+        if (code <= t->maxcode[l]) {
+            *length = l;
+            return t->symbols[code + t->offset[l]];
+        }
+    }
+    return -1;
+}
+
+/* Skip one block from bit *p: 1 when it decodes, else 0 with *p where it failed. */
+static inline int skip_block(const Table *dc, const Table *ac, const Segment *seg, int64_t *p) {
+    int length;
+    int symbol = decode_symbol(dc, seg, *p, &length);
+    if (symbol < 0 || symbol > 11)
+        return 0;
+    *p += length + symbol;
+    int k = 1;
+    while (k < 64) {
+        symbol = decode_symbol(ac, seg, *p, &length);
+        int run = symbol >> 4, size = symbol & 15;
+        if (symbol < 0 || size > 10 || (size == 0 && run != 0 && run != 15))
+            return 0;
+        *p += length + size;
+        k += size ? run + 1 : (run ? 16 : EOB);
+    }
+    return !(k > 64 && k < EOB);
+}
+
 /* Decode the MCUs of one segment from bit *pos until MCU `stop`; 1 when clean, 0 when a
  * code is bad, a block overflows or the data runs out (*pos: where), -1 on memory error. */
 static int decode_segment(const Decoder *d, const Segment *seg, int64_t *pos, int64_t *mcu,
@@ -98,38 +146,7 @@ static int decode_segment(const Decoder *d, const Segment *seg, int64_t *pos, in
                 return -1;
         }
         for (int b = 0; b < d->nblocks; b++) {
-            int64_t peek = peek16(seg, p);
-            int64_t entry = peek < 0 ? 0 : d->dc[b][peek];
-            if (entry <= 0 || entry > 0xFF) {
-                *pos = p;
-                return 0;
-            }
-            p += entry;
-            int64_t k = 1;
-            const int64_t *ac = d->ac[b];
-            while (k < 64) {
-                peek = peek16(seg, p);
-                entry = peek < 0 ? 0 : ac[peek];
-                if (entry <= 0) {
-                    *pos = p;
-                    return 0;
-                }
-                int64_t bits, step;
-                if (k + (entry >> 16 & 0xFF) <= 64) {
-                    bits = entry & 0xFF;
-                    step = entry >> 8 & 0xFF;
-                } else {
-                    bits = entry >> 24 & 0xFF;
-                    step = entry >> 32;
-                }
-                if (bits == 0 || step == 0) { /* no progress: not a table built here */
-                    *pos = p;
-                    return 0;
-                }
-                p += bits;
-                k += step;
-            }
-            if (k > 64 && k < EOB) {
+            if (!skip_block(d->dc[b], d->ac[b], seg, &p)) {
                 *pos = p;
                 return 0;
             }
@@ -263,9 +280,33 @@ static PyObject *Decoder_check(Decoder *self, PyObject *args) {
 }
 
 static void Decoder_dealloc(Decoder *self) {
-    for (int i = 0; i < self->ntables; i++)
-        PyBuffer_Release(&self->tables[i]);
+    PyMem_Free(self->tables);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Canonical codes of a DHT table (16 counts, then symbols); -1 when they overflow their
+ * lengths or the symbols run out. */
+static int build_table(Table *t, const uint8_t *dht, Py_ssize_t size) {
+    memset(t, 0, sizeof(*t));
+    if (size < 16)
+        return -1;
+    int32_t code = 0, index = 0;
+    for (int l = 1; l <= 16; l++) {
+        int count = dht[l - 1];
+        t->offset[l] = index - code;
+        for (int i = 0; i < count; i++, code++, index++) {
+            if (code >= (1 << l) || index >= size - 16 || index >= 256)
+                return -1;
+            t->symbols[index] = dht[16 + index];
+            if (l <= FAST_BITS)
+                for (int32_t j = code << (FAST_BITS - l); j < (code + 1) << (FAST_BITS - l); j++)
+                    t->fast[j] = (uint16_t)(l << 8 | dht[16 + index]);
+        }
+        t->maxcode[l] = count ? code - 1 : -1;
+        code <<= 1;
+    }
+    t->maxcode[17] = INT32_MAX;
+    return 0;
 }
 
 static int Decoder_init(Decoder *self, PyObject *args, PyObject *kwargs) {
@@ -273,7 +314,7 @@ static int Decoder_init(Decoder *self, PyObject *args, PyObject *kwargs) {
     PyObject *tables;
     Py_buffer plan;
     long long total, restart;
-    if (self->ntables) {
+    if (self->tables != NULL) {
         PyErr_SetString(PyExc_TypeError, "Decoder is already initialised");
         return -1;
     }
@@ -281,23 +322,29 @@ static int Decoder_init(Decoder *self, PyObject *args, PyObject *kwargs) {
                                      &restart))
         return -1;
     int status = -1;
-    PyObject *seq = PySequence_Fast(tables, "tables must be a sequence of buffers");
+    PyObject *seq = PySequence_Fast(tables, "tables must be a sequence of bytes");
     if (seq == NULL)
         goto done;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
-    if (count > MAX_TABLES || total < 0 || restart < 0 || plan.len % 2 ||
+    if (count < 1 || count > MAX_TABLES || total < 0 || restart < 0 || plan.len % 2 ||
         plan.len / 2 > MAX_BLOCKS || plan.len == 0) {
-        PyErr_SetString(PyExc_ValueError, "expected up to 16 tables, 1 to 64 blocks, "
+        PyErr_SetString(PyExc_ValueError, "expected 1 to 16 tables, 1 to 64 blocks, "
                                           "total >= 0 and restart >= 0");
         goto done;
     }
+    self->tables = PyMem_Calloc((size_t)count, sizeof(Table));
+    if (self->tables == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
-        Py_buffer *view = &self->tables[i];
-        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, i), view, PyBUF_C_CONTIGUOUS) < 0)
+        Py_buffer view;
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, i), &view, PyBUF_SIMPLE) < 0)
             goto done;
-        self->ntables++;
-        if (view->len != LUT_SIZE * (Py_ssize_t)sizeof(int64_t)) {
-            PyErr_SetString(PyExc_ValueError, "expected tables of 65536 int64 entries");
+        int built = build_table(&self->tables[i], view.buf, view.len);
+        PyBuffer_Release(&view);
+        if (built < 0) {
+            PyErr_SetString(PyExc_ValueError, "malformed Huffman table");
             goto done;
         }
     }
@@ -307,8 +354,8 @@ static int Decoder_init(Decoder *self, PyObject *args, PyObject *kwargs) {
             PyErr_SetString(PyExc_ValueError, "plan names a table that is not given");
             goto done;
         }
-        self->dc[b] = self->tables[pairs[2 * b]].buf;
-        self->ac[b] = self->tables[pairs[2 * b + 1]].buf;
+        self->dc[b] = &self->tables[pairs[2 * b]];
+        self->ac[b] = &self->tables[pairs[2 * b + 1]];
     }
     self->nblocks = (int)(plan.len / 2);
     self->total = total;

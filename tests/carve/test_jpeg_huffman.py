@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import re
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -252,14 +251,16 @@ def test_mutated_real_scans_match_the_reference(name: str, seed: int, cut: float
 
 
 def test_decoder_refuses_bad_arguments():
-    table = np.zeros(65536, np.int64)
+    no_codes = bytes(16)
     with pytest.raises(ValueError):
-        Decoder([np.zeros(100, np.int64)], b"\x00\x00", 10, 0)  # short table
+        Decoder([b"\x03" + bytes(15) + b"abc"], b"\x00\x00", 10, 0)  # 3 codes of 1 bit
     with pytest.raises(ValueError):
-        Decoder([table], b"\x00\x01", 10, 0)  # plan names a missing table
+        Decoder([b"\x00\x02" + bytes(14) + b"a"], b"\x00\x00", 10, 0)  # a symbol missing
     with pytest.raises(ValueError):
-        Decoder([table], b"", 10, 0)  # no block
-    decoder = Decoder([table], b"\x00\x00", 10, 0)
+        Decoder([no_codes], b"\x00\x01", 10, 0)  # plan names a missing table
+    with pytest.raises(ValueError):
+        Decoder([no_codes], b"", 10, 0)  # no block
+    decoder = Decoder([no_codes], b"\x00\x00", 10, 0)
     with pytest.raises(ValueError):
         decoder.check(b"\x00", 8, 0, False)
     with pytest.raises(ValueError):
