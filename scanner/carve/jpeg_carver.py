@@ -8,7 +8,7 @@ from functools import partial
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
 from scanner.carve.jpeg_huffman import HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, Walk, walk
-from scanner.carve.libjpeg_check import clean_decode, decodes_cleanly, seam_score
+from scanner.carve.libjpeg_check import clean_decode, range_decodes_cleanly, seam_score
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -28,7 +28,7 @@ class JpegCarver:
         layout = result.layout
         if result.complete and result.end - start <= MAX_DECODE:
             foreign = first_foreign_sector(window, layout.scan_start, result.end)
-            if foreign == result.end and decodes_cleanly(window.read(start, result.end - start)):
+            if foreign == result.end and range_decodes_cleanly(window, start, result.end):
                 return Found("jpg", ((start, result.end - start),), True)
         return self._repair(window, start, result)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, Decoded, HuffmanCheck
 from scanner.carve.jpeg_structure import find_scan_end, walk
-from scanner.carve.libjpeg_check import decodes_cleanly
+from scanner.carve.libjpeg_check import range_decodes_cleanly
 from scanner.carve.window import Window
 
 SECTOR = 512
@@ -100,7 +100,7 @@ def _owner(window: Window, lo: int, eoi: int) -> int | None:
             return None
         result = walk(window, lo + pos)
         if result is not None and result.complete and result.end == eoi + 2:
-            return lo + pos if decodes_cleanly(data[pos:] + b"\xff\xd9") else None
+            return lo + pos if range_decodes_cleanly(window, lo + pos, eoi + 2) else None
     return None
 
 
