@@ -22,7 +22,7 @@
 
 typedef struct { /* one Huffman table, canonical codes */
     uint16_t fast[1 << FAST_BITS]; /* code length << 8 | symbol for codes up to FAST_BITS */
-    int32_t maxcode[18];           /* largest code of each length, -1 if none */
+    int32_t maxcode[17];           /* largest code of each length, -1 if none */
     int32_t offset[17];            /* symbol index of a code of each length, minus the code */
     uint8_t symbols[256];
 } Table;
@@ -123,8 +123,10 @@ static inline int skip_block(const Table *dc, const Table *ac, const Segment *se
     int k = 1;
     while (k < 64) {
         symbol = decode_symbol(ac, seg, *p, &length);
+        if (symbol < 0)
+            return 0;
         int run = symbol >> 4, size = symbol & 15;
-        if (symbol < 0 || size > 10 || (size == 0 && run != 0 && run != 15))
+        if (size > 10 || (size == 0 && run != 0 && run != 15))
             return 0;
         *p += length + size;
         k += size ? run + 1 : (run ? 16 : EOB);
@@ -305,7 +307,6 @@ static int build_table(Table *t, const uint8_t *dht, Py_ssize_t size) {
         t->maxcode[l] = count ? code - 1 : -1;
         code <<= 1;
     }
-    t->maxcode[17] = INT32_MAX;
     return 0;
 }
 
