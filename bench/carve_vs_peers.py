@@ -10,7 +10,9 @@ finds, junk outputs, MB/s, peak RSS, and ratios against PhotoRec measured in the
 
     python bench/carve_vs_peers.py                 # 512 MiB disk, a few minutes
     python bench/carve_vs_peers.py --size 4096     # 4 GiB
-Not part of CI.
+    python bench/carve_vs_peers.py --size 1024 --work /tmp/cb --reuse --repeat 3 --cold
+Each tool runs --repeat times, taking turns with the others; the best wall and CPU seconds
+are kept and the load average is printed (these machines are shared). Not part of CI.
 """
 
 from __future__ import annotations
@@ -323,20 +325,23 @@ def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def measure(cmd: list[str], log: Path) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB of the largest process, exit status), via /usr/bin/time."""
+def measure(cmd: list[str], log: Path) -> tuple[float, int, int, float]:
+    """(seconds, peak RSS in KiB of the largest process, exit status, CPU seconds: user +
+    system of the tool and its children), via /usr/bin/time."""
     (log.parent).mkdir(parents=True, exist_ok=True)
     rss_file = log.with_suffix(".rss")
     cwd = REPO if cmd[0] == sys.executable else log.parent  # peers drop logs in their cwd
     with open(log, "wb") as sink:
         started = time.perf_counter()
         status = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), *cmd],
             stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=cwd, check=False,
         ).returncode  # fmt: skip
         seconds = time.perf_counter() - started
-    digits = re.findall(r"^(\d+)$", rss_file.read_text(), re.M) if rss_file.exists() else []
-    return seconds, int(digits[-1]) if digits else 0, status
+    text = rss_file.read_text() if rss_file.exists() else ""
+    found = re.findall(r"^(\d+) ([\d.]+) ([\d.]+)$", text, re.M)
+    rss, user, system = found[-1] if found else ("0", "0", "0")
+    return seconds, int(rss), status, float(user) + float(system)
 
 
 def cache(disk: Path, cold: bool) -> None:
@@ -408,7 +413,10 @@ def score(found: list[bytes], planted: list[Planted]) -> Score:
 # ---------------------------------------------------------------- report
 
 
-def report(planted: list[Planted], results: dict[str, tuple[Score, float, int]], size: int) -> None:
+Result = tuple[Score, float, int, float]  # score, best seconds, peak RSS KiB, best CPU seconds
+
+
+def report(planted: list[Planted], results: dict[str, Result], size: int) -> None:
     totals = Counter(p.category for p in planted)
     kinds = Counter(p.kind for p in planted if p.category != "truncated")
     tools = list(results)
@@ -439,14 +447,40 @@ def report(planted: list[Planted], results: dict[str, tuple[Score, float, int]],
     for name, get in rows.items():
         print(f"{name:22}" + "".join(f"{get(results[t][0]):>11}" for t in tools))
     print(f"{'MB/s':22}" + "".join(f"{size / 1e6 / results[t][1]:>11.0f}" for t in tools))
-    print(f"{'seconds':22}" + "".join(f"{results[t][1]:>11.1f}" for t in tools))
+    print(f"{'seconds':22}" + "".join(f"{results[t][1]:>11.2f}" for t in tools))
+    print(f"{'CPU seconds':22}" + "".join(f"{results[t][3]:>11.2f}" for t in tools))
     print(f"{'peak RSS MiB':22}" + "".join(f"{results[t][2] / 1024:>11.0f}" for t in tools))
     if "photorec" in results:
-        base, secs, _ = results["photorec"]
-        print("\nratio to PhotoRec (recall, speed)")
+        base, secs, _, cpu = results["photorec"]
+        print("\nratio to PhotoRec (recall, speed = its seconds / the tool's, CPU likewise)")
         for t in tools:
             exact = sum(results[t][0].exact.values()) / max(1, sum(base.exact.values()))
-            print(f"  {t:12} recall x{exact:.2f}   speed x{secs / results[t][1]:.2f}")
+            print(
+                f"  {t:12} recall x{exact:.2f}   speed x{secs / results[t][1]:.2f}"
+                f"   CPU x{cpu / max(results[t][3], 1e-9):.2f}"
+            )
+
+
+def run_tool(
+    tool: str,
+    cmd: list[str],
+    work: Path,
+    disk: Path,
+    planted: list[Planted],
+    cold: bool,
+    best: Result | None,
+) -> Result:
+    """One run of a tool; its outputs are scored on the first run, times kept at their best."""
+    (work / "out" / "photorec.ses").unlink(missing_ok=True)  # else PhotoRec resumes: no work
+    (work / "out" / "photorec").mkdir(parents=True, exist_ok=True)  # it writes nothing without
+    cache(disk, cold=cold)
+    seconds, rss, status, cpu = measure(cmd, work / "out" / f"{tool}.log")
+    print(f"{tool}: {seconds:.2f} s, {cpu:.2f} CPU-s, exit {status}", flush=True)
+    if best is None:
+        found = outputs(work / "out" / tool) if (work / "out" / tool).exists() else []
+        best = (score(found, planted), seconds, rss, cpu)
+    shutil.rmtree(work / "out" / tool, ignore_errors=True)
+    return best[0], min(best[1], seconds), max(best[2], rss), min(best[3], cpu)
 
 
 def main() -> int:
@@ -458,6 +492,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the disk built in --work")
     parser.add_argument(
         "--cold", action="store_true", help="evict the image from the page cache before each tool"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per tool, taking turns; the best is kept"
     )
     args = parser.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="carvebench-"))
@@ -471,17 +508,14 @@ def main() -> int:
             save_truth(work, planted)
             print(f"built {disk} in {time.perf_counter() - started:.0f} s", flush=True)
         commands = tool_commands(disk, work / "out")
-        results = {}
-        for tool in args.tools.split(","):
-            if shutil.which(commands[tool][0]) is None:
-                print(f"{tool}: not installed, skipped")
-                continue
-            cache(disk, cold=args.cold)
-            seconds, rss, status = measure(commands[tool], work / "out" / f"{tool}.log")
-            print(f"{tool}: {seconds:.1f} s, exit {status}", flush=True)
-            found = outputs(work / "out" / tool) if (work / "out" / tool).exists() else []
-            results[tool] = (score(found, planted), seconds, rss)
-            shutil.rmtree(work / "out" / tool, ignore_errors=True)
+        tools = [t for t in args.tools.split(",") if shutil.which(commands[t][0]) is not None]
+        print(f"load average {os.getloadavg()}; tools {tools}", flush=True)
+        results: dict[str, Result] = {}
+        for turn in range(args.repeat):
+            for tool in tools:
+                results[tool] = run_tool(tool, commands[tool], work, disk, planted, args.cold,
+                                         results.get(tool))  # fmt: skip
+                print(f"  turn {turn + 1}, load average {os.getloadavg()}", flush=True)
         report(planted, results, disk.stat().st_size)
     finally:
         if not args.work:

@@ -14,11 +14,13 @@ import multiprocessing
 import struct
 import zlib
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
+from scanner.carve.end_claims import EndClaims
 from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
@@ -147,30 +149,48 @@ def carve(
 
     `open_reader` is a picklable zero-argument callable; each worker process opens its own
     reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Memory per worker
-    is about one `chunk_size`. Raises ValueError for an unknown type.
+    is about one `chunk_size`. Two files never share an end (see end_claims). Raises
+    ValueError for an unknown type.
     """
     if chunk_size < 4096:
         raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
-    kinds = _selected(types)
-    tasks = _tasks(extents, kinds, chunk_size)
+    tasks = _tasks(extents, _selected(types), chunk_size)
+    claims = EndClaims()
+    current: Extent | None = None
+    with closing(_results(open_reader, tasks, workers)) as results:
+        for extent, task, found in results:
+            if current is not None and extent is not current:
+                yield from _wrap(claims.flush(), current)
+            current = extent
+            yield from _wrap(claims.add(found, task.chunk_end), extent)
+    if current is not None:
+        yield from _wrap(claims.flush(), current)
+
+
+def _results(
+    open_reader: Callable[[], MediaReader],
+    tasks: Iterator[tuple[Extent, _Task]],
+    workers: int,
+) -> Generator[tuple[Extent, _Task, list[Found]], None, None]:
+    """Each chunk's files, chunk after chunk, from this process or from worker processes."""
     if workers <= 1:
         reader = open_reader()
         for extent, task in tasks:
-            yield from _wrap(scan_chunk(reader, task), extent)
+            yield extent, task, scan_chunk(reader, task)
         return
     # fork: workers inherit the imported carvers; each opens its own reader in _init_worker
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, context, _init_worker, (open_reader,))
     try:
-        pending: deque[tuple[Extent, Future[list[Found]]]] = deque()
+        pending: deque[tuple[Extent, _Task, Future[list[Found]]]] = deque()
         for extent, task in tasks:
-            pending.append((extent, pool.submit(_run_task, task)))
+            pending.append((extent, task, pool.submit(_run_task, task)))
             if len(pending) >= IN_FLIGHT * workers:
-                done_extent, future = pending.popleft()
-                yield from _wrap(future.result(), done_extent)
+                done_extent, done_task, future = pending.popleft()
+                yield done_extent, done_task, future.result()
         while pending:
-            done_extent, future = pending.popleft()
-            yield from _wrap(future.result(), done_extent)
+            done_extent, done_task, future = pending.popleft()
+            yield done_extent, done_task, future.result()
     finally:  # also when the consumer stops early: queued chunks are dropped
         pool.shutdown(wait=True, cancel_futures=True)
 

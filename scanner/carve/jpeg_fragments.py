@@ -9,14 +9,13 @@ and ends exactly at EOI, and the caller's judge (libjpeg and a seam score) agree
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 
 import numpy as np
 
-from scanner.carve.jpeg_huffman import Checkpoint, Decoded, HuffmanCheck
+from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, Decoded, HuffmanCheck
 from scanner.carve.jpeg_structure import find_scan_end, walk
-from scanner.carve.libjpeg_check import decodes_cleanly
+from scanner.carve.libjpeg_check import range_decodes_cleanly
 from scanner.carve.window import Window
 
 SECTOR = 512
@@ -101,7 +100,7 @@ def _owner(window: Window, lo: int, eoi: int) -> int | None:
             return None
         result = walk(window, lo + pos)
         if result is not None and result.complete and result.end == eoi + 2:
-            return lo + pos if decodes_cleanly(data[pos:] + b"\xff\xd9") else None
+            return lo + pos if range_decodes_cleanly(window, lo + pos, eoi + 2) else None
     return None
 
 
@@ -112,7 +111,7 @@ def bifragment(
     window: Window,
     checker: HuffmanCheck,
     scan_start: int,
-    checkpoints: list[Checkpoint],
+    points: Checkpoints,
     bad: int,
     judge: Judge,
 ) -> tuple[int, int, int] | None:
@@ -124,14 +123,12 @@ def bifragment(
     """
     foreign = first_foreign_sector(window, scan_start, bad)
     top = foreign if foreign < bad else -(-(bad + 1) // SECTOR) * SECTOR
-    raws = [c.raw for c in checkpoints]
     heads: list[tuple[int, bytes, Checkpoint]] = []
     splits = list(range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR))
     splits.sort(key=lambda split: (split != top, split % CLUSTER != 0, -split))
     for split in splits:
-        index = bisect.bisect_left(raws, split - scan_start) - 1
-        if index >= 0:
-            cp = checkpoints[index]
+        cp = points.last_before(split - scan_start)
+        if cp is not None:
             heads.append((split, window.read(scan_start + cp.raw, split - scan_start - cp.raw), cp))
     if not heads:
         return None

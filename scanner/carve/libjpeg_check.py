@@ -16,6 +16,8 @@ from typing import IO
 import cv2
 import numpy as np
 
+from scanner.carve.window import Window
+
 _sink: IO[bytes] | None = None
 NEAR = 4  # row pairs just above the seam it is compared with
 SEAM_MARGIN = 2.0
@@ -49,6 +51,14 @@ def clean_decode(data: bytes) -> np.ndarray | None:
 def decodes_cleanly(data: bytes) -> bool:
     """True when libjpeg decodes `data` to the last line without any warning."""
     return clean_decode(data) is not None
+
+
+def range_decodes_cleanly(window: Window, start: int, end: int) -> bool:
+    """`decodes_cleanly` for the window's bytes [start, end), decided once per window."""
+    key = ("libjpeg", start, end)
+    if key not in window.checked:
+        window.checked[key] = decodes_cleanly(window.read(start, end - start))
+    return window.checked[key]
 
 
 def seam_score(image: np.ndarray, row: int, rows: int) -> float:

@@ -10,11 +10,16 @@ from scanner.carve.window import Window
 
 @dataclass(frozen=True)
 class Found:
-    """What a carver recovered at one offset: byte runs in media coordinates, in file order."""
+    """What a carver recovered at one offset: byte runs in media coordinates, in file order.
+
+    A file reassembled from fragments carries, as `fallback`, what it is without them (its
+    valid prefix, or None), reported instead when another file owns its last fragment.
+    """
 
     kind: str
     runs: tuple[tuple[int, int], ...]
     complete: bool
+    fallback: Found | None = None
 
     def __post_init__(self) -> None:
         if not self.runs or any(offset < 0 or length <= 0 for offset, length in self.runs):
@@ -23,6 +28,12 @@ class Found:
     @property
     def start(self) -> int:
         return self.runs[0][0]
+
+    @property
+    def end(self) -> int:
+        """Where the last run ends."""
+        offset, length = self.runs[-1]
+        return offset + length
 
     @property
     def length(self) -> int:

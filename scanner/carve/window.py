@@ -22,7 +22,9 @@ class Window:
     """The bytes of [start, end) of a media: reads outside are clipped, never raise.
 
     `buffer` holds the media bytes from `buffer_offset` on (the chunk being scanned);
-    reads it covers cost no I/O.
+    reads it covers cost no I/O. `checked` keeps verdicts of costly checks of byte ranges,
+    so carvers that look at the same range (a JPEG, and the search for who owns its data)
+    pay once.
     """
 
     def __init__(
@@ -33,6 +35,7 @@ class Window:
         self.end = min(end, reader.size)
         self.buffer = buffer
         self.buffer_offset = buffer_offset
+        self.checked: dict[tuple[str, int, int], bool] = {}
 
     def read(self, offset: int, length: int) -> bytes:
         """Up to `length` bytes at `offset`, fewer at the end of the window."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SHARED, content, plant, random_bytes, run_carve
+from .conftest import SHARED, content, encode, photo, plant, random_bytes, run_carve
 
 SECTOR = 512
 
@@ -78,3 +78,43 @@ def test_data_inside_other_whole_jpegs_is_no_continuation(tmp_path: Path, media:
     assert not items[start].complete and len(items[start].runs) == 1
     assert content(image, items[start]) == first[: items[start].valid_length]
     assert content(image, items[later]) == other
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cut_picture_keeps_none_of_what_overwrote_it(tmp_path: Path, seed: int):
+    """A picture overwritten from a sector on: its partial prefix ends on a sector boundary
+    at or before the seam, even when the bytes after the seam go on decoding for a while."""
+    data = encode(photo(392, 358, seed), "JPEG", quality=80 + seed)
+    kept = len(data) * 2 // 3 // SECTOR * SECTOR
+    image = plant(
+        tmp_path / "img.raw", 4 * SECTOR + len(data) + 8192, {4 * SECTOR: data[:kept]}, seed
+    )
+    item = {i.offset: i for i in run_carve(image, types=["jpg"])}[4 * SECTOR]
+    assert not item.complete and len(item.runs) == 1
+    assert kept - SECTOR <= item.valid_length <= kept
+    assert content(image, item) == data[: item.valid_length]
+
+
+@pytest.mark.parametrize(("workers", "chunk_size"), [(1, 8 << 20), (2, 32768)])
+@pytest.mark.parametrize("fraction", [0.3, 0.5])
+def test_one_end_marker_one_file(tmp_path: Path, workers: int, chunk_size: int, fraction: float):
+    """A cut picture followed by a two-fragment one of the same size and quality (same
+    tables and MCU count, as one camera's photos are): the cut one's head decodes on from a
+    sector inside the other's last fragment to its EOI. That fragment is the other's; the cut
+    picture is its valid prefix, and no two files end at the same byte."""
+    cut = encode(photo(392, 358, seed=0), "JPEG", quality=71)
+    split = encode(photo(392, 358, seed=1000), "JPEG", quality=71)
+    start, kept = 4096, len(cut) // 2 // SECTOR * SECTOR
+    split_start = start + kept + 4 * 4096 - (start + kept) % 4096
+    first = int(len(split) * fraction) // 4096 * 4096
+    cont = split_start + first + 10 * 4096
+    parts = {start: cut[:kept], split_start: split[:first], cont: split[first:]}
+    image = plant(tmp_path / "img.raw", cont + len(split) + 20 * 4096, parts, seed=0)
+    items = run_carve(image, types=["jpg"], workers=workers, chunk_size=chunk_size)
+    by_offset = {i.offset: i for i in items}
+    assert by_offset[split_start].runs == ((split_start, first), (cont, len(split) - first))
+    assert content(image, by_offset[split_start]) == split
+    assert not by_offset[start].complete and len(by_offset[start].runs) == 1
+    assert content(image, by_offset[start]) == cut[: by_offset[start].valid_length]
+    ends = [i.runs[-1][0] + i.runs[-1][1] for i in items]
+    assert len(ends) == len(set(ends))
