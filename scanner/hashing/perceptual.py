@@ -108,9 +108,15 @@ def perceptual_hashes(rgb: np.ndarray) -> PerceptualHashes:
     return PerceptualHashes(
         pdq=pdq,
         pdq_quality=quality,
-        phash=str(imagehash.phash(image)),
-        dhash=str(imagehash.dhash(image)),
+        phash=_hex(imagehash.phash(image)),
+        dhash=_hex(imagehash.dhash(image)),
     )
+
+
+def _hex(value: imagehash.ImageHash) -> str:
+    """The hash as `str(value)` writes it (bits most-significant first), without its
+    bit-by-bit Python loop."""
+    return np.packbits(value.hash.ravel()).tobytes().hex()
 
 
 def _dedup_input(rgb: np.ndarray) -> np.ndarray:

@@ -114,6 +114,20 @@ def test_perceptual_hashes_shapes_and_grayscale_input() -> None:
     assert hamming(gray.pdq, hashes.pdq) <= 40
 
 
+def test_phash_and_dhash_hex_is_imagehash_own_form() -> None:
+    import imagehash
+    from PIL import Image
+
+    from scanner.hashing.perceptual import _dedup_input
+
+    for seed in range(20):
+        picture = smooth_picture(seed)
+        small = Image.fromarray(_dedup_input(picture))
+        hashes = perceptual_hashes(picture)
+        assert hashes.phash == str(imagehash.phash(small))
+        assert hashes.dhash == str(imagehash.dhash(small))
+
+
 def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="expected uint8 array"):
         pdq_hash(np.zeros((10, 10, 3), dtype=np.float32))
