@@ -18,7 +18,7 @@ import magic
 
 from scanner.errors import ScannerError
 from scanner.evidence import Source, open_evidence, read_chunks
-from scanner.evidence.source import READ_CHUNK
+from scanner.evidence.source import READ_CHUNK, Stream
 from scanner.hashing.crypto import hash_chunks
 from scanner.types import Locator
 
@@ -100,28 +100,35 @@ def _source(path: str) -> Source:
     return _sources[path]
 
 
-def item_chunks(
+def item_stream(
     evidence_path: str, locator_json: str, runs: tuple[tuple[int, int], ...] | None
-) -> Iterator[bytes]:
+) -> Stream:
     """The content of an item: a file's data, or a carved item's byte runs."""
     source = _source(evidence_path)
     if runs:
-        for offset, length in runs:
-            yield from read_chunks(source.media_range(offset, length))  # type: ignore[union-attr]
-        return
-    yield from read_chunks(source.open_item(Locator.from_json(locator_json)))
+        return source.media_runs(runs)  # type: ignore[union-attr]
+    return source.open_item(Locator.from_json(locator_json))
 
 
-def hash_item(task: ItemTask) -> ItemResult:
+def item_chunks(
+    evidence_path: str, locator_json: str, runs: tuple[tuple[int, int], ...] | None
+) -> Iterator[bytes]:
+    """The content of an item in chunks of READ_CHUNK bytes."""
+    yield from read_chunks(item_stream(evidence_path, locator_json, runs))
+
+
+def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
     """Identify an item by content (libmagic) and, if it is media, hash it in one read."""
     try:
-        chunks = item_chunks(task.evidence_path, task.locator_json, task.runs)
+        stream = stream or item_stream(task.evidence_path, task.locator_json, task.runs)
+        chunks = read_chunks(stream)
         head = next(chunks, b"")
         media_type = (
             magic.from_buffer(head[:READ_CHUNK], mime=True) if head else "application/x-empty"
         )
         if not media_type.startswith(MEDIA_PREFIXES):
             return ItemResult(task, media_type)
+        stream.advise(len(head), stream.size - len(head))  # the rest, in one request
         # one thread: the pool already keeps every core busy
         hashes = hash_chunks(chain([head], chunks), parallel=False)
         return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
@@ -133,8 +140,22 @@ def hash_item(task: ItemTask) -> ItemResult:
 
 
 def hash_items(tasks: tuple[ItemTask, ...]) -> list[ItemResult]:
-    """`hash_item` over a batch (one round trip for many small files)."""
-    return [hash_item(task) for task in tasks]
+    """`hash_item` over a batch (one round trip for many small files). The first chunk of
+    every item is asked for at once, so cold evidence is read while earlier items are
+    hashed instead of one item at a time."""
+    streams = [_advised(task) for task in tasks]
+    return [hash_item(task, stream) for task, stream in zip(tasks, streams, strict=True)]
+
+
+def _advised(task: ItemTask) -> Stream | None:
+    """The item's stream with its first chunk hinted; None if it cannot be opened (the
+    read in `hash_item` then records why)."""
+    try:
+        stream = item_stream(task.evidence_path, task.locator_json, task.runs)
+        stream.advise(0, READ_CHUNK)
+        return stream
+    except Exception:  # noqa: BLE001 - reported by hash_item
+        return None
 
 
 def analyse_blob(task: BlobTask) -> BlobResult:

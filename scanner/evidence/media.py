@@ -28,6 +28,9 @@ class MediaReader(Protocol):
 
     def read(self, offset: int, length: int) -> bytes: ...
 
+    def advise(self, offset: int, length: int) -> None:
+        """Hint that these bytes will be read soon (read ahead; never changes a result)."""
+
     def close(self) -> None: ...
 
 
@@ -126,6 +129,24 @@ class RawReader:
             offset += len(chunk)
         return b"".join(parts)
 
+    def advise(self, offset: int, length: int) -> None:
+        """Ask the kernel to start reading these bytes now (POSIX_FADV_WILLNEED)."""
+        end = min(offset + length, self.size)
+        while offset < end:
+            index = _segment_index(self._starts, offset)
+            seg_end = self._starts[index + 1] if index + 1 < len(self._starts) else self.size
+            count = min(end, seg_end) - offset
+            try:
+                os.posix_fadvise(
+                    self._files[index].fileno(),
+                    offset - self._starts[index],
+                    count,
+                    os.POSIX_FADV_WILLNEED,
+                )
+            except OSError:
+                return  # a hint only
+            offset += count
+
     def close(self) -> None:
         for handle in self._files:
             handle.close()
@@ -155,6 +176,9 @@ class LibyalReader:
         if length == 0:
             return b""
         return bytes(self._handle.read_buffer_at_offset(length, offset))
+
+    def advise(self, offset: int, length: int) -> None:
+        """Nothing to hint: the container maps media offsets to its own chunks."""
 
     def close(self) -> None:
         for item in [self._handle, *self._keep]:

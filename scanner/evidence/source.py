@@ -34,6 +34,9 @@ class Stream(Protocol):
 
     def read(self, offset: int, length: int) -> bytes: ...
 
+    def advise(self, offset: int, length: int) -> None:
+        """Hint that these bytes will be read soon (read ahead; never changes a result)."""
+
 
 def read_chunks(stream: Stream, chunk: int = READ_CHUNK) -> Iterator[bytes]:
     """The whole stream in fixed-size chunks (bounded memory)."""
@@ -197,6 +200,10 @@ class DiskSource:
     def media_range(self, offset: int, length: int) -> Stream:
         return _RangeStream(self.reader, offset, length)
 
+    def media_runs(self, runs: tuple[tuple[int, int], ...]) -> Stream:
+        """Byte runs of the medium read as one stream (a carved item's content)."""
+        return _RunsStream([self.media_range(offset, length) for offset, length in runs])
+
     def close(self) -> None:
         self.reader.close()
 
@@ -226,6 +233,36 @@ class _RangeStream:
         length = max(0, min(length, self.size - offset))
         return self.reader.read(self.offset + offset, length)
 
+    def advise(self, offset: int, length: int) -> None:
+        length = max(0, min(length, self.size - offset))
+        if length:
+            self.reader.advise(self.offset + offset, length)
+
+
+class _RunsStream:
+    """Several streams read one after the other as one."""
+
+    def __init__(self, parts: list[Stream]) -> None:
+        self._parts = parts
+        self.size = sum(part.size for part in parts)
+
+    def _pieces(self, offset: int, length: int) -> Iterator[tuple[Stream, int, int]]:
+        """(part, offset in part, length) covering [offset, offset + length)."""
+        end = min(offset + length, self.size)
+        start = 0
+        for part in self._parts:
+            low, high = max(offset, start), min(end, start + part.size)
+            if low < high:
+                yield part, low - start, high - low
+            start += part.size
+
+    def read(self, offset: int, length: int) -> bytes:
+        return b"".join(part.read(at, count) for part, at, count in self._pieces(offset, length))
+
+    def advise(self, offset: int, length: int) -> None:
+        for part, at, count in self._pieces(offset, length):
+            part.advise(at, count)
+
 
 class _FileStream:
     def __init__(self, path: Path) -> None:
@@ -236,6 +273,13 @@ class _FileStream:
         with open(self._path, "rb") as handle:
             handle.seek(offset)
             return handle.read(max(0, min(length, self.size - offset)))
+
+    def advise(self, offset: int, length: int) -> None:
+        try:
+            with open(self._path, "rb") as handle:
+                os.posix_fadvise(handle.fileno(), offset, length, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass  # a hint only
 
 
 @dataclass

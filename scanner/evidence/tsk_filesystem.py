@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytsk3
 
 from scanner.errors import EvidenceError
 from scanner.evidence.ranges import merge_ranges
+from scanner.evidence.tsk_volumes import TskImage
 from scanner.types import Times
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ FS_NAMES = {
 }
 DIRECTORY_TYPES = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
 SPARSE_SYSTEM_STREAMS = ("$Bad",)  # NTFS $BadClus:$Bad spans the volume and holds no data
+DATA_TYPES = (pytsk3.TSK_FS_ATTR_TYPE_DEFAULT, pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,8 @@ class WalkReport:
 class TskFileSystem:
     """A file system at `offset` in a TSK image."""
 
-    def __init__(self, image: pytsk3.Img_Info, offset: int) -> None:
+    def __init__(self, image: TskImage, offset: int) -> None:
+        self._image = image
         try:
             self._fs = pytsk3.FS_Info(image, offset=offset)
         except OSError as exc:
@@ -192,7 +195,10 @@ class TskFileSystem:
             handle = self._fs.open_meta(inode=inode)
         except OSError as exc:
             raise EvidenceError(f"cannot open inode {inode}: {_tsk_reason(exc)}") from exc
-        return TskStream(handle, attr_type, attr_id)
+        return TskStream(handle, attr_type, attr_id, self._advise_blocks)
+
+    def _advise_blocks(self, block: int, count: int) -> None:
+        self._image.advise(self.offset + block * self.block_size, count * self.block_size)
 
     def unallocated(self, report: WalkReport) -> list[tuple[int, int]]:
         """Byte ranges (relative to the medium) of blocks no allocated file uses."""
@@ -210,15 +216,50 @@ class TskFileSystem:
 class TskStream:
     """Random reads from one file's data."""
 
-    def __init__(self, handle: pytsk3.File, attr_type: int | None, attr_id: int | None) -> None:
+    def __init__(
+        self,
+        handle: pytsk3.File,
+        attr_type: int | None,
+        attr_id: int | None,
+        advise_blocks: Callable[[int, int], None],
+    ) -> None:
         self._handle = handle
         self._attr = (attr_type, attr_id)
+        self._advise_blocks = advise_blocks
+        self._block_size = int(handle.info.fs_info.block_size)
         meta = handle.info.meta
         self.size = int(meta.size) if meta is not None else 0
         if attr_type is not None:
             for attr in handle:
                 if int(attr.info.type) == attr_type and int(attr.info.id) == attr_id:
                     self.size = int(attr.info.size)
+
+    def advise(self, offset: int, length: int) -> None:
+        """Hint the medium to read ahead the blocks behind [offset, offset + length) of the
+        data (its runs as TSK lists them; compressed or resident data gets no hint)."""
+        first, last = offset // self._block_size, -(-(offset + length) // self._block_size)
+        for run in self._data_runs():
+            low, high = max(first, run.offset), min(last, run.offset + run.len)
+            if low < high:
+                self._advise_blocks(run.addr + low - run.offset, high - low)
+
+    def _data_runs(self) -> Iterator[pytsk3.TSK_FS_ATTR_RUN]:
+        attr_type, attr_id = self._attr
+        for attr in _safe_iter(self._handle):
+            info = attr.info
+            if attr_type is None:
+                if int(info.type) not in DATA_TYPES or info.name:
+                    continue
+            elif (int(info.type), int(info.id)) != (attr_type, attr_id):
+                continue
+            if info.flags & (pytsk3.TSK_FS_ATTR_RES | pytsk3.TSK_FS_ATTR_COMP):
+                return
+            for run in _safe_iter(attr):
+                if not run.flags & (
+                    pytsk3.TSK_FS_ATTR_RUN_FLAG_SPARSE | pytsk3.TSK_FS_ATTR_RUN_FLAG_FILLER
+                ):
+                    yield run
+            return
 
     def read(self, offset: int, length: int) -> bytes:
         length = max(0, min(length, self.size - offset))

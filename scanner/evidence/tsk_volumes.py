@@ -26,6 +26,9 @@ class TskImage(pytsk3.Img_Info):  # type: ignore[misc]
     def read(self, offset: int, size: int) -> bytes:
         return self._reader.read(offset, size)
 
+    def advise(self, offset: int, length: int) -> None:
+        self._reader.advise(offset, length)
+
     def get_size(self) -> int:
         return self._reader.size
 

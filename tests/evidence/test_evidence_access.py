@@ -266,3 +266,53 @@ def test_shared_orphans_ntfs_and_mbr() -> None:
     assert ExtentKind.UNKNOWN_VOLUME in {e.kind for e in split.extents()}
     bogus = open_evidence(SHARED / "bogus.001")
     assert [e.kind for e in bogus.extents()] == [ExtentKind.UNKNOWN_VOLUME]
+
+
+@pytest.mark.parametrize(
+    "name", ["ext4.img.gz", "fat32.img.gz", "exfat.img.gz", "ntfs.img.gz", "gpt.img.gz"]
+)
+def test_read_ahead_hints_name_the_file_s_own_media_bytes(
+    images: dict[str, Path], name: str
+) -> None:
+    """A stream's advise(offset, length) hints exactly the media blocks that hold those
+    bytes of the file: read back from the medium, they are the file's content."""
+    if name not in images:
+        pytest.skip(f"{name} not built")
+    source, files, _ = walk(images[name])
+    hinted: list[tuple[int, int]] = []
+    source.reader.advise = lambda offset, length: hinted.append((offset, length))  # type: ignore[method-assign]
+    checked = 0
+    for item in files:
+        if item.deleted or item.size == 0:
+            continue
+        stream = source.open_item(item.locator)
+        content = b"".join(read_chunks(stream))
+        for offset, length in ((0, item.size), (item.size // 2, 10)):
+            hinted.clear()
+            stream.advise(offset, length)
+            if not hinted:
+                continue  # resident or compressed data: nothing to hint
+            media = b"".join(source.reader.read(o, n) for o, n in hinted)
+            assert len(media) < length + 2 * 65536  # whole blocks, no more
+            if offset == 0:
+                assert media[: item.size] == content
+            else:
+                assert content[offset : offset + length] in media
+            checked += 1
+    assert checked >= 2
+
+
+def test_raw_reader_hints_each_segment_of_a_split_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.evidence.media import RawReader
+
+    segments = [DATA / "split.raw.001", DATA / "split.raw.002"]
+    reader = RawReader(segments)
+    calls: list[tuple[int, int, int]] = []
+    monkeypatch.setattr("os.posix_fadvise", lambda fd, o, n, advice: calls.append((fd, o, n)))
+    first = segments[0].stat().st_size
+    reader.advise(first - 100, 300)
+    reader.advise(reader.size - 10, 1000)  # clipped at the end of the medium
+    reader.close()
+    fds = [c[0] for c in calls]
+    assert [(c[1], c[2]) for c in calls] == [(first - 100, 100), (0, 200), (reader.size - first - 10, 10)]
+    assert fds[0] != fds[1] == fds[2]
