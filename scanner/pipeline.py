@@ -102,15 +102,15 @@ class Scan:
             if self.config.analyse:
                 with self._timed("analyse"):
                     self._analyse(pool, workers)
-        with self._timed("match and triage"):
-            self.db.begin()
-            sets = match_all(self.db, self.config)
-            self._triage(self.rules)
-            self.db.update_run(self.run_id, models=self.models, sets=sets)
-            self.db.commit()
-        summary = self._summary()
-        with self._timed("report"):
-            summary.reports = self._write_reports()
+            with self._timed("match and triage"):
+                self.db.begin()
+                sets = match_all(self.db, self.config)
+                self._triage(self.rules)
+                self.db.update_run(self.run_id, models=self.models, sets=sets)
+                self.db.commit()
+            summary = self._summary()
+            with self._timed("report"):
+                summary.reports = self._write_reports(pool)
         self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
         return summary
@@ -147,7 +147,7 @@ class Scan:
         claimed = (t for t in tasks if self.db.claim(f"analyse:{t.sha256}"))
         self._drain(pool, workers, (self._analysis(t) for t in claimed))
 
-    def _write_reports(self) -> list[str]:
+    def _write_reports(self, pool: ProcessPoolExecutor) -> list[str]:
         from scanner.report.writers import write_reports
 
         content = ContentSource(self.db)
@@ -158,6 +158,7 @@ class Scan:
             thumbnails=content.thumbnail,
             export=export,
             references=content.reference_thumbnail,
+            pool=pool,
         )
         return [path.name for path in written]
 

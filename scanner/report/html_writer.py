@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from scanner.report.text import format_runs
 
 FILE_NAME = "report.html"
 NO_PRIORITY = 99
+WRITE_CHUNKS = 4096  # template output pieces joined per write
 
 
 @writer("html")
@@ -44,8 +46,8 @@ def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> 
     )
     path = case_dir / FILE_NAME
     with open(path, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk.encode("utf-8"))
+        while batch := list(islice(chunks, WRITE_CHUNKS)):  # one write per many small chunks
+            handle.write("".join(batch).encode("utf-8"))
     return path
 
 

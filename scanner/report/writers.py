@@ -7,6 +7,7 @@ The manifest (sha256sum format) is written last, over every file written before 
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 from scanner.case.database import CaseDatabase
@@ -25,6 +26,8 @@ from scanner.report.registry import WRITERS, ReferenceSource, ThumbnailSource, W
 
 __all__ = ["WRITERS", "WriteContext", "write_reports"]
 
+IN_POOL = ("html", "case-uco")  # the slowest writers, run beside the others when a pool is given
+
 
 def write_reports(
     db: CaseDatabase,
@@ -32,16 +35,49 @@ def write_reports(
     thumbnails: ThumbnailSource | None = None,
     export: ExportSource | None = None,
     references: ReferenceSource | None = None,
+    pool: Executor | None = None,
 ) -> list[Path]:
     """Write every registered report (and exported media, if `export`) into `case_dir`.
 
     `thumbnails(sha256)` returns JPEG bytes for the HTML report or None; `export(sha256)`
     yields the content of a blob, copied to `export/<sha256>.<ext>` for flagged blobs.
+    With `pool`, the slowest writers (IN_POOL) run in its processes meanwhile, each from
+    its own read of the committed case, with the case's own thumbnails (`ContentSource`).
     Returns the paths written, the manifest last.
     """
     model = build_report(db)
     exported = export_media(model, case_dir, export) if export else {}
     context = WriteContext(thumbnails=thumbnails, exported=exported, references=references)
+    elsewhere = {}
+    if pool is not None:
+        elsewhere = {
+            name: pool.submit(write_from_case, case_dir, name, exported, thumbnails is not None)
+            for name in IN_POOL
+            if name in WRITERS
+        }
+    here = {
+        name: write(model, case_dir, context)
+        for name, write in WRITERS.items()
+        if name not in elsewhere
+    }
+    paths = here | {name: future.result() for name, future in elsewhere.items()}
     written = [case_dir / name for name in sorted(exported.values())]
-    written += [write(model, case_dir, context) for write in WRITERS.values()]
+    written += [paths[name] for name in WRITERS]
     return [*written, write_manifest(case_dir, written)]
+
+
+def write_from_case(case_dir: Path, name: str, exported: dict[str, str], pictures: bool) -> Path:
+    """Write the one report `name` from the case folder alone (in a worker process)."""
+    from scanner.content import ContentSource
+
+    db = CaseDatabase(case_dir)
+    try:
+        source = ContentSource(db)
+        context = WriteContext(
+            thumbnails=source.thumbnail if pictures else None,
+            exported=exported,
+            references=source.reference_thumbnail if pictures else None,
+        )
+        return WRITERS[name](build_report(db), case_dir, context)
+    finally:
+        db.close()

@@ -38,6 +38,29 @@ def test_writes_every_report_manifest_last(case: Case) -> None:
     assert all(p.parent == case.folder for p in written)
 
 
+def test_writers_run_in_a_pool_write_the_same_bytes(case: Case, tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from scanner.content import ContentSource
+
+    for sha256 in case.pictures:  # thumbnails stored as a scan stores them
+        case.db.execute(
+            "UPDATE blobs SET thumbnail = ? WHERE sha256 = ?", (case.thumbnail(sha256), sha256)
+        )
+    source = ContentSource(case.db)
+    alone = write_reports(case.db, case.folder, source.thumbnail, None, source.reference_thumbnail)
+    expected = {p.name: p.read_bytes() for p in alone}
+    for path in alone:
+        path.unlink()
+    with ProcessPoolExecutor(2) as pool:
+        pooled = write_reports(
+            case.db, case.folder, source.thumbnail, None, source.reference_thumbnail, pool
+        )
+    assert [p.name for p in pooled] == [p.name for p in alone]
+    assert {p.name: p.read_bytes() for p in pooled} == expected
+    assert b"data:image/jpeg;base64," in expected["report.html"]
+
+
 def test_empty_case_writes_every_report(tmp_path: Path) -> None:
     db = CaseDatabase(tmp_path)
     try:
