@@ -132,6 +132,13 @@ class CaseDatabase:
     def claim(self, unit: str) -> int:
         """Mark `unit` started and return its attempt number (1 on a first try, 2 after a
         crash); 0 if it is done, or poisoned after repeated crashes."""
+        new = self.execute(
+            "INSERT INTO work (unit, state, attempts) VALUES (?, 'started', 1)"
+            " ON CONFLICT(unit) DO NOTHING",
+            (unit,),
+        )
+        if new.rowcount == 1:  # the common case on a first run: one statement
+            return 1
         state, attempts = self.unit_state(unit)
         if state in ("done", "poisoned"):
             return 0
