@@ -314,5 +314,9 @@ def test_raw_reader_hints_each_segment_of_a_split_image(monkeypatch: pytest.Monk
     reader.advise(reader.size - 10, 1000)  # clipped at the end of the medium
     reader.close()
     fds = [c[0] for c in calls]
-    assert [(c[1], c[2]) for c in calls] == [(first - 100, 100), (0, 200), (reader.size - first - 10, 10)]
+    assert [(c[1], c[2]) for c in calls] == [
+        (first - 100, 100),
+        (0, 200),
+        (reader.size - first - 10, 10),
+    ]
     assert fds[0] != fds[1] == fds[2]
