@@ -22,11 +22,11 @@ def _skip_sub_blocks(window: Window, pos: int) -> tuple[int, bool]:
             size = data[index]
             if size == 0:
                 return pos + index + 1, True
-            if index + size + 1 > len(data) and len(data) < 4096:
-                return pos + index, False
+            if index + size + 1 > len(data):
+                break  # runs past what was read: read again from its start
             index += size + 1
-        if not data:
-            return pos, False
+        if len(data) < 4096:  # the window ends here
+            return pos + index, False
         pos += index
 
 
