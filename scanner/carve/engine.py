@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 8 << 20
 IN_FLIGHT = 8  # queued chunks per worker, so one slow chunk does not idle the others
+MAX_FRAMES = 100_000  # video frame ranges kept before those behind the scan are forgotten
 CARVER_ERRORS = (ValueError, IndexError, OverflowError, struct.error, zlib.error, RecursionError)
 
 
@@ -156,15 +157,37 @@ def carve(
         raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
     tasks = _tasks(extents, _selected(types), chunk_size)
     claims = EndClaims()
+    frames = VideoFrames()
     current: Extent | None = None
     with closing(_results(open_reader, tasks, workers)) as results:
         for extent, task, found in results:
             if current is not None and extent is not current:
                 yield from _wrap(claims.flush(), current)
+                frames = VideoFrames()
             current = extent
+            found = frames.drop(found, task.chunk_start)
             yield from _wrap(claims.add(found, task.chunk_end), extent)
     if current is not None:
         yield from _wrap(claims.flush(), current)
+
+
+class VideoFrames:
+    """The frames of the complete videos found so far in an extent (see `samples`): a
+    file carved at exactly a frame's bytes is that frame, not a file of its own."""
+
+    def __init__(self) -> None:
+        self._ranges: set[tuple[int, int]] = set()
+
+    def drop(self, found: list[Found], chunk_start: int) -> list[Found]:
+        """`found` (one chunk's files, in offset order) without the frames of its videos or
+        of earlier ones."""
+        if len(self._ranges) > MAX_FRAMES:  # files of later chunks start at chunk_start on
+            self._ranges = {r for r in self._ranges if r[0] >= chunk_start}
+        for item in found:
+            self._ranges.update(item.samples)
+        if not self._ranges:
+            return found
+        return [item for item in found if len(item.runs) > 1 or item.runs[0] not in self._ranges]
 
 
 def _results(

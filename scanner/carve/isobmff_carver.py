@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 from scanner.carve.registry import Found, register
+from scanner.carve.samples import isobmff_samples
 from scanner.carve.window import Window
 
 TOP_LEVEL = {
@@ -15,6 +16,7 @@ TOP_LEVEL = {
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 QT_BRANDS = {b"qt  "}
 MAX_BOXES = 100_000
+VIDEO_KINDS = ("mp4", "mov", "3gp")
 
 
 def kind_of(major: bytes, compatible: bytes) -> str:
@@ -79,7 +81,8 @@ class IsoBmffCarver:
             pos += box[1]
         if not _needs(kind, types):
             return self._partial(kind, start, pos, types)
-        return Found(kind, ((start, pos - start),), True)
+        frames = isobmff_samples(window, start, pos) if kind in VIDEO_KINDS else ()
+        return Found(kind, ((start, pos - start),), True, samples=frames)
 
     def _partial(self, kind: str, start: int, end: int, types: set[bytes]) -> Found | None:
         if not types - {b"ftyp"} or end <= start:

@@ -13,13 +13,15 @@ class Found:
     """What a carver recovered at one offset: byte runs in media coordinates, in file order.
 
     A file reassembled from fragments carries, as `fallback`, what it is without them (its
-    valid prefix, or None), reported instead when another file owns its last fragment.
+    valid prefix, or None), reported instead when another file owns its last fragment. A
+    complete video lists, as `samples`, the byte ranges its own index gives its frames.
     """
 
     kind: str
     runs: tuple[tuple[int, int], ...]
     complete: bool
     fallback: Found | None = None
+    samples: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.runs or any(offset < 0 or length <= 0 for offset, length in self.runs):

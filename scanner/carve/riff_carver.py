@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 from scanner.carve.registry import Found, register
+from scanner.carve.samples import avi_samples
 from scanner.carve.window import Window
 
 FORMS = {b"WEBP": "webp", b"AVI ": "avi"}
@@ -50,9 +51,11 @@ class RiffCarver:
         stop = walk_chunks(window, start + 12, end)
         if stop < end:
             return self._partial(kind, window, start, stop)
-        if form == b"AVI ":
-            end = self._avix(window, end)
-        return Found(kind, ((start, end - start),), True)
+        if form != b"AVI ":
+            return Found(kind, ((start, end - start),), True)
+        frames = avi_samples(window, start, end)
+        end = self._avix(window, end)
+        return Found(kind, ((start, end - start),), True, samples=frames)
 
     def _partial(self, kind: str, window: Window, start: int, stop: int) -> Found | None:
         """The chunks that fit; a chunk cut by the end of the window counts up to that end."""
