@@ -120,7 +120,8 @@ def item_chunks(
 def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
     """Identify an item by content (libmagic) and, if it is media, hash it in one read."""
     try:
-        stream = stream or item_stream(task.evidence_path, task.locator_json, task.runs)
+        if stream is None:
+            stream = item_stream(task.evidence_path, task.locator_json, task.runs)
         chunks = read_chunks(stream)
         head = next(chunks, b"")
         media_type = (
