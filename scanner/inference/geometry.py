@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scanner.media.resize import shrink_to_side
+
 
 def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: str = "union") -> np.ndarray:
     """Greedy non-maximum suppression; indices kept, best score first.
@@ -75,18 +77,10 @@ def reflect_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarra
 
 
 def resize_to_side(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """`image` shrunk (INTER_AREA) so its longer side is at most `max_side`; and the factor
-    to multiply its coordinates by to get back to `image`."""
-    import cv2
-
-    height, width = image.shape[:2]
-    longest = max(height, width)
-    if longest <= max_side:
-        return image, 1.0
-    ratio = max_side / longest
-    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return small, width / size[0]
+    """`image` shrunk (`shrink_to_side`) so its longer side is at most `max_side`; and the
+    factor to multiply its coordinates by to get back to `image`."""
+    small = shrink_to_side(image, max_side)
+    return small, image.shape[1] / small.shape[1]
 
 
 def fit_side(image: np.ndarray, max_side: int, upscale_below: int = 0) -> tuple[np.ndarray, float]:
