@@ -34,7 +34,11 @@ FS_NAMES = {
 }
 DIRECTORY_TYPES = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
 SPARSE_SYSTEM_STREAMS = ("$Bad",)  # NTFS $BadClus:$Bad spans the volume and holds no data
-DATA_TYPES = (pytsk3.TSK_FS_ATTR_TYPE_DEFAULT, pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+DATA_TYPES = (
+    pytsk3.TSK_FS_ATTR_TYPE_DEFAULT,
+    pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA,
+    pytsk3.TSK_FS_ATTR_TYPE_HFS_DATA,
+)
 
 
 @dataclass(frozen=True)
