@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from scanner.carve.libjpeg_check import _median
 
 from .conftest import SHARED, content, encode, photo, plant, random_bytes, run_carve
 
@@ -118,3 +121,10 @@ def test_one_end_marker_one_file(tmp_path: Path, workers: int, chunk_size: int, 
     assert content(image, by_offset[start]) == cut[: by_offset[start].valid_length]
     ends = [i.runs[-1][0] + i.runs[-1][1] for i in items]
     assert len(ends) == len(set(ends))
+
+
+def test_seam_median_matches_numpy() -> None:
+    rng = np.random.default_rng(3)
+    for size in range(1, 40):
+        values = rng.random(size) * 255
+        assert _median(values) == float(np.median(values))
