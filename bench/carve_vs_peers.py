@@ -7,7 +7,8 @@ in two fragments. Then runs each tool on the image (page cache warmed first, or 
 with --cold, so all see the same cache) and prints, per tool: byte-exact recall per
 category and per format (SHA-256 against ground truth), partial recoveries, embedded
 finds, junk outputs, MB/s, peak RSS, and ratios against PhotoRec measured in the same run.
-`dd` reading the image to /dev/null (no carving) is timed alike: the floor any tool reads at.
+`dd` reading the image to /dev/null and `md5sum` reading and hashing it (no carving) are
+timed alike: the floor any tool reads at, and a single-core pass that touches every byte.
 
     python bench/carve_vs_peers.py                 # 512 MiB disk, a few minutes
     python bench/carve_vs_peers.py --size 4096     # 4 GiB
@@ -324,6 +325,7 @@ def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
         "scalpel": ["scalpel", "-c", str(scalpel_conf(out / "scalpel.conf")), "-o",
                     str(out / "scalpel"), str(image)],
         "dd": ["dd", f"if={image}", "of=/dev/null", "bs=8M"],  # reading alone: the floor
+        "md5sum": ["md5sum", str(image)],  # reading and one cheap pass over every byte
     }  # fmt: skip
 
 
@@ -490,7 +492,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=512, help="disk size in MiB (default 512)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", help="work folder (default: a temporary one, removed)")
-    parser.add_argument("--tools", default="dftriage,photorec,foremost,scalpel,dd")
+    parser.add_argument("--tools", default="dftriage,photorec,foremost,scalpel,dd,md5sum")
     parser.add_argument("--reuse", action="store_true", help="reuse the disk built in --work")
     parser.add_argument(
         "--cold", action="store_true", help="evict the image from the page cache before each tool"

@@ -9,7 +9,7 @@ and ends exactly at EOI, and the caller's judge (libjpeg and a seam score) agree
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -30,6 +30,8 @@ NEAR = 2  # sectors around a found continuation checked for a smoother pair
 SMOOTH_SEAM = 1.5  # seam scores up to this are taken as they are
 GROSS_SEAM = 8.0  # seam scores above this are rejected outright
 OWNER_SOIS = 4  # SOIs looked at backwards from an EOI (an EXIF thumbnail's come after its file's)
+OWNER_BLOCK = 64 << 10  # bytes read at a time looking backwards for them
+SOI = b"\xff\xd8\xff"
 ZERO_SECTOR = bytes(SECTOR)
 EOI_CODE = 0xD9
 _NOT_MARKER = np.zeros(256, np.bool_)  # byte after 0xFF in entropy-coded data: stuffing, RSTn, fill
@@ -92,16 +94,27 @@ def _owner(window: Window, lo: int, eoi: int) -> int | None:
 
     Entropy-coded data never holds an SOI, so the owner's is among the last few before `eoi`.
     """
-    data = window.read(lo, eoi - lo)
-    pos = len(data)
-    for _ in range(OWNER_SOIS):
-        pos = data.rfind(b"\xff\xd8\xff", 0, pos)
-        if pos < 0:
-            return None
-        result = walk(window, lo + pos)
+    for _, start in zip(range(OWNER_SOIS), _sois_before(window, lo, eoi), strict=False):
+        result = walk(window, start)
         if result is not None and result.complete and result.end == eoi + 2:
-            return lo + pos if range_decodes_cleanly(window, lo + pos, eoi + 2) else None
+            return start if range_decodes_cleanly(window, start, eoi + 2) else None
     return None
+
+
+def _sois_before(window: Window, lo: int, hi: int) -> Iterator[int]:
+    """Starts of the SOI markers lying wholly in [lo, hi), last first, none overlapping the
+    next one found; read backwards a block at a time, since the last few are usually near."""
+    limit = hi  # a marker found must end by here
+    while True:
+        begin = max(lo, limit - OWNER_BLOCK)
+        pos = window.read(begin, limit - begin).rfind(SOI)
+        if pos >= 0:
+            limit = begin + pos
+            yield limit
+        elif begin == lo:
+            return
+        else:
+            limit = begin + len(SOI) - 1  # a marker across `begin` ends here
 
 
 Judge = Callable[[int, int, int, int], float | None]  # (split, cont, end, MCU) -> seam score

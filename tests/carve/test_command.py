@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from scanner.cli import main
+from scanner.commands.carve import read_ahead
 
 from .conftest import plant
 
@@ -97,3 +100,27 @@ def test_e01_evidence(tmp_path: Path, media: dict[str, bytes]):
     assert main(["carve", str(tmp_path / "disk.E01"), "--out", str(out), "--whole"]) == 0
     assert (out / f"{5000:015d}.jpg").read_bytes() == media["jpg"]
     assert (out / f"{700_001:015d}.webp").read_bytes() == media["webp"]
+
+
+def test_read_ahead_advises_a_file_and_skips_a_folder(tmp_path: Path) -> None:
+    image = tmp_path / "disk.raw"
+    image.write_bytes(bytes(3 << 20))
+    open_fds = len(os.listdir("/proc/self/fd"))
+    thread = read_ahead(str(image), 2 << 20)
+    assert thread is not None
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(os.listdir("/proc/self/fd")) == open_fds  # its descriptor is closed
+    assert read_ahead(str(tmp_path)) is None
+    assert read_ahead(str(tmp_path / "missing.raw")) is None
+
+
+def test_carve_command_parses_without_the_engine() -> None:
+    """Parsing `carve` arguments imports no numpy/OpenCV: they load in run(), while the image
+    is read ahead."""
+    code = (
+        "import sys; from scanner.cli import build_parser; build_parser('carve'); "
+        "print(sorted({'numpy', 'cv2', 'hyperscan', 'scanner.carve'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

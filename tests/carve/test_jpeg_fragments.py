@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from scanner.carve.jpeg_fragments import OWNER_BLOCK, _sois_before
+from scanner.carve.libjpeg_check import _median
+from scanner.carve.window import Window
 
 from .conftest import SHARED, content, encode, photo, plant, random_bytes, run_carve
 
@@ -118,3 +123,33 @@ def test_one_end_marker_one_file(tmp_path: Path, workers: int, chunk_size: int, 
     assert content(image, by_offset[start]) == cut[: by_offset[start].valid_length]
     ends = [i.runs[-1][0] + i.runs[-1][1] for i in items]
     assert len(ends) == len(set(ends))
+
+
+def test_seam_median_matches_numpy() -> None:
+    rng = np.random.default_rng(3)
+    for size in range(1, 40):
+        values = rng.random(size) * 255
+        assert _median(values) == float(np.median(values))
+
+
+def test_sois_before_finds_the_last_markers_across_blocks() -> None:
+    """Backwards block reads find what one rfind over the whole range finds, markers across a
+    block boundary included."""
+    size = 300_000  # markers across the first block boundaries back from the end, too
+    data = bytearray(random_bytes(size, seed=5).replace(b"\xff", b"\x00"))
+    for at in (10, 70_000, size - OWNER_BLOCK - 1, size - 2 * OWNER_BLOCK - 2, 250_000, 299_997):
+        data[at : at + 3] = b"\xff\xd8\xff"
+    window = Window(_BytesReader(bytes(data)), 0, len(data))
+    for lo, hi in ((0, len(data)), (11, 299_999), (70_001, 250_002)):
+        expected, pos = [], hi - lo
+        while (pos := bytes(data[lo:hi]).rfind(b"\xff\xd8\xff", 0, pos)) >= 0:
+            expected.append(lo + pos)
+        assert list(_sois_before(window, lo, hi)) == expected
+
+
+class _BytesReader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.size = data, len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return self.data[offset : offset + length]
