@@ -219,6 +219,8 @@ static int walk(const Decoder *d, const uint8_t *raw, int64_t n, int64_t bit, in
             int64_t index = pos >> 3 < seg.size ? pos >> 3 : seg.size;
             *ok = 0;
             *end = start + index + count_ff(buffer, 0, index);
+            if (*end > marker) /* a lone 0xFF ending the data was not a stuffed pair */
+                *end = marker;
             break;
         }
         if (marker >= n - 1) {

@@ -266,3 +266,27 @@ def test_decoder_refuses_bad_arguments():
     with pytest.raises(ValueError):
         decoder.check(b"\x00", 0, 11, False)
     assert decoder.check(b"\x12\x34", 0, 0, False) == (False, 0, 0, None)  # every code is bad
+
+
+def test_a_lone_ff_ending_the_data_is_not_counted_as_a_stuffed_pair():
+    """Found by the hostile-tables test: the data is one 0xFF byte, the decode breaks at its
+    end, and mapping back to raw offsets must not count a 0x00 that is not there."""
+    dc = bytes([2] + [0] * 15) + b"\x00\x00"  # codes 0 and 1 (all ones), both DC size 0
+    ac = bytes([0, 3, 0, 2, 4] + [0] * 11) + b"\x00" * 9  # every symbol an EOB
+    layout = Layout(
+        sof=0xC0,
+        width=1,
+        height=1,
+        components={1: (1, 1), 2: (1, 1)},
+        dc_tables={0: dc},
+        ac_tables={0: ac},
+        restart=0,
+        scan=((1, 0, 0), (2, 0, 0)),
+        scan_start=1,
+        scans=1,
+        dqt=True,
+    )
+    check = HuffmanCheck.for_layout(layout)
+    assert check is not None
+    decoded = check.check(b"\xff", 0, 0)
+    assert 0 <= decoded.end <= 1
