@@ -18,18 +18,22 @@ import numpy as np
 
 from scanner.carve.window import Window
 
-_sink: IO[bytes] | None = None
+_sink: tuple[int, IO[bytes]] | None = None  # (owning process, file): never shared after fork
 NEAR = 4  # row pairs just above the seam it is compared with
 SEAM_MARGIN = 2.0
 
 
 def _sink_file() -> IO[bytes]:
+    """This process's empty message file. A forked worker makes its own: sharing the
+    parent's would mix the workers' libjpeg messages and move each other's file offset.
+    Unbuffered, so no cached position can disagree with the descriptor's."""
     global _sink
-    if _sink is None:
-        _sink = tempfile.TemporaryFile()
-    _sink.seek(0)
-    _sink.truncate()
-    return _sink
+    if _sink is None or _sink[0] != os.getpid():
+        _sink = (os.getpid(), tempfile.TemporaryFile(buffering=0))
+    sink = _sink[1]
+    sink.seek(0)
+    sink.truncate()
+    return sink
 
 
 def clean_decode(data: bytes) -> np.ndarray | None:

@@ -111,3 +111,19 @@ def test_magic_split_at_every_point_of_a_chunk_boundary(tmp_path: Path):
         items = run_carve(image, chunk_size=chunk, types=["png"])
         assert [(i.offset, i.complete) for i in items] == [(chunk + delta, True)]
         assert content(image, items[0]) == small
+
+
+def test_libjpeg_message_file_is_not_shared_with_forked_workers(media: dict[str, bytes]):
+    """Each process collects libjpeg's messages in its own file: a forked worker using its
+    parent's would mix their verdicts and move the parent's file offset under it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from scanner.carve.libjpeg_check import decodes_cleanly
+
+    broken = media["jpg"][: len(media["jpg"]) // 2] + b"\xff\xd9"  # premature end: a warning
+    assert decodes_cleanly(media["jpg"]) and not decodes_cleanly(broken)
+    with ProcessPoolExecutor(2, multiprocessing.get_context("fork")) as pool:
+        verdicts = list(pool.map(decodes_cleanly, [media["jpg"], broken] * 16))
+    assert verdicts == [True, False] * 16
+    assert decodes_cleanly(media["jpg"]) and not decodes_cleanly(broken)
