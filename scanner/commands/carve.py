@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 HELP = "carve pictures and videos from unallocated space (or the whole image) into a folder"
 COPY_STEP = 1 << 20
 READ_AHEAD = 512 << 20  # about what a cold disk delivers while the engine is imported
-READ_AHEAD_STEP = 8 << 20  # the kernel honours WILLNEED in pieces, not for a whole large file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +88,8 @@ def read_ahead(path: str, length: int = READ_AHEAD) -> threading.Thread | None:
     """Ask the kernel, from a thread, to read the first `length` bytes of the file at `path`
     into the page cache, so a cold disk is read while Python imports the engine. None when
     `path` is not a regular file. Join it before forking workers."""
+    from scanner.evidence.media import advise_file
+
     if not os.path.isfile(path):
         return None
     try:
@@ -98,8 +99,7 @@ def read_ahead(path: str, length: int = READ_AHEAD) -> threading.Thread | None:
 
     def advise() -> None:
         try:
-            for offset in range(0, length, READ_AHEAD_STEP):
-                os.posix_fadvise(fd, offset, READ_AHEAD_STEP, os.POSIX_FADV_WILLNEED)
+            advise_file(fd, 0, length)
         finally:
             os.close(fd)
 

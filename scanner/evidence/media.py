@@ -19,6 +19,7 @@ QCOW_SIGNATURE = b"QFI\xfb"
 VMDK_SIGNATURES = (b"KDMV", b"# Disk DescriptorFile")
 VHDX_SIGNATURE = b"vhdxfile"
 VHD_FOOTER = b"conectix"
+ADVISE_STEP = 8 << 20  # bytes per read-ahead request (see advise_file)
 
 
 class MediaReader(Protocol):
@@ -130,26 +131,30 @@ class RawReader:
         return b"".join(parts)
 
     def advise(self, offset: int, length: int) -> None:
-        """Ask the kernel to start reading these bytes now (POSIX_FADV_WILLNEED)."""
+        """Ask the kernel to start reading these bytes now (see `advise_file`)."""
         end = min(offset + length, self.size)
         while offset < end:
             index = _segment_index(self._starts, offset)
             seg_end = self._starts[index + 1] if index + 1 < len(self._starts) else self.size
             count = min(end, seg_end) - offset
-            try:
-                os.posix_fadvise(
-                    self._files[index].fileno(),
-                    offset - self._starts[index],
-                    count,
-                    os.POSIX_FADV_WILLNEED,
-                )
-            except OSError:
-                return  # a hint only
+            advise_file(self._files[index].fileno(), offset - self._starts[index], count)
             offset += count
 
     def close(self) -> None:
         for handle in self._files:
             handle.close()
+
+
+def advise_file(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to read [offset, offset + length) of the open file `fd` into the page
+    cache now (POSIX_FADV_WILLNEED), in ADVISE_STEP pieces: it does not honour one request
+    for a whole large range. A hint only: errors are ignored."""
+    for start in range(offset, offset + length, ADVISE_STEP):
+        try:
+            count = min(ADVISE_STEP, offset + length - start)
+            os.posix_fadvise(fd, start, count, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            return
 
 
 def _segment_index(starts: list[int], offset: int) -> int:

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Protocol
 
 from scanner.errors import EvidenceError
-from scanner.evidence.media import ContainerInfo, MediaReader, open_container, open_media
+from scanner.evidence.media import (
+    ContainerInfo,
+    MediaReader,
+    advise_file,
+    open_container,
+    open_media,
+)
 from scanner.evidence.tsk_filesystem import TskFileSystem, TskStream, WalkLimits, WalkReport
 from scanner.evidence.tsk_volumes import Partition, TskImage, VolumeLayout, read_layout
 from scanner.types import Extent, ExtentKind, FileItem, ItemError, Locator, Times
@@ -277,9 +283,9 @@ class _FileStream:
     def advise(self, offset: int, length: int) -> None:
         try:
             with open(self._path, "rb") as handle:
-                os.posix_fadvise(handle.fileno(), offset, length, os.POSIX_FADV_WILLNEED)
+                advise_file(handle.fileno(), offset, length)
         except OSError:
-            pass  # a hint only
+            pass  # a hint only: a file that cannot be opened is reported by read
 
 
 @dataclass
