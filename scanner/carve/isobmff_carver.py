@@ -70,18 +70,19 @@ class IsoBmffCarver:
         if not 16 <= size <= 4096 or size % 4 or not all(0x20 <= b < 0x7F for b in major):
             return None
         kind = kind_of(major, window.read(start + 16, size - 16))
-        pos, types = start, set[bytes]()
+        pos, boxes = start, dict[bytes, tuple[int, int]]()  # type -> (offset, size) of the first
         for _ in range(MAX_BOXES):
             box = _box(window, pos)
             if box is None or box[0] not in TOP_LEVEL or (pos > start and box[0] == b"ftyp"):
                 break
             if pos + box[1] > window.end:
-                return self._partial(kind, start, window.end, types)
-            types.add(box[0])
+                return self._partial(kind, start, window.end, set(boxes))
+            boxes.setdefault(box[0], (pos, box[1]))
             pos += box[1]
-        if not _needs(kind, types):
-            return self._partial(kind, start, pos, types)
-        frames = isobmff_samples(window, start, pos) if kind in VIDEO_KINDS else ()
+        if not _needs(kind, set(boxes)):
+            return self._partial(kind, start, pos, set(boxes))
+        moov = boxes.get(b"moov")
+        frames = isobmff_samples(window, start, pos, moov) if kind in VIDEO_KINDS and moov else ()
         return Found(kind, ((start, pos - start),), True, samples=frames)
 
     def _partial(self, kind: str, start: int, end: int, types: set[bytes]) -> Found | None:

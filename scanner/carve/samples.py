@@ -19,11 +19,13 @@ MAX_SAMPLES = 1 << 20
 CONTAINERS = (b"trak", b"mdia", b"minf", b"stbl")
 
 
-def isobmff_samples(window: Window, start: int, end: int) -> tuple[tuple[int, int], ...]:
+def isobmff_samples(
+    window: Window, start: int, end: int, moov: tuple[int, int]
+) -> tuple[tuple[int, int], ...]:
     """(media offset, length) of every sample of every track of the ISO-BMFF file at
-    [start, end), from its moov box; () when there is none or it does not parse."""
-    moov = _top_box(window, start, end, b"moov")
-    if moov is None:
+    [start, end), from its moov box at `moov` (offset, size); () when that box is too
+    large to read or does not parse."""
+    if moov[1] > MAX_INDEX_BYTES:
         return ()
     data = window.read(*moov)
     ranges: list[tuple[int, int]] = []
@@ -36,24 +38,6 @@ def isobmff_samples(window: Window, start: int, end: int) -> tuple[tuple[int, in
         for offset, size in ranges
         if 0 < size and offset + size <= end - start
     )
-
-
-def _top_box(window: Window, start: int, end: int, wanted: bytes) -> tuple[int, int] | None:
-    """(offset, size) of the first top-level box of type `wanted`, if small enough to read."""
-    pos = start
-    while pos + 16 <= end:
-        head = window.read(pos, 16)
-        if len(head) < 16:
-            return None
-        size, kind = struct.unpack_from(">I4s", head)
-        if size == 1:
-            size = struct.unpack_from(">Q", head, 8)[0]
-        if size < 8 or pos + size > end:
-            return None
-        if kind == wanted:
-            return (pos, size) if size <= MAX_INDEX_BYTES else None
-        pos += size
-    return None
 
 
 def _children(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, int, int]]:

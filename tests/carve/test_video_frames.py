@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.carve.samples import avi_samples, isobmff_samples
+from scanner.carve import CARVERS
 from scanner.carve.window import Window
 
 from .conftest import BytesReader, content, ffmpeg_clip, plant, run_carve
@@ -28,9 +28,10 @@ def mjpeg(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 def frames(kind: str, clip: bytes) -> tuple[tuple[int, int], ...]:
+    """The frame ranges the carver found in the clip's index (none unless it is complete)."""
     window = Window(BytesReader(clip), 0, len(clip), clip, 0)
-    read = avi_samples if kind == "avi" else isobmff_samples
-    return read(window, 0, len(clip))
+    found = CARVERS["riff" if kind == "avi" else "isobmff"].carve(window, 0)
+    return found.samples if found is not None else ()
 
 
 @pytest.mark.parametrize("kind", sorted(FORMATS))
