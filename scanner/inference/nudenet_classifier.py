@@ -46,10 +46,10 @@ class NudeNetClassifier:
         new = (max(1, round(width * ratio)), max(1, round(height * ratio)))
         interpolation = cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR
         resized = cv2.resize(rgb, new, interpolation=interpolation)
-        canvas = np.zeros((self.size, self.size, 3), dtype=np.float32)
-        canvas[: new[1], : new[0]] = resized
-        blob = canvas.transpose(2, 0, 1)[None] / 255.0
-        return np.ascontiguousarray(blob), side / self.size
+        blob = np.zeros((1, 3, self.size, self.size), dtype=np.float32)
+        scaled = blob[0, :, : new[1], : new[0]]
+        np.divide(resized.transpose(2, 0, 1), np.float32(255), out=scaled, dtype=np.float32)
+        return blob, side / self.size
 
     def classify(self, rgb: np.ndarray) -> NudityResult:
         """Labelled regions (score ≥ score_threshold, after NMS) and the image score."""

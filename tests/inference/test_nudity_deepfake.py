@@ -108,3 +108,16 @@ def test_nudenet_extreme_aspect_needs_no_square_buffer(nudenet) -> None:
     tracemalloc.stop()
     assert result.score == 0.0
     assert peak < 50_000_000, peak
+
+
+def test_nudenet_input_is_the_picture_scaled_to_0_1_padded_right_and_bottom(nudenet) -> None:
+    rgb = face_photo("face_recognition/kit_with_rose.jpg")  # taller than wide
+    side, size = max(rgb.shape[:2]), nudenet.size
+    blob, factor = nudenet._blob(rgb)
+    assert blob.shape == (1, 3, size, size) and blob.dtype == np.float32
+    assert factor == side / size
+    new = (round(rgb.shape[1] * size / side), round(rgb.shape[0] * size / side))
+    resized = cv2.resize(rgb, new, interpolation=cv2.INTER_AREA)
+    expected = np.zeros((size, size, 3), dtype=np.float32)
+    expected[: new[1], : new[0]] = resized
+    assert np.array_equal(blob, expected.transpose(2, 0, 1)[None] / 255.0)
