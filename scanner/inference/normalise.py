@@ -29,10 +29,12 @@ class ChipNormalisation:
         return cls(bgr, float(params.get("scale", default_scale)), mean, std)
 
     def blob(self, chips: np.ndarray) -> np.ndarray:
-        """(N, H, W, 3) uint8 RGB chips as a contiguous (N, 3, H, W) float32 input."""
-        batch = np.asarray(chips, dtype=np.float32)
-        if self.bgr:
-            batch = batch[..., ::-1]
-        return np.ascontiguousarray(
-            ((batch * self.scale - self.mean) / self.std).transpose(0, 3, 1, 2)
-        )
+        """(N, H, W, 3) uint8 RGB chips as a contiguous (N, 3, H, W) float32 input
+        (computed in place in the output, in the same float32 steps)."""
+        chips = np.asarray(chips)
+        out = np.empty((len(chips), 3, *chips.shape[1:3]), dtype=np.float32)
+        view = out.transpose(0, 2, 3, 1)
+        np.multiply(chips[..., ::-1] if self.bgr else chips, self.scale, out=view, dtype=np.float32)
+        view -= self.mean
+        view /= self.std
+        return out
