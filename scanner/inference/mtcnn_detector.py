@@ -73,8 +73,7 @@ class MtcnnDetector:
         for scale in self._scales(height, width):
             size = (math.ceil(width * scale), math.ceil(height * scale))
             level = cv2.resize(level, size, interpolation=cv2.INTER_AREA)
-            scaled = (level.transpose(1, 0, 2)[None].astype(np.float32) - 127.5) / 128.0
-            reg, prob = self.pnet.run(None, {"input_1": scaled})
+            reg, prob = self.pnet.run(None, {"input_1": _network_input(level[None])})
             prob_hw, reg_hw = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)
             rows, cols = np.nonzero(prob_hw >= self.thresholds[0])
             if not len(rows):
@@ -99,7 +98,7 @@ class MtcnnDetector:
             x1, y1, x2, y2 = (int(value) for value in box)
             crop = padded_crop(image, (x1, y1, x2 + 1, y2 + 1))
             batch[index] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
-        return (batch.transpose(0, 2, 1, 3).astype(np.float32) - 127.5) / 128.0
+        return _network_input(batch)
 
     def _stage2(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """R-Net: keep confident candidates, regress and square them."""
@@ -130,6 +129,15 @@ class MtcnnDetector:
         height, width = image.shape[:2]
         refined = np.clip(refined, 0, [width, height, width, height])
         return Detections(refined[pick], scores[pick], landmarks[pick])
+
+
+def _network_input(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 RGB as the networks' transposed (N, W, H, 3) float32 input,
+    (pixel - 127.5) / 128 (both steps exact in float32), written in one C-ordered array."""
+    out = np.empty((images.shape[0], images.shape[2], images.shape[1], 3), dtype=np.float32)
+    np.subtract(images.transpose(0, 2, 1, 3), np.float32(127.5), out=out, dtype=np.float32)
+    out *= np.float32(1 / 128)
+    return out
 
 
 def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:

@@ -156,3 +156,13 @@ def test_small_pictures_are_enlarged_to_find_small_faces() -> None:
         **{**manifest.__dict__, "params": {**manifest.params, "upscale_below": 0}}
     )
     assert len(load_adapter(plain).detect(tiny)) == 0
+
+
+def test_mtcnn_network_input_is_the_keras_normalisation_transposed() -> None:
+    from scanner.inference.mtcnn_detector import _network_input
+
+    images = np.random.default_rng(3).integers(0, 256, (2, 7, 5, 3), dtype=np.uint8)
+    expected = (images.transpose(0, 2, 1, 3).astype(np.float32) - 127.5) / 128.0
+    got = _network_input(images)
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    assert np.array_equal(got, expected)
