@@ -1,6 +1,6 @@
 """Measure the deepfake signals on data they were not calibrated on.
 
-    python bench/deepfake_eval.py [--no-real] [--no-provenance] [--write]
+    python bench/deepfake_eval.py [--no-real] [--no-provenance] [--fused-meso] [--write]
 
 1. Composites of the evaluation people (bench/out/deepfake_corpus_eval.json): file-level
    ROC AUC of the consistency score (maximum over the picture's measured faces) against
@@ -14,6 +14,11 @@
    of the same person / another person), and genuine photos against the other photos.
 4. Time per face (p50/p90) of the consistency measurement and of provenance.
 
+With --fused-meso, tables 1 and 2 are printed a second time for the consistency score
+fused with MesoNet, max(score, z_meso) per measured face, z_meso being MesoNet's score
+(or its logit) standardised by median and 1.4826 x MAD on the measured genuine faces of
+the calibration people (bench/out/deepfake_corpus_calib.json); see MesoFusion.
+
 With --write the summary goes into the ``measured`` record of
 scanner/analysis/genuine_stats.json.
 """
@@ -24,6 +29,7 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -53,16 +59,79 @@ from scanner.analysis.measure import Measurement
 from scanner.analysis.provenance import match_source_photo, prepare_reference
 
 CORPUS = REPO / "bench" / "out" / "deepfake_corpus_eval.json"
+CALIB_CORPUS = REPO / "bench" / "out" / "deepfake_corpus_calib.json"
 STATS = REPO / "scanner" / "analysis" / "genuine_stats.json"
 LOW = -1e9  # score of a picture with no measurable face
 
 
-def face_score(face: dict) -> float | None:
-    return score_measurement(Measurement(face["features"], face["jpeg"], face["reason"])).score
+@dataclass(frozen=True)
+class MesoFusion:
+    """MesoNet's fake score as a z-value against genuine faces, fused by maximum."""
+
+    logit: bool
+    median: float
+    scale: float
+
+    def z(self, meso: float) -> float:
+        return (_transform(meso, self.logit) - self.median) / self.scale
+
+    def fuse(self, score: float | None, meso: float) -> float | None:
+        """Only faces the consistency score measures: MesoNet is never used alone."""
+        return None if score is None else max(score, self.z(meso))
+
+    @classmethod
+    def calibrate(cls, records: list[dict]) -> MesoFusion:
+        """Median and MAD on the measured genuine faces of the calibration people.
+
+        Raw score or logit: the one whose genuine z has its 95th and 99th percentiles
+        nearer the normal's (1.645, 2.326), so it speaks the unit of the other parts.
+        """
+        faces = [
+            (face_score(f), f["meso"])
+            for r in records
+            if r["split"] == "calib" and r["label"] == "genuine"
+            for f in r["faces"]
+        ]
+        scores = np.array([s for s, _ in faces if s is not None])
+        meso = np.array([m for s, m in faces if s is not None])
+        fits = []
+        for logit in (False, True):
+            values = _transform(meso, logit)
+            median = float(np.median(values))
+            scale = 1.4826 * float(np.median(np.abs(values - median)))
+            z = (values - median) / scale
+            q95, q99 = np.quantile(z, [0.95, 0.99])
+            fits.append((abs(q95 - 1.645) + abs(q99 - 2.326), cls(logit, median, scale)))
+            print(
+                f"MesoNet on {len(meso)} calibration genuine faces, {'logit' if logit else 'raw'}: "
+                f"median {median:.4f}, 1.4826 MAD {scale:.4f}, z p95 {q95:.2f}, p99 {q99:.2f}, "
+                f"max {z.max():.2f}"
+            )
+        saturated = float(np.mean((meso < 0.01) | (meso > 0.99)))
+        chosen = min(fits, key=lambda fit: fit[0])[1]
+        fused = np.maximum(scores, chosen.z(meso))
+        print(
+            f"saturated (< 0.01 or > 0.99): {saturated:.1%}; chosen: {chosen}; at or above "
+            f"the shipped threshold {CONSISTENCY_THRESHOLD}: shipped "
+            f"{np.mean(scores >= CONSISTENCY_THRESHOLD):.1%}, fused {np.mean(fused >= CONSISTENCY_THRESHOLD):.1%}"
+        )
+        return chosen
 
 
-def file_score(record: dict) -> float:
-    scores = [s for s in (face_score(f) for f in record["faces"]) if s is not None]
+def _transform(meso, logit: bool):
+    if not logit:
+        return meso
+    p = np.clip(meso, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def face_score(face: dict, fusion: MesoFusion | None = None) -> float | None:
+    score = score_measurement(Measurement(face["features"], face["jpeg"], face["reason"])).score
+    return score if fusion is None else fusion.fuse(score, face["meso"])
+
+
+def file_score(record: dict, fusion: MesoFusion | None = None) -> float:
+    scores = [s for s in (face_score(f, fusion) for f in record["faces"]) if s is not None]
     return max(scores) if scores else LOW
 
 
@@ -103,14 +172,14 @@ def print_rows(title: str, rows: list[dict]) -> None:
         )
 
 
-def composites(records: list[dict]) -> list[dict]:
+def composites(records: list[dict], fusion: MesoFusion | None = None) -> list[dict]:
     genuine = defaultdict(list)
     for record in records:
         if record["label"] == "genuine":
             genuine[record["post"]].append(record)
     rows = []
     for post in POSTS:
-        neg = [file_score(r) for r in genuine[post]]
+        neg = [file_score(r, fusion) for r in genuine[post]]
         meso_neg = [meso_score(r) for r in genuine[post]]
         for blend in (*BLENDS, "all"):
             chosen = [
@@ -118,12 +187,12 @@ def composites(records: list[dict]) -> list[dict]:
                 for r in records
                 if r["label"] == "composite" and r["post"] == post and blend in (r["blend"], "all")
             ]
-            pos = [file_score(r) for r in chosen]
-            rows.append(
-                row(f"{blend} / {post}", pos, neg, [meso_score(r) for r in chosen], meso_neg)
-            )
-    print_rows("Composites of evaluation people, file level (max over faces)", rows)
-    originals = [file_score(r) for r in genuine["original"]]
+            pos = [file_score(r, fusion) for r in chosen]
+            meso_pos = [meso_score(r) for r in chosen]
+            rows.append(row(f"{blend} / {post}", pos, neg, meso_pos, meso_neg))
+    fused = "" if fusion is None else ", fused with MesoNet"
+    print_rows(f"Composites of evaluation people, file level (max over faces){fused}", rows)
+    originals = [file_score(r, fusion) for r in genuine["original"]]
     fpr = float(np.mean(np.asarray(originals) >= CONSISTENCY_THRESHOLD))
     print(f"\ngenuine photo files as found: {len(originals)}, above the threshold {fpr:.1%}")
     rows.append(
@@ -164,7 +233,8 @@ def source_of(name: str) -> str:
     return "FF++" if "/ffpp/" in name else "DFDC"
 
 
-def real_swaps(detector: Detector, meso: Meso) -> list[dict]:
+def real_swaps(detector: Detector, meso: Meso, fusion: MesoFusion | None = None) -> list[dict]:
+    """Rows for the shipped score, then (with `fusion`) rows for the fused score."""
     import csv
 
     with open(DEEPFAKES / "labels.csv", newline="", encoding="utf-8") as handle:
@@ -180,21 +250,47 @@ def real_swaps(detector: Detector, meso: Meso) -> list[dict]:
             faces = detector(rgb)
             if not faces:
                 continue
-            result = face_consistency(rgb, faces[0].landmarks, data)
-            ours.append(LOW if result.score is None else result.score)
+            ours.append(face_consistency(rgb, faces[0].landmarks, data).score)
             theirs.append(meso(rgb, faces[0].box))
-        measured = [s for s in ours if s > LOW]
         per_file.append(
             {
                 "file": label["file"],
                 "source": source_of(label["file"]),
                 "fake": label["label"] == "FAKE",
-                "frames": ours,
+                **_frame_scores(ours, "frames", "score"),
                 "meso_frames": theirs,
-                "score": float(np.mean(measured)) if measured else LOW,
                 "meso": float(np.mean(theirs)) if theirs else 0.0,
             }
         )
+        if fusion is not None:
+            fused = [fusion.fuse(s, m) for s, m in zip(ours, theirs, strict=True)]
+            per_file[-1].update(_frame_scores(fused, "fused_frames", "fused"))
+    rows = _swap_rows(per_file, "frames", "score")
+    print_rows("Real swaps (../shared/data/deepfakes), never calibrated on", rows)
+    if fusion is not None:
+        fused_rows = _swap_rows(per_file, "fused_frames", "fused")
+        print_rows("Real swaps, consistency fused with MesoNet", fused_rows)
+        rows += [{**r, "name": f"{r['name']}, fused with MesoNet"} for r in fused_rows]
+    print("\nper file (mean consistency score over measured frames; MesoNet fake score):")
+    for f in per_file:
+        shown = "not measured" if f["score"] == LOW else f"{f['score']:.2f}"
+        fused = f"  fused {f['fused']:.2f}" if f.get("fused", LOW) > LOW else ""
+        print(
+            f"  {'FAKE' if f['fake'] else 'real'} {f['file']}: {shown}  meso {f['meso']:.2f}{fused}"
+        )
+    return rows
+
+
+def _frame_scores(scores: list[float | None], frames_key: str, file_key: str) -> dict:
+    """Frame scores (LOW when not measured) and the file's mean over measured frames."""
+    measured = [s for s in scores if s is not None]
+    return {
+        frames_key: [LOW if s is None else s for s in scores],
+        file_key: float(np.mean(measured)) if measured else LOW,
+    }
+
+
+def _swap_rows(per_file: list[dict], frames_key: str, file_key: str) -> list[dict]:
     rows = []
     for source in ("GHOST", "FF++", "DFDC", "MesoNet crops", "all"):
         chosen = [f for f in per_file if source in (f["source"], "all")]
@@ -202,8 +298,8 @@ def real_swaps(detector: Detector, meso: Meso) -> list[dict]:
         rows.append(
             row(
                 f"{source} files",
-                [f["score"] for f in fake],
-                [f["score"] for f in real],
+                [f[file_key] for f in fake],
+                [f[file_key] for f in real],
                 [f["meso"] for f in fake],
                 [f["meso"] for f in real],
             )
@@ -211,17 +307,12 @@ def real_swaps(detector: Detector, meso: Meso) -> list[dict]:
         rows.append(
             row(
                 f"{source} frames",
-                [s for f in fake for s in f["frames"]],
-                [s for f in real for s in f["frames"]],
+                [s for f in fake for s in f[frames_key]],
+                [s for f in real for s in f[frames_key]],
                 [s for f in fake for s in f["meso_frames"]],
                 [s for f in real for s in f["meso_frames"]],
             )
         )
-    print_rows("Real swaps (../shared/data/deepfakes), never calibrated on", rows)
-    print("\nper file (mean consistency score over measured frames; MesoNet fake score):")
-    for f in per_file:
-        shown = "not measured" if f["score"] == LOW else f"{f['score']:.2f}"
-        print(f"  {'FAKE' if f['fake'] else 'real'} {f['file']}: {shown}  meso {f['meso']:.2f}")
     return rows
 
 
@@ -318,13 +409,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--no-provenance", action="store_true")
+    parser.add_argument("--fused-meso", action="store_true", help="also fused with MesoNet")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
+    if args.fused_meso and args.write:
+        parser.error("--write stores the shipped score's numbers; run it without --fused-meso")
     records = json.loads(CORPUS.read_text())
     measured = {"composites": composites(records), "timing": timing(records)}
+    fusion = MesoFusion.calibrate(json.loads(CALIB_CORPUS.read_text())) if args.fused_meso else None
+    if fusion is not None:
+        measured["composites_fused_meso"] = composites(records, fusion)
     detector = Detector()
     if not args.no_real and DEEPFAKES.is_dir():
-        measured["real_swaps"] = real_swaps(detector, Meso())
+        measured["real_swaps"] = real_swaps(detector, Meso(), fusion)
     if not args.no_provenance:
         measured["provenance"] = provenance(records, detector)
     if args.write:
