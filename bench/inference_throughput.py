@@ -205,9 +205,7 @@ def main() -> None:
         models = ", ".join(ref.name for ref in PictureAnalyser.load(tasks, choose, home).models)
         print(f"{len(pictures)} pictures {SIZE[0]}x{SIZE[1]}, 0-5 faces; models: {models}")
         print(f"before   : {_load()}")
-        rates = interleaved(
-            paths, home, tasks, choose, args.workers, args.small_faces, args.chunk
-        )
+        rates = interleaved(paths, home, tasks, choose, args.workers, args.small_faces, args.chunk)
         (base_rate, base_faces), (rate, faces) = rates["naive"], rates["dftriage"]
         print(f"naive    : {base_rate:6.2f} pictures/s  ({base_faces} faces)")
         tiles = f", small-face grid {args.small_faces}" if args.small_faces else ""

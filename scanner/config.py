@@ -29,6 +29,12 @@ SETTINGS: dict[str, Setting] = {
         list,
         "model tasks to run: face-detect, face-embed, nudity, deepfake ([] = none)",
     ),
+    "model_choice": Setting(
+        {},
+        dict,
+        "model to use per task, e.g. {face-detect: yunet-n} (default: the bundled model,"
+        " else the first added one; none = skip the task)",
+    ),
     "small_face_grid": Setting(
         0,
         int,
@@ -107,6 +113,10 @@ def _check(key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: {key} must be {_names(kinds)}, got a boolean")
     if not isinstance(value, kinds):
         raise ConfigError(f"{where}: {key} must be {_names(kinds)}, got {type(value).__name__}")
+    if isinstance(value, dict) and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError(f"{where}: {key} must map names to names, e.g. face-detect: yunet-n")
 
 
 def _names(kinds: tuple[type, ...]) -> str:

@@ -387,7 +387,9 @@ class Scan:
     def _check_models(self) -> list[dict[str, Any]]:
         if not self.config.analyse or not self.config.models:
             return []
-        analyser = load_analyser(tuple(self.config.models), self.config.small_face_grid)
+        analyser = load_analyser(
+            tuple(self.config.models), self.config.small_face_grid, self.config.model_choice
+        )
         return [
             {
                 "task": task,

@@ -28,7 +28,7 @@ MEDIA_PREFIXES = ("image/", "video/")
 MAX_PICTURE_BYTES = 512 << 20
 
 _sources: dict[str, Source] = {}
-_analysers: dict[tuple[tuple[str, ...], int], Any] = {}
+_analysers: dict[tuple[tuple[str, ...], int, tuple[tuple[str, str], ...]], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -203,15 +203,22 @@ def _analyser(task: BlobTask) -> Any:
     tasks = tuple(task.settings.get("models") or ())
     if not tasks:
         return None
-    key = (tasks, int(task.settings.get("small_face_grid") or 0))
+    grid = int(task.settings.get("small_face_grid") or 0)
+    choice = tuple(sorted((task.settings.get("model_choice") or {}).items()))
+    key = (tasks, grid, choice)
     if key not in _analysers:
-        _analysers[key] = load_analyser(*key)
+        _analysers[key] = load_analyser(tasks, grid, dict(choice))
     return _analysers[key]
 
 
-def load_analyser(tasks: tuple[str, ...], small_face_grid: int) -> Any:
-    """The model analyser for `tasks`, with tiled small-face search when the grid is >= 2."""
+def load_analyser(
+    tasks: tuple[str, ...], small_face_grid: int, model_choice: dict[str, str] | None = None
+) -> Any:
+    """The model analyser for `tasks` (with the model chosen per task, if any), with tiled
+    small-face search when the grid is >= 2."""
     from scanner.inference.analyser import PictureAnalyser
     from scanner.inference.tiling import SmallFaces
 
-    return PictureAnalyser.load(tasks=tasks, small_faces=SmallFaces(small_face_grid))
+    return PictureAnalyser.load(
+        tasks=tasks, choose=model_choice, small_faces=SmallFaces(small_face_grid)
+    )

@@ -60,3 +60,12 @@ def test_command_line_overrides_are_checked() -> None:
     assert config.workers == 3 and config.carve is False
     with pytest.raises(ConfigError):
         load_config(None).with_overrides(workers="3")
+
+
+def test_model_choice_maps_task_names_to_model_names(tmp_path: Path) -> None:
+    path = tmp_path / "choice.yaml"
+    path.write_text("model_choice: {face-detect: yunet-n}\n")
+    assert load_config(path).model_choice == {"face-detect": "yunet-n"}
+    path.write_text("model_choice:\n  face-detect: 5\n")
+    with pytest.raises(ConfigError, match=r"choice\.yaml:1: model_choice must map names to names"):
+        load_config(path)

@@ -147,3 +147,41 @@ def test_a_set_imported_after_the_scan_applies_on_rerun_without_rereading(tmp_pa
     after = json.loads((case / "report.json").read_text())
     assert after["blobs"][0]["sha256"] == target["sha256"] and after["blobs"][0]["priority"] == 1
     assert {b["sha256"] for b in after["blobs"]} == {b["sha256"] for b in before["blobs"]}
+
+
+def test_a_model_chosen_per_task_is_the_one_that_answers(tmp_path: Path) -> None:
+    yunet = FACES.parent.parent / "models" / "face_detection" / "yunet" / "yunet_n_dynamic.onnx"
+    if not yunet.is_file():
+        pytest.skip(f"{yunet} not present")
+    dftriage("models", "add", str(yunet))
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(FACES / "deepface" / "img4.jpg", evidence / "photo.jpg")
+    runs = {}
+    for choice in ("face-detect=yunet-n", "face-detect=mtcnn"):
+        case = tmp_path / choice
+        dftriage("scan", str(evidence), "--case", str(case), "--model", choice)
+        report = json.loads((case / "report.json").read_text())
+        models = {m["task"]: m["name"] for m in report["runs"][-1]["models"]}
+        runs[choice] = models, report["blobs"][0]["faces"]
+    for choice, (models, faces) in runs.items():
+        assert models["face-detect"] == choice.split("=")[1]
+        assert models["face-embed"] == "dlib-resnet-v1" and len(faces) == 1
+    assert runs["face-detect=yunet-n"][1][0]["box"] != runs["face-detect=mtcnn"][1][0]["box"]
+
+
+def test_an_unknown_model_choice_stops_before_the_scan(tmp_path: Path) -> None:
+    for choice, message in (
+        ("face-detect=no-such-model", "no model named 'no-such-model'"),
+        ("face-detect", "expected TASK=NAME"),
+        ("colour=mtcnn", "unknown tasks ['colour']"),
+    ):
+        case = tmp_path / "case"
+        done = subprocess.run(
+            [sys.executable, "-m", "scanner", "scan", str(DATA / "example.E01")]
+            + ["--case", str(case), "--model", choice],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert not case.exists()

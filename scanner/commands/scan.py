@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from scanner.config import SETTINGS, load_config
+from scanner.errors import ConfigError
 from scanner.progress import Progress
 from scanner.worker_server import worker_context
 
@@ -24,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
     parser.add_argument("--export", action="store_true", default=None, help=SETTINGS["export"].help)
     parser.add_argument("--no-models", action="store_true", help="run no models")
+    parser.add_argument(
+        "--model",
+        action="append",
+        metavar="TASK=NAME",
+        help="use model NAME for TASK, e.g. face-detect=yunet-n (repeatable; see `models list`)",
+    )
     parser.add_argument("--sets", help="comma-separated known sets to match (default: all)")
     parser.add_argument(
         "--json", action="store_true", help="JSON progress events and summary on stdout"
@@ -37,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         export=args.export,
         models=[] if args.no_models else None,
         sets=args.sets.split(",") if args.sets else None,
+        model_choice=_model_choice(args.model) if args.model else None,
     )
     worker_context()  # the workers' imports overlap this process's own
     from scanner.pipeline import Scan
@@ -64,3 +72,14 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"report: {report}")
     return 1 if summary.errors else 0
+
+
+def _model_choice(pairs: list[str]) -> dict[str, str]:
+    """`--model TASK=NAME` arguments as {task: name}; a clear error when one is malformed."""
+    choice = {}
+    for pair in pairs:
+        task, sep, name = pair.partition("=")
+        if not sep or not task.strip() or not name.strip():
+            raise ConfigError(f"--model {pair!r}: expected TASK=NAME, e.g. face-detect=yunet-n")
+        choice[task.strip()] = name.strip()
+    return choice
