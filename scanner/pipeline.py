@@ -107,11 +107,12 @@ class Scan:
                 sets = match_all(self.db, self.config)
                 self._triage(self.rules)
                 self.db.update_run(self.run_id, models=self.models, sets=sets)
+                # finished before the reports are written, so that they say so
+                self.db.update_run(self.run_id, finished=_now(), status="finished")
                 self.db.commit()
             summary = self._summary()
             with self._timed("report"):
                 summary.reports = self._write_reports(pool)
-        self.db.update_run(self.run_id, finished=_now(), status="finished")
         self.db.close()
         return summary
 

@@ -70,6 +70,17 @@ def test_every_planted_media_file_is_reported(reference_case: Path) -> None:
     assert all(blob["media_type"].startswith(("image/", "video/")) for blob in report["blobs"])
 
 
+def test_the_reports_say_the_run_finished(reference_case: Path) -> None:
+    run = json.loads((reference_case / "report.json").read_text())["runs"][-1]
+    assert run["status"] == "finished" and run["finished"] >= run["started"]
+    graph = json.loads((reference_case / "case.jsonld").read_text())["@graph"]
+    actions = [
+        node for node in graph if node.get("@type") == "case-investigation:InvestigativeAction"
+    ]
+    assert actions and all(a["uco-action:actionStatus"] == "Complete/Finish" for a in actions)
+    assert all("uco-action:endTime" in action for action in actions)
+
+
 def test_carving_target_is_recovered_with_byte_runs(reference_case: Path) -> None:
     report = json.loads((reference_case / "report.json").read_text())
     by_sha = {blob["sha256"]: blob for blob in report["blobs"]}
