@@ -68,6 +68,12 @@ class FileSystemInfo:
     warning: str = ""
 
 
+NO_FILE_SYSTEM = (
+    "no file system recognised (encrypted, damaged or unsupported): its files cannot be"
+    " listed; carving (--carve) still reads it"
+)
+
+
 @dataclass
 class DiskSource:
     """A disk image in any supported container."""
@@ -79,6 +85,7 @@ class DiskSource:
     _layout: VolumeLayout | None = None
     _filesystems: dict[int, TskFileSystem | None] = field(default_factory=dict)
     _reports: dict[int, WalkReport] = field(default_factory=dict)
+    _unrecognised: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.image = TskImage(self.reader)
@@ -101,6 +108,7 @@ class DiskSource:
             except EvidenceError as exc:
                 log.info("%s: %s", self.locator.child(*partition.step), exc)
                 self._filesystems[partition.offset] = None
+                self._unrecognised[partition.offset] = str(exc)
         return self._filesystems[partition.offset]
 
     def walk(self) -> Iterator[FileItem | ItemError]:
@@ -112,9 +120,11 @@ class DiskSource:
             return
         for partition in self.layout.partitions:
             fs = self.filesystem(partition)
-            if fs is None:
-                continue
             base = self.locator.child(*partition.step)
+            if fs is None:
+                reason = self._unrecognised.get(partition.offset, "unknown")
+                yield ItemError(str(base), "walk", f"{NO_FILE_SYSTEM} ({reason})")
+                continue
             report = self._reports.setdefault(partition.offset, WalkReport())
             for entry in fs.walk(report, self.limits):
                 yield FileItem(

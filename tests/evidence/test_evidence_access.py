@@ -323,3 +323,20 @@ def test_raw_reader_hints_each_segment_of_a_split_image(monkeypatch: pytest.Monk
         (reader.size - first - 10, 10),
     ]
     assert fds[0] != fds[1] == fds[2]
+
+
+def test_a_partition_without_a_file_system_is_recorded_not_skipped(
+    images: dict[str, Path], tmp_path: Path
+) -> None:
+    data = bytearray(images["mbr.img.gz"].read_bytes())
+    ntfs = next(p for p in TRUTH["mbr.img.gz"]["partitions"] if p["fs"] == "NTFS")
+    start = ntfs["offset"]
+    data[start : start + 8192] = bytes(8192)  # boot sector and its backup area wiped
+    wiped = tmp_path / "wiped.img"
+    wiped.write_bytes(bytes(data))
+    _, items, errors = walk(wiped)
+    assert [e.stage for e in errors] == ["walk"]
+    assert f"@{start}" in errors[0].locator and "no file system recognised" in errors[0].reason
+    assert items and not any(f"@{start}" in str(item.locator) for item in items)
+    _, _, clean = walk(images["mbr.img.gz"])
+    assert clean == []
