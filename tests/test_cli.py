@@ -106,12 +106,16 @@ def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(tmp_path: Path)
     good = (evidence / "good.jpg").read_bytes()
     (evidence / "truncated.jpg").write_bytes(good[: len(good) // 3])
     (evidence / "bomb.png").write_bytes(_png_header(60000, 60000))
+    (evidence / "header-only.jpg").write_bytes(
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+    )
     done = dftriage("scan", str(evidence), "--case", str(tmp_path / "case"), "--no-models")
     assert done.returncode == 1, done.stderr
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert report["summary"]["errors"] >= 1
     reasons = " ".join(e["reason"] for e in report["errors"])
     assert "exceeds the budget" in reasons
+    assert "cannot identify image file" in reasons and "BytesIO" not in reasons  # reproducible
     good_blob = next(b for b in report["blobs"] if b["locations"][0]["path"] == "/good.jpg")
     assert good_blob["pdq"] and good_blob["width"] == 200
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -26,7 +27,7 @@ def picture_size(data: bytes) -> tuple[int, int]:
         with Image.open(io.BytesIO(data)) as image:
             return image.size
     except Exception as exc:  # Pillow raises many types on hostile input
-        raise MediaError(f"not a readable picture: {exc}") from exc
+        raise MediaError(f"not a readable picture: {_reason(exc)}") from exc
 
 
 def decode_picture(
@@ -57,8 +58,13 @@ def decode_picture(
     except MediaError:
         raise
     except Exception as exc:
-        raise MediaError(f"cannot decode picture: {exc}") from exc
+        raise MediaError(f"cannot decode picture: {_reason(exc)}") from exc
     return rgb if max_side is None else shrink_to_side(rgb, max_side)
+
+
+def _reason(exc: Exception) -> str:
+    """Pillow's message without the in-memory file's address (reports stay reproducible)."""
+    return re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc)) or type(exc).__name__
 
 
 def _dct_factor(longest: int, max_side: int) -> int:
