@@ -166,3 +166,28 @@ def test_mtcnn_network_input_is_the_keras_normalisation_transposed() -> None:
     got = _network_input(images)
     assert got.dtype == np.float32 and got.flags.c_contiguous
     assert np.array_equal(got, expected)
+
+
+def test_mtcnn_strips_and_small_batches_change_no_bit(mtcnn, monkeypatch) -> None:
+    import scanner.inference.mtcnn_detector as module
+
+    rgb = face_photo("face_recognition/obama.jpg")
+    group = np.hstack([rgb, face_photo("deepface/img1.jpg")[: rgb.shape[0], : rgb.shape[1]]])
+    runs = []
+
+    class CountingPnet:
+        def run(self, *args):
+            runs.append(args)
+            return pnet.run(*args)
+
+    pnet = mtcnn.pnet
+    monkeypatch.setattr(mtcnn, "pnet", CountingPnet())
+    split = mtcnn.detect(group)
+    monkeypatch.setattr(mtcnn, "pnet", pnet)
+    levels = len(mtcnn._scales(600, 800))  # the picture as detected: longer side 800
+    assert len(split) >= 2 and len(runs) > levels + 4  # the large levels ran in strips
+    monkeypatch.setattr(module, "STRIP_CELLS", 10**6)
+    monkeypatch.setattr(module, "BATCH", 10**6)
+    whole = mtcnn.detect(group)
+    assert np.array_equal(split.boxes, whole.boxes) and np.array_equal(split.scores, whole.scores)
+    assert np.array_equal(split.landmarks, whole.landmarks)
