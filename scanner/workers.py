@@ -20,6 +20,7 @@ from scanner.errors import ScannerError
 from scanner.evidence import Source, open_evidence, read_chunks
 from scanner.evidence.source import READ_CHUNK, Stream
 from scanner.hashing.crypto import hash_chunks
+from scanner.media.sniff import confirm
 from scanner.types import Locator
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,9 @@ def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
         chunks = read_chunks(stream)
         head = next(chunks, b"")
         media_type = (
-            magic.from_buffer(head[:READ_CHUNK], mime=True) if head else "application/x-empty"
+            confirm(magic.from_buffer(head[:READ_CHUNK], mime=True), head)
+            if head
+            else "application/x-empty"
         )
         if not media_type.startswith(MEDIA_PREFIXES):
             return ItemResult(task, media_type)
