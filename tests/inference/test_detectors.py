@@ -191,3 +191,16 @@ def test_mtcnn_strips_and_small_batches_change_no_bit(mtcnn, monkeypatch) -> Non
     whole = mtcnn.detect(group)
     assert np.array_equal(split.boxes, whole.boxes) and np.array_equal(split.scores, whole.scores)
     assert np.array_equal(split.landmarks, whole.landmarks)
+
+
+def test_mtcnn_pnet_strips_equal_one_run_at_every_width(mtcnn, monkeypatch) -> None:
+    import scanner.inference.mtcnn_detector as module
+
+    monkeypatch.setattr(module, "STRIP_CELLS", 8)
+    rng = np.random.default_rng(7)
+    for width in range(12, 120):
+        level = rng.integers(0, 256, (23, width, 3), dtype=np.uint8)
+        strips = mtcnn._pnet(level)
+        whole = mtcnn.pnet.run(None, {"input_1": module._network_input(level[None])})
+        for got, expected in zip(strips, whole, strict=True):
+            assert got.shape == expected.shape and np.array_equal(got, expected), width
