@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ class FileSystemInfo:
     warning: str = ""
 
 
+NO_PARTITION_FILES = re.compile(r"microsoft reserved|bios boot", re.IGNORECASE)
+NO_PARTITION_FILES_MAX = 128 << 20
 NO_FILE_SYSTEM = (
     "no file system recognised (encrypted, damaged or unsupported): its files cannot be"
     " listed; carving (--carve) still reads it"
@@ -122,8 +125,10 @@ class DiskSource:
             fs = self.filesystem(partition)
             base = self.locator.child(*partition.step)
             if fs is None:
-                reason = self._unrecognised.get(partition.offset, "unknown")
-                yield ItemError(str(base), "walk", f"{NO_FILE_SYSTEM} ({reason})")
+                if not _holds_no_files(partition):
+                    reason = self._unrecognised.get(partition.offset, "unknown")
+                    kind = f"{partition.description}: " if partition.description else ""
+                    yield ItemError(str(base), "walk", f"{kind}{NO_FILE_SYSTEM} ({reason})")
                 continue
             report = self._reports.setdefault(partition.offset, WalkReport())
             for entry in fs.walk(report, self.limits):
@@ -365,3 +370,11 @@ def open_evidence(path: str | os.PathLike[str], limits: WalkLimits | None = None
 
 
 Source = DiskSource | FolderSource
+
+
+def _holds_no_files(partition: Partition) -> bool:
+    """Small partitions that never hold a file system: GPT's Microsoft reserved partition
+    (on every Windows disk) and GRUB's BIOS boot partition. Carving still reads them."""
+    return partition.length <= NO_PARTITION_FILES_MAX and bool(
+        NO_PARTITION_FILES.search(partition.description)
+    )

@@ -340,3 +340,19 @@ def test_a_partition_without_a_file_system_is_recorded_not_skipped(
     assert items and not any(f"@{start}" in str(item.locator) for item in items)
     _, _, clean = walk(images["mbr.img.gz"])
     assert clean == []
+
+
+@pytest.mark.skipif(shutil.which("sgdisk") is None, reason="sgdisk (gdisk) not installed")
+def test_reserved_partitions_are_not_reported_but_swap_is(tmp_path: Path) -> None:
+    disk = tmp_path / "gpt.img"
+    with disk.open("wb") as handle:
+        handle.truncate(40 << 20)
+    subprocess.run(
+        ["sgdisk", "-n", "1:2048:+16M", "-t", "1:0c01", "-c", "1:Microsoft reserved partition"]
+        + ["-n", "2:0:+8M", "-t", "2:8200", "-c", "2:Linux swap", str(disk)],
+        check=True,
+        capture_output=True,
+    )
+    _, items, errors = walk(disk)
+    assert items == []
+    assert len(errors) == 1 and "Linux swap: no file system recognised" in errors[0].reason
