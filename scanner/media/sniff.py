@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 UNKNOWN = "application/octet-stream"
-TGA_TYPES = {1: 1, 9: 1, 2: None, 3: None, 10: None, 11: None}  # image type: colour map needed
+TGA_TYPES = {1, 2, 3, 9, 10, 11}  # colour-mapped, true-colour, grey; + 8: run-length coded
+TGA_COLOUR_MAPPED = {1, 9}
 TGA_DEPTHS = {8, 15, 16, 24, 32}
 
 
@@ -26,7 +27,7 @@ def _plausible_tga(head: bytes) -> bool:
     colour_map, image_type = head[1], head[2]
     if image_type not in TGA_TYPES or colour_map not in (0, 1):
         return False
-    if TGA_TYPES[image_type] == 1 and colour_map != 1:
+    if image_type in TGA_COLOUR_MAPPED and colour_map != 1:
         return False
     width = int.from_bytes(head[12:14], "little")
     height = int.from_bytes(head[14:16], "little")
