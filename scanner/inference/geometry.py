@@ -7,30 +7,45 @@ import numpy as np
 from scanner.media.resize import shrink_to_side
 
 
+NMS_BLOCK = 1 << 20  # overlaps computed at once (8 MiB of float64), see nms
+
+
 def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: str = "union") -> np.ndarray:
     """Greedy non-maximum suppression; indices kept, best score first.
 
-    `mode` is "union" (IoU) or "min" (intersection over the smaller box).
+    `mode` is "union" (IoU) or "min" (intersection over the smaller box). Boxes are taken
+    best first (ties in input order); each box not yet suppressed is kept and suppresses
+    the later ones it overlaps by more than `threshold`. The overlaps of a block of
+    candidates with all boxes are computed in one array operation (at most NMS_BLOCK
+    values), so the Python loop does one step per box instead of a dozen.
     """
-    if len(boxes) == 0:
+    count = len(boxes)
+    if count == 0:
         return np.zeros((0,), dtype=np.int64)
-    x1, y1, x2, y2 = (boxes[:, i].astype(np.float64) for i in range(4))
-    area = np.maximum(0.0, x2 - x1) * np.maximum(0.0, y2 - y1)
     order = np.argsort(-scores, kind="stable")
+    x1, y1, x2, y2 = (boxes[order, i].astype(np.float64) for i in range(4))
+    area = np.maximum(0.0, x2 - x1) * np.maximum(0.0, y2 - y1)
+    alive = np.ones(count, dtype=bool)
     keep = []
-    while order.size:
-        best, rest = order[0], order[1:]
-        keep.append(best)
-        width = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]))
-        height = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]))
+    rows = max(1, NMS_BLOCK // count)
+    for first in range(0, count, rows):
+        block = first + np.flatnonzero(alive[first : first + rows])
+        if not block.size:
+            continue
+        b = block[:, None]
+        width = np.maximum(0.0, np.minimum(x2[b], x2) - np.maximum(x1[b], x1))
+        height = np.maximum(0.0, np.minimum(y2[b], y2) - np.maximum(y1[b], y1))
         inter = width * height
         if mode == "min":
-            denominator = np.minimum(area[best], area[rest])
+            denominator = np.minimum(area[b], area)
         else:
-            denominator = area[best] + area[rest] - inter
-        overlap = inter / np.maximum(denominator, 1e-9)
-        order = rest[overlap <= threshold]
-    return np.asarray(keep, dtype=np.int64)
+            denominator = area[b] + area - inter
+        apart = inter / np.maximum(denominator, 1e-9) <= threshold
+        for row, index in enumerate(block):
+            if alive[index]:
+                keep.append(index)
+                alive[index + 1 :] &= apart[row, index + 1 :]
+    return order[np.asarray(keep, dtype=np.int64)]
 
 
 def square(boxes: np.ndarray) -> np.ndarray:
