@@ -102,12 +102,13 @@ class MtcnnDetector:
         so the maps are bit-identical to one run on the whole level; the strips' smaller
         intermediate tensors stay in the CPU caches (about a fifth faster on big levels)."""
         cells = max(1, -(-(level.shape[1] - 2) // 2) - 4)  # its max-pooling rounds up
+        network_input = _network_input(level[None])  # (1, width, height, 3): strips are rows
         regs, probs = [], []
         for first in range(0, cells, STRIP_CELLS):
             last = min(cells, first + STRIP_CELLS)
             end = 2 * (last - 1) + 12 if last < cells else None  # the last strip: the rest
-            strip = level[None, :, 2 * first : end]
-            reg, prob = self.pnet.run(None, {"input_1": _network_input(strip)})
+            strip = network_input[:, 2 * first : end]
+            reg, prob = self.pnet.run(None, {"input_1": strip})
             regs.append(reg)
             probs.append(prob)
         if len(regs) == 1:
@@ -164,7 +165,13 @@ def _batched(session: Any, name: str, crops: np.ndarray) -> list[np.ndarray]:
 
 def _network_input(images: np.ndarray) -> np.ndarray:
     """(N, H, W, 3) uint8 RGB as the networks' transposed (N, W, H, 3) float32 input,
-    (pixel - 127.5) / 128 (both steps exact in float32), written in one C-ordered array."""
+    (pixel - 127.5) / 128 (both steps exact in float32), written in one C-ordered array
+    (one picture: transposed by OpenCV first, four times faster than numpy's strided copy)."""
+    if len(images) == 1:
+        out = cv2.transpose(images[0]).astype(np.float32)[None]
+        out -= np.float32(127.5)
+        out *= np.float32(1 / 128)
+        return out
     out = np.empty((images.shape[0], images.shape[2], images.shape[1], 3), dtype=np.float32)
     np.subtract(images.transpose(0, 2, 1, 3), np.float32(127.5), out=out, dtype=np.float32)
     out *= np.float32(1 / 128)
