@@ -63,7 +63,8 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
 
     A second fragment is entropy-coded data up to EOI: no other marker may come first.
     Random data rarely qualifies (its first marker is EOI about once in 250 cases).
-    The first marker after every sector start is found with numpy over the whole gap.
+    The first marker after every sector start is found with numpy over the whole gap; the
+    starts with none in the data read (free space of zeros, say) share one search beyond it.
     """
     lo = split + SECTOR
     hi = min(window.end, split + MAX_GAP)
@@ -79,10 +80,11 @@ def _continuations(window: Window, split: int) -> list[tuple[int, int]]:
     first = markers[index[found]]
     eoi = raw[first + 1] == EOI_CODE
     out = list(zip(starts[found][eoi].tolist(), first[eoi].tolist(), strict=True))
-    for rel in starts[~found].tolist():  # no marker before the end of the data read
-        marker = find_scan_end(window, lo + rel) - lo
+    unfound = starts[~found].tolist()  # no marker from there to the end of the data read
+    if unfound:  # so their first marker is the first one from the data's last byte on
+        marker = find_scan_end(window, lo + max(0, len(data) - 1)) - lo
         if window.read(lo + marker + 1, 1) == b"\xd9":
-            out.append((rel, marker))
+            out.extend((rel, marker) for rel in unfound)
     return [
         (lo + rel, lo + marker) for rel, marker in out if data[rel : rel + SECTOR] != ZERO_SECTOR
     ]

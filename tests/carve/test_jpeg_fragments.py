@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from scanner.carve import jpeg_fragments
 from scanner.carve.jpeg_fragments import OWNER_BLOCK, _sois_before
+from scanner.carve.jpeg_structure import find_scan_end
 from scanner.carve.libjpeg_check import _median
 from scanner.carve.window import Window
 
@@ -153,3 +155,71 @@ class _BytesReader:
 
     def read(self, offset: int, length: int) -> bytes:
         return self.data[offset : offset + length]
+
+
+def _reference_continuations(window: Window, split: int) -> list[tuple[int, int]]:
+    """What `_continuations` finds, one marker search per sector start."""
+    lo, hi = split + SECTOR, min(window.end, split + jpeg_fragments.MAX_GAP)
+    out = []
+    for start in range(lo, hi, SECTOR):
+        marker = find_scan_end(window, start)
+        sector = window.read(start, SECTOR)
+        if window.read(marker + 1, 1) == b"\xd9" and sector != bytes(len(sector)):
+            out.append((start, marker))
+    return out
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "eoi-beyond-lookahead",
+        "other-marker-beyond-lookahead",
+        "zeros-then-eoi",
+        "markers-inside",
+        "eoi-at-window-end",
+        "fill-bytes-at-the-boundary",
+    ],
+)
+def test_continuations_match_one_search_per_sector(monkeypatch, layout: str) -> None:
+    """Sector starts with no marker in the data read share one search beyond it: the same
+    (start, EOI) pairs as searching from every sector start."""
+    monkeypatch.setattr(jpeg_fragments, "MAX_GAP", 64 << 10)
+    monkeypatch.setattr(jpeg_fragments, "LOOKAHEAD", 8 << 10)
+    size = (64 << 10) + (8 << 10) + 20_000
+    data = bytearray(random_bytes(size, seed=3).replace(b"\xff", b"\x11"))
+    read_end = SECTOR + (64 << 10) - SECTOR + (8 << 10)  # split 0: lo + hi - lo + LOOKAHEAD
+    if layout == "eoi-beyond-lookahead":
+        data[read_end + 5_000 : read_end + 5_002] = b"\xff\xd9"
+    elif layout == "other-marker-beyond-lookahead":
+        data[read_end + 5_000 : read_end + 5_002] = b"\xff\xc4"
+    elif layout == "zeros-then-eoi":
+        data[40_000:] = bytes(size - 40_000)
+        data[-3:-1] = b"\xff\xd9"
+    elif layout == "markers-inside":
+        for at, code in ((3_000, 0xD9), (20_000, 0xDA), (33_333, 0xD9), (read_end + 100, 0xD9)):
+            data[at : at + 2] = bytes([0xFF, code])
+    elif layout == "eoi-at-window-end":
+        data[-2:] = b"\xff\xd9"
+    else:  # a fill run straddling the end of the data read, then EOI
+        data[read_end - 3 : read_end + 2] = b"\xff\xff\xff\xff\xd9"
+    window = Window(_BytesReader(bytes(data)), 0, len(data))
+    expected = _reference_continuations(window, 0)
+    assert jpeg_fragments._continuations(window, 0) == expected
+    assert expected or layout == "other-marker-beyond-lookahead"
+
+
+def test_free_space_after_a_broken_jpeg_is_searched_once(monkeypatch) -> None:
+    """A cut JPEG followed by megabytes of zeros (free space on a FAT volume): the gap's
+    8,192 sector starts have no marker in the data read, and the search beyond it is done
+    once, not once per sector (that took 229 s on a 33 MiB fuzzed FAT32 image)."""
+    calls = []
+
+    def counted(window: Window, pos: int) -> int:
+        calls.append(pos)
+        return find_scan_end(window, pos)
+
+    monkeypatch.setattr(jpeg_fragments, "find_scan_end", counted)
+    data = bytes(12 << 20)
+    window = Window(_BytesReader(data), 0, len(data))
+    assert jpeg_fragments._continuations(window, 4096) == []
+    assert len(calls) == 1
