@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -102,7 +103,15 @@ class TskFileSystem:
         runs: list[tuple[int, int]] = []
         report.allocated_runs = runs
         started, seen_dirs, entries = time.monotonic(), set(), 0
-        stack: list[tuple[pytsk3.Directory, str, int]] = [(self._fs.open_dir(path="/"), "", 0)]
+        try:
+            root = self._fs.open_dir(path="/")
+        except (OSError, RuntimeError) as exc:
+            report.warning = (
+                f"{self.kind} root directory unreadable ({_tsk_reason(exc)}): no files listed; "
+                "all its blocks count as unallocated and are carved"
+            )
+            return
+        stack: list[tuple[pytsk3.Directory, str, int]] = [(root, "", 0)]
         while stack:
             directory, parent, depth = stack.pop()
             for entry in _safe_iter(directory):
@@ -311,5 +320,8 @@ def _time(value: int) -> float | None:
 
 
 def _tsk_reason(exc: Exception) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
+    """TSK's message on one line: its lines joined (a reason can end in a line of its own
+    closing parenthesis), without pytsk3's "Name_Con: (tsk3.cpp:NNN)" prefix."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    text = re.sub(r"^\w+: \(tsk3\.cpp:\d+\) ", "", text).replace(" )", ")")
+    return text or type(exc).__name__

@@ -6,7 +6,6 @@ import numpy as np
 
 from scanner.media.resize import shrink_to_side
 
-
 NMS_BLOCK = 1 << 20  # overlaps computed at once (8 MiB of float64), see nms
 
 

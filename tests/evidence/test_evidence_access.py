@@ -212,6 +212,42 @@ def test_corrupt_partition_table_falls_back_to_raw(images: dict[str, Path], tmp_
     list(source.walk())  # lists what can be listed, never raises
 
 
+def test_unreadable_root_directory_is_an_error_and_the_volume_is_carved(
+    images: dict[str, Path], tmp_path: Path
+) -> None:
+    """ext4 whose root inode was cleared (debugfs clri <2>, as a fuzzed image had it): the
+    file system still opens, the walk records why it lists nothing, and the carving extents
+    cover every block instead of the walk raising out of the scan."""
+    broken = tmp_path / "rootless.img"
+    shutil.copyfile(images["ext4.img.gz"], broken)
+    subprocess.run(
+        ["debugfs", "-w", "-R", "clri <2>", str(broken)], check=True, capture_output=True
+    )
+    source, files, errors = walk(broken)
+    assert files == []
+    assert len(errors) == 1 and "ext4 root directory unreadable" in errors[0].reason
+    assert "tsk3.cpp" not in errors[0].reason
+    fs = source.filesystem(source.layout.partitions[0])
+    assert fs is not None and fs.kind == "ext4"
+    (extent,) = source.extents()
+    assert extent.kind is ExtentKind.UNALLOCATED
+    assert extent.length == (fs.block_count - fs.first_block) * fs.block_size
+
+
+def test_tsk_reasons_are_one_line_without_the_binding_prefix() -> None:
+    from scanner.evidence.tsk_filesystem import _tsk_reason
+
+    message = (
+        "Directory_Con: (tsk3.cpp:517) Unable to open directory: Error extracting file from "
+        "image (ext2fs_dir_open_meta: Error reading directory contents: 2\n)"
+    )
+    assert _tsk_reason(OSError(message)) == (
+        "Unable to open directory: Error extracting file from image "
+        "(ext2fs_dir_open_meta: Error reading directory contents: 2)"
+    )
+    assert _tsk_reason(OSError("")) == "OSError"
+
+
 def test_walk_limits_stop_and_record_a_warning(images: dict[str, Path]) -> None:
     from scanner.evidence import WalkLimits
 
