@@ -96,7 +96,7 @@ class Scan:
 
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(workers, worker_context(), init_worker) as pool:
+        with ProcessPoolExecutor(workers, worker_context(), init_worker, (os.getpid(),)) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:

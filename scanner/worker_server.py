@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
 from multiprocessing import forkserver
 from multiprocessing.context import ForkServerContext
 
@@ -28,3 +30,25 @@ def worker_context() -> ForkServerContext:
     os.environ.update(WORKER_ENVIRONMENT)  # before the server starts: workers inherit it
     forkserver.ensure_running()
     return context
+
+
+EXIT_ORPHANED = 70  # a worker's exit code when the scan that started it is gone
+
+
+def exit_with(pid: int) -> None:
+    """Make this worker process exit as soon as process `pid` (the scan) ends, even when it
+    is killed with SIGKILL or by the OOM killer: a pool worker otherwise waits for work from
+    the dead scan forever, and keeps the forkserver (and the evidence files) open with it.
+    Linux pidfd; elsewhere workers still end with a scan that exits normally."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(EXIT_ORPHANED)
+    except (AttributeError, OSError):
+        return
+    threading.Thread(target=_exit_when_ended, args=(handle,), name="exit-with", daemon=True).start()
+
+
+def _exit_when_ended(handle: int) -> None:
+    select.select([handle], [], [])  # a pidfd turns readable when its process ends
+    os._exit(EXIT_ORPHANED)

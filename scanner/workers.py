@@ -88,10 +88,13 @@ class BlobResult:
     thumbnail: bytes | None = None
 
 
-def init_worker() -> None:
-    """Runs once in each worker process."""
+def init_worker(scan_pid: int) -> None:
+    """Runs once in each worker process; it ends with the scan process `scan_pid`."""
     import cv2
 
+    from scanner.worker_server import exit_with
+
+    exit_with(scan_pid)
     cv2.setNumThreads(1)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import struct
 import zlib
 from collections import deque
@@ -25,6 +26,7 @@ from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
 from scanner.types import Extent
+from scanner.worker_server import exit_with
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,7 @@ _worker_reader: MediaReader | None = None
 
 def _init_worker(open_reader: Callable[[], MediaReader]) -> None:
     global _worker_reader
+    exit_with(os.getppid())  # forked by the carving process: end with it
     _worker_reader = open_reader()
 
 
