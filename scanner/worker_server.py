@@ -17,7 +17,13 @@ from multiprocessing.context import ForkServerContext
 
 # One compute thread per worker process: the pool already fills every core, and BLAS
 # threads spin-waiting for a core the other worker holds made hashing several times slower.
-WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+# FFmpeg (inside OpenCV) quiet: a damaged video made it print hundreds of lines naming no
+# file over the progress bars; the video's own error row says what failed.
+WORKER_ENVIRONMENT = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENCV_FFMPEG_LOGLEVEL": "-8",
+}
 # What every worker imports (scipy.fftpack: imagehash's pHash imports it on first use);
 # none of them starts a thread on import, so the forkserver stays safe to fork.
 WORKER_MODULES = ["scanner.workers", "scanner.analysis_stage", "scipy.fftpack"]

@@ -3,7 +3,10 @@ removed when the test session ends."""
 
 import os
 import shutil
+import struct
+import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -17,3 +20,18 @@ if PRIVATE_HOME is not None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if PRIVATE_HOME is not None:
         shutil.rmtree(PRIVATE_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def damaged_video(tmp_path: Path) -> Path:
+    """An MPEG-4 clip whose container is intact and whose frame data is all zeros."""
+    clip = tmp_path / "damaged.mp4"
+    source = "testsrc=duration=2:size=160x120:rate=10"
+    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-c:v", "mpeg4"]
+    subprocess.run([*command, str(clip)], check=True)
+    data = bytearray(clip.read_bytes())
+    at = data.find(b"mdat") - 4
+    size = struct.unpack(">I", data[at : at + 4])[0]
+    data[at + 8 : at + size] = bytes(size - 8)
+    clip.write_bytes(bytes(data))
+    return clip

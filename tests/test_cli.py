@@ -97,7 +97,9 @@ def test_json_progress_events_end_with_a_summary(tmp_path: Path) -> None:
     assert "report.html" in events[-1]["reports"]
 
 
-def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(tmp_path: Path) -> None:
+def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(
+    tmp_path: Path, damaged_video: Path
+) -> None:
     from PIL import Image
 
     evidence = tmp_path / "evidence"
@@ -109,12 +111,15 @@ def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(tmp_path: Path)
     (evidence / "header-only.jpg").write_bytes(
         b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
     )
+    shutil.copyfile(damaged_video, evidence / "damaged.mp4")
     done = dftriage("scan", str(evidence), "--case", str(tmp_path / "case"), "--no-models")
     assert done.returncode == 1, done.stderr
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert report["summary"]["errors"] >= 1
     reasons = " ".join(e["reason"] for e in report["errors"])
     assert "exceeds the budget" in reasons
+    assert "no decodable frame in video" in reasons
+    assert "[mpeg4 @" not in done.stderr  # FFmpeg's own messages, which name no file
     assert "cannot identify image file" in reasons and "BytesIO" not in reasons  # reproducible
     good_blob = next(b for b in report["blobs"] if b["locations"][0]["path"] == "/good.jpg")
     assert good_blob["pdq"] and good_blob["width"] == 200

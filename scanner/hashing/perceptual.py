@@ -129,16 +129,19 @@ def video_pdq(
 ) -> list[tuple[float, str, int]]:
     """PDQ of frames sampled at `fps` (vPDQ-style): (seconds, pdq hex, quality) per frame.
 
-    Raises MediaError when the file cannot be opened as a video. Frames are grabbed in
+    Raises MediaError when the file cannot be opened as a video or no frame decodes. Frames are grabbed in
     order and only the sampled ones are decoded; at most `max_frames` are hashed.
     """
     capture = cv2.VideoCapture(path)
     if not capture.isOpened():
         raise MediaError(f"cannot open video {path!r}")
     try:
-        return _sample_frames(capture, fps, max_frames, max_side)
+        frames = _sample_frames(capture, fps, max_frames, max_side)
     finally:
         capture.release()
+    if not frames and max_frames > 0:
+        raise MediaError(f"no decodable frame in video {path!r}")
+    return frames
 
 
 def _sample_frames(capture, fps: float, max_frames: int, max_side: int) -> list:  # noqa: ANN001

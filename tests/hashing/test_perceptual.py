@@ -171,6 +171,13 @@ def test_video_that_is_not_a_video(tmp_path: Path) -> None:
         video_pdq(str(bogus))
 
 
+def test_video_whose_frames_do_not_decode(damaged_video: Path) -> None:
+    clip = damaged_video
+    assert cv2.VideoCapture(str(clip)).isOpened()  # the container still opens
+    with pytest.raises(MediaError, match="no decodable frame"):
+        video_pdq(str(clip))
+
+
 TE_IMAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "threatexchange" / "dih"
 
 
