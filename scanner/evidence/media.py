@@ -205,11 +205,15 @@ def open_container(path: str | os.PathLike[str]) -> tuple[MediaReader, Container
     kind = sniff_container(path)
     opener = _OPENERS[kind]
     try:
-        return opener(path)
+        reader, info = opener(path)
     except EvidenceError:
         raise
     except (OSError, OverflowError, ValueError) as exc:
         raise EvidenceError(f"{path}: cannot open {kind} image: {_reason(exc)}") from exc
+    if reader.size <= 0:
+        reader.close()
+        raise EvidenceError(f"{path}: the {kind} image holds no media data (damaged headers?)")
+    return reader, info
 
 
 def open_media(path: str | os.PathLike[str]) -> MediaReader:

@@ -143,6 +143,8 @@ class DiskSource:
                 )
             if report.warning:
                 yield ItemError(str(base.child(fs.kind, "walk")), "walk", report.warning)
+        if self.image.unreadable:
+            yield ItemError(str(self.locator), "walk", unreadable_summary(self.image.unreadable))
 
     @property
     def is_plain_file(self) -> bool:
@@ -377,4 +379,14 @@ def _holds_no_files(partition: Partition) -> bool:
     (on every Windows disk) and GRUB's BIOS boot partition. Carving still reads them."""
     return partition.length <= NO_PARTITION_FILES_MAX and bool(
         NO_PARTITION_FILES.search(partition.description)
+    )
+
+
+def unreadable_summary(unreadable: dict[int, tuple[int, str]]) -> str:
+    """One line on the sectors a container could not deliver to the file-system walk."""
+    count = sum(length for length, _ in unreadable.values())
+    offset = min(unreadable)
+    return (
+        f"{count} bytes in {len(unreadable)} sector(s) unreadable in the container, read as "
+        f"zeros by the file-system walk (first at offset {offset}: {unreadable[offset][1]})"
     )

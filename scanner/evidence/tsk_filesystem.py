@@ -89,7 +89,7 @@ class TskFileSystem:
         self._image = image
         try:
             self._fs = pytsk3.FS_Info(image, offset=offset)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise EvidenceError(f"no file system at offset {offset}: {_tsk_reason(exc)}") from exc
         info = self._fs.info
         self.offset = offset
@@ -170,7 +170,7 @@ class TskFileSystem:
             return None
         try:
             found = self._fs.open_meta(inode=address)
-        except OSError:
+        except (OSError, RuntimeError):
             return None
         return found if found.info.meta is not None else None
 
@@ -206,9 +206,9 @@ class TskFileSystem:
     def open(self, inode: int, attr_type: int | None, attr_id: int | None) -> TskStream:
         try:
             handle = self._fs.open_meta(inode=inode)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise EvidenceError(f"cannot open inode {inode}: {_tsk_reason(exc)}") from exc
-        return TskStream(handle, attr_type, attr_id, self._advise_blocks)
+        return TskStream(handle, attr_type, attr_id, self._advise_blocks, self._image)
 
     def _advise_blocks(self, block: int, count: int) -> None:
         self._image.advise(self.offset + block * self.block_size, count * self.block_size)
@@ -235,10 +235,12 @@ class TskStream:
         attr_type: int | None,
         attr_id: int | None,
         advise_blocks: Callable[[int, int], None],
+        image: TskImage,
     ) -> None:
         self._handle = handle
         self._attr = (attr_type, attr_id)
         self._advise_blocks = advise_blocks
+        self._image = image  # to tell whether a read met a sector the container cannot deliver
         self._block_size = int(handle.info.fs_info.block_size)
         meta = handle.info.meta
         self.size = int(meta.size) if meta is not None else 0
@@ -278,12 +280,21 @@ class TskStream:
         length = max(0, min(length, self.size - offset))
         if length == 0:
             return b""
+        known = self._image.zero_reads
         try:
             if self._attr[0] is None:
-                return bytes(self._handle.read_random(offset, length))
-            return bytes(self._handle.read_random(offset, length, self._attr[0], self._attr[1]))
-        except OSError as exc:
+                data = bytes(self._handle.read_random(offset, length))
+            else:
+                data = bytes(self._handle.read_random(offset, length, *self._attr))
+        except (OSError, RuntimeError) as exc:
             raise EvidenceError(f"read failed at {offset}: {_tsk_reason(exc)}") from exc
+        if self._image.zero_reads > known:
+            medium, reason = self._image.last_zero
+            raise EvidenceError(
+                f"read failed at {offset}: the container cannot deliver the sector at medium "
+                f"offset {medium} ({reason})"
+            )
+        return data
 
 
 def _runs(entry: pytsk3.File) -> Iterator[tuple[int, int]]:

@@ -13,18 +13,41 @@ from scanner.evidence.ranges import merge_ranges
 log = logging.getLogger(__name__)
 
 
+SECTOR = 512
+
+
 class TskImage(pytsk3.Img_Info):  # type: ignore[misc]
-    """A MediaReader presented to pytsk3 as an image."""
+    """A MediaReader presented to pytsk3 as an image.
+
+    A container that cannot deliver some of its data (a VMDK grain or QCOW2 cluster that
+    points nowhere) would make TSK give up on the whole volume; like `dd conv=noerror,sync`,
+    those sectors are read as zeros instead: `unreadable` maps each such sector's offset to
+    (length, reason) for the walk to report, and `zero_reads` counts the reads that were
+    filled, so a file read can tell that it met one and fail.
+    """
 
     def __init__(self, reader: MediaReader) -> None:
         self._reader = reader
+        self.unreadable: dict[int, tuple[int, str]] = {}
+        self.zero_reads = 0
+        self.last_zero = (0, "")  # (offset, reason) of the latest sector read as zeros
         super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
 
     def close(self) -> None:
         """The reader is owned and closed by the caller."""
 
     def read(self, offset: int, size: int) -> bytes:
-        return self._reader.read(offset, size)
+        try:
+            return self._reader.read(offset, size)
+        except OSError as exc:
+            size = max(0, min(size, self._reader.size - offset))
+            if size <= SECTOR:
+                self.last_zero = (offset, _reason(exc))
+                self.unreadable[offset] = (size, self.last_zero[1])
+                self.zero_reads += 1
+                return bytes(size)
+            half = (size // 2 + SECTOR - 1) // SECTOR * SECTOR  # halves: a bad grain is found
+            return self.read(offset, half) + self.read(offset + half, size - half)
 
     def advise(self, offset: int, length: int) -> None:
         self._reader.advise(offset, length)
@@ -79,7 +102,7 @@ def read_layout(image: TskImage, size: int) -> VolumeLayout:
     whole = VolumeLayout("none", 512, (Partition(-1, 0, size, "whole medium", "none"),), ())
     try:
         volume = pytsk3.Volume_Info(image)
-    except OSError:
+    except (OSError, RuntimeError):
         return whole
     scheme = _SCHEMES.get(volume.info.vstype, str(volume.info.vstype))
     block = int(volume.info.block_size)
@@ -104,3 +127,9 @@ def read_layout(image: TskImage, size: int) -> VolumeLayout:
     if tail < size:
         gaps.append((tail, size - tail))
     return VolumeLayout(scheme, block, tuple(partitions), tuple(merge_ranges(gaps)), warning)
+
+
+def _reason(exc: Exception, limit: int = 300) -> str:
+    """The error on one line, clipped (libyal chains every layer's message)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -392,3 +392,57 @@ def test_reserved_partitions_are_not_reported_but_swap_is(tmp_path: Path) -> Non
     _, items, errors = walk(disk)
     assert items == []
     assert len(errors) == 1 and "Linux swap: no file system recognised" in errors[0].reason
+
+
+def test_ewf_with_damaged_headers_is_a_clear_error(tmp_path: Path) -> None:
+    """A damaged section name makes libewf open the E01 with no media at all (found by
+    fuzzing): one clear error naming the file, not a failure deep inside the walk."""
+    data = bytearray((DATA / "example.E01").read_bytes())
+    data[13] = 0xFF  # first byte of the first section's type ("header")
+    damaged = tmp_path / "damaged.E01"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(EvidenceError, match=r"damaged\.E01: the ewf image holds no media data"):
+        open_evidence(damaged)
+
+
+def _vmdk_with_bad_grain(tmp_path: Path, grain: int) -> Path:
+    """ext2.vmdk (64 KiB grains, grain table at sector 27) with one grain table entry
+    pointing far past the end of the file, so that grain cannot be read."""
+    import struct
+
+    source = SHARED / "ext2.vmdk"
+    if not source.exists():
+        pytest.skip("../shared/data/diskimages is not here")
+    data = bytearray(source.read_bytes())
+    entry = 27 * 512 + 4 * grain
+    assert struct.unpack("<I", data[entry : entry + 4])[0] > 0  # an allocated grain
+    data[entry : entry + 4] = struct.pack("<I", 0x7FFFFF00)
+    broken = tmp_path / f"bad-grain-{grain}.vmdk"
+    broken.write_bytes(bytes(data))
+    return broken
+
+
+def test_unreadable_container_sectors_are_read_as_zeros_and_reported(tmp_path: Path) -> None:
+    """A VMDK grain that cannot be read (inode table area): the walk goes on over zeros
+    instead of TSK giving up, and says which sectors were unreadable and why."""
+    source, _, errors = walk(_vmdk_with_bad_grain(tmp_path, 2))
+    assert sorted(source.image.unreadable) == list(range(131072, 196608, 512))
+    (error,) = [e for e in errors if "unreadable in the container" in e.reason]
+    assert error.locator == "vmdk:bad-grain-2.vmdk"
+    assert error.reason.startswith("65536 bytes in 128 sector(s) unreadable in the container")
+    assert "first at offset 131072" in error.reason and "grain" in error.reason
+
+
+def test_file_data_in_an_unreadable_grain_is_a_read_error(tmp_path: Path) -> None:
+    """Files whose data lies in the bad grain are listed, and reading them fails with a
+    reason instead of returning zeros as their content; the others read as before."""
+    source, items, _ = walk(_vmdk_with_bad_grain(tmp_path, 8))
+    outcomes = {}
+    for item in items:
+        try:
+            outcomes[item.path] = sha256_of(source, item)
+        except EvidenceError as exc:
+            outcomes[item.path] = str(exc)
+    failed = [text for text in outcomes.values() if "cannot deliver the sector" in text]
+    assert failed and all("medium offset 5" in text for text in failed)  # in 524288..589823
+    assert len(failed) < len(outcomes)
