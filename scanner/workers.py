@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -96,6 +97,9 @@ def init_worker(scan_pid: int) -> None:
 
     exit_with(scan_pid)
     cv2.setNumThreads(1)
+    # Pillow warns on stderr about hostile EXIF ("Tag data larger than file"), naming no
+    # file; what matters about a picture is in its own error row.
+    warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
 
 
 def _source(path: str) -> Source:

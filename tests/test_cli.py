@@ -112,17 +112,42 @@ def test_corrupt_pictures_become_error_rows_and_the_scan_goes_on(
         b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
     )
     shutil.copyfile(damaged_video, evidence / "damaged.mp4")
+    (evidence / "hostile-exif.jpg").write_bytes(_jpeg_with_oversized_exif_tag())
     done = dftriage("scan", str(evidence), "--case", str(tmp_path / "case"), "--no-models")
     assert done.returncode == 1, done.stderr
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert report["summary"]["errors"] >= 1
     reasons = " ".join(e["reason"] for e in report["errors"])
     assert "exceeds the budget" in reasons
-    assert "no decodable frame in video" in reasons
+    assert "no decodable frame in the video" in reasons
+    assert "/tmp" not in reasons and ".media" not in reasons  # no worker's temporary file name
     assert "[mpeg4 @" not in done.stderr  # FFmpeg's own messages, which name no file
+    assert "Tag data larger than file" not in done.stderr  # nor Pillow's warnings
     assert "cannot identify image file" in reasons and "BytesIO" not in reasons  # reproducible
     good_blob = next(b for b in report["blobs"] if b["locations"][0]["path"] == "/good.jpg")
     assert good_blob["pdq"] and good_blob["width"] == 200
+
+
+def _jpeg_with_oversized_exif_tag() -> bytes:
+    """A decodable JPEG whose EXIF ImageDescription claims 50,000 bytes (Pillow warns)."""
+    import io
+    import struct
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 100
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(out, "JPEG", exif=exif.tobytes())
+    data = bytearray(out.getvalue())
+    tiff = data.find(b"Exif\x00\x00") + 6
+    order = "<" if data[tiff : tiff + 2] == b"II" else ">"
+    ifd = tiff + struct.unpack(order + "I", data[tiff + 4 : tiff + 8])[0]
+    count = struct.unpack(order + "H", data[ifd : ifd + 2])[0]
+    for entry in range(ifd + 2, ifd + 2 + 12 * count, 12):
+        if struct.unpack(order + "H", data[entry : entry + 2])[0] == 0x010E:
+            data[entry + 4 : entry + 8] = struct.pack(order + "I", 50_000)
+    return bytes(data)
 
 
 def _png_header(width: int, height: int) -> bytes:

@@ -134,13 +134,13 @@ def video_pdq(
     """
     capture = cv2.VideoCapture(path)
     if not capture.isOpened():
-        raise MediaError(f"cannot open video {path!r}")
+        raise MediaError("cannot open as a video")
     try:
         frames = _sample_frames(capture, fps, max_frames, max_side)
     finally:
         capture.release()
     if not frames and max_frames > 0:
-        raise MediaError(f"no decodable frame in video {path!r}")
+        raise MediaError("no decodable frame in the video")
     return frames
 
 

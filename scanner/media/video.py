@@ -84,7 +84,7 @@ def _video_frames(
     capture = cv2.VideoCapture(path)
     try:
         if not capture.isOpened():
-            raise MediaError(f"cannot open video {path}")
+            raise MediaError("cannot open as a video")
         width = capture.get(cv2.CAP_PROP_FRAME_WIDTH)
         height = capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
         if width * height > max_pixels:
@@ -106,7 +106,7 @@ def _video_frames(
                 count += 1
             index += 1
         if index == 0:
-            raise MediaError(f"no decodable frame in {path}")
+            raise MediaError("no decodable frame in the video")
     finally:
         capture.release()
 
@@ -117,12 +117,12 @@ def _animated_frames(
     try:
         image = Image.open(path)
     except Exception as exc:  # Pillow raises many types on hostile input
-        raise MediaError(f"cannot open animation {path}: {exc}") from exc
+        raise MediaError(f"cannot open as an animation: {exc}") from exc
     with image:
         if image.size[0] * image.size[1] > max_pixels:
             raise MediaError(f"animation of {image.size} pixels exceeds the pixel budget")
         if not getattr(image, "is_animated", False):
-            raise MediaError(f"{path} is not animated")
+            raise MediaError("not animated")
         sampler, time, count = _Sampler(fps, threshold), 0.0, 0
         try:
             for index, frame in enumerate(ImageSequence.Iterator(image)):
