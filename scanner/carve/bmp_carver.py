@@ -52,4 +52,4 @@ class BmpCarver:
         if compression in (0, 3, 6) and not 0 <= size - data_offset - pixels <= 4096:
             return None
         available = min(size, window.end - start)
-        return Found("bmp", ((start, available),), available == size)
+        return Found("bmp", ((start, available),), available == size, open_end=available < size)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
 from scanner.carve.end_claims import EndClaims
+from scanner.carve.partial_cuts import PartialCuts
 from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
@@ -153,25 +154,32 @@ def carve(
 
     `open_reader` is a picklable zero-argument callable; each worker process opens its own
     reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Memory per worker
-    is about one `chunk_size`. Two files never share an end (see end_claims). Raises
+    is about one `chunk_size`. Two files never share an end (see end_claims); a file cut
+    short runs only until the next file of its kind (see partial_cuts). Raises
     ValueError for an unknown type.
     """
     if chunk_size < 4096:
         raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
     tasks = _tasks(extents, _selected(types), chunk_size)
-    claims = EndClaims()
+    claims, cuts = EndClaims(), PartialCuts()
     frames = VideoFrames()
     current: Extent | None = None
     with closing(_results(open_reader, tasks, workers)) as results:
         for extent, task, found in results:
             if current is not None and extent is not current:
-                yield from _wrap(claims.flush(), current)
+                yield from _wrap(_flush(claims, cuts), current)
                 frames = VideoFrames()
             current = extent
             found = frames.drop(found, task.chunk_start)
-            yield from _wrap(claims.add(found, task.chunk_end), extent)
+            settled = claims.add(found, task.chunk_end)
+            yield from _wrap(cuts.add(settled, task.chunk_end), extent)
     if current is not None:
-        yield from _wrap(claims.flush(), current)
+        yield from _wrap(_flush(claims, cuts), current)
+
+
+def _flush(claims: EndClaims, cuts: PartialCuts) -> list[Found]:
+    """The files still held at the end of an extent."""
+    return cuts.add(claims.flush(), 0) + cuts.flush()
 
 
 class VideoFrames:

@@ -76,7 +76,7 @@ class IsoBmffCarver:
             if box is None or box[0] not in TOP_LEVEL or (pos > start and box[0] == b"ftyp"):
                 break
             if pos + box[1] > window.end:
-                return self._partial(kind, start, window.end, set(boxes))
+                return self._partial(kind, start, window.end, set(boxes), open_end=True)
             boxes.setdefault(box[0], (pos, box[1]))
             pos += box[1]
         if not _needs(kind, set(boxes)):
@@ -85,7 +85,9 @@ class IsoBmffCarver:
         frames = isobmff_samples(window, start, pos, moov) if kind in VIDEO_KINDS and moov else ()
         return Found(kind, ((start, pos - start),), True, samples=frames)
 
-    def _partial(self, kind: str, start: int, end: int, types: set[bytes]) -> Found | None:
+    def _partial(
+        self, kind: str, start: int, end: int, types: set[bytes], open_end: bool = False
+    ) -> Found | None:
         if not types - {b"ftyp"} or end <= start:
             return None
-        return Found(kind, ((start, end - start),), False)
+        return Found(kind, ((start, end - start),), False, open_end=open_end)

@@ -14,7 +14,9 @@ class Found:
 
     A file reassembled from fragments carries, as `fallback`, what it is without them (its
     valid prefix, or None), reported instead when another file owns its last fragment. A
-    complete video lists, as `samples`, the byte ranges its own index gives its frames.
+    complete video lists, as `samples`, the byte ranges its own index gives its frames. An
+    incomplete file whose size field points past the end of the window runs to that end,
+    unchecked: `open_end` (see partial_cuts).
     """
 
     kind: str
@@ -22,6 +24,7 @@ class Found:
     complete: bool
     fallback: Found | None = None
     samples: tuple[tuple[int, int], ...] = ()
+    open_end: bool = False
 
     def __post_init__(self) -> None:
         if not self.runs or any(offset < 0 or length <= 0 for offset, length in self.runs):

@@ -60,12 +60,16 @@ class RiffCarver:
     def _partial(self, kind: str, window: Window, start: int, stop: int) -> Found | None:
         """The chunks that fit; a chunk cut by the end of the window counts up to that end."""
         head = window.read(stop, 8)
-        if len(head) == 8 and _chunk_id_ok(head[:4]):
-            if stop + 8 + int.from_bytes(head[4:], "little") > window.end:
-                stop = window.end
+        open_end = (
+            len(head) == 8
+            and _chunk_id_ok(head[:4])
+            and stop + 8 + int.from_bytes(head[4:], "little") > window.end
+        )
+        if open_end:
+            stop = window.end
         if stop <= start + 12:
             return None
-        return Found(kind, ((start, stop - start),), False)
+        return Found(kind, ((start, stop - start),), False, open_end=open_end)
 
     def _avix(self, window: Window, end: int) -> int:
         """End of an OpenDML AVI: the 'RIFF AVIX' extensions that follow the first RIFF."""

@@ -104,4 +104,5 @@ class TiffCarver:
         if tiff.end > MAX_SIZE:
             return None
         available = min(tiff.end, window.end - start)
-        return Found("tiff", ((start, available),), available == tiff.end)
+        complete = available == tiff.end
+        return Found("tiff", ((start, available),), complete, open_end=not complete)

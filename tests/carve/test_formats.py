@@ -111,3 +111,38 @@ def test_unknown_type_is_an_error(tmp_path: Path):
     image = plant(tmp_path / "img.raw", 10_000, {})
     with pytest.raises(ValueError, match="unknown file types"):
         run_carve(image, types=["jpg", "exe"])
+
+
+def _riff_header() -> bytes:
+    """A WebP RIFF header whose VP8 chunk claims 1 GiB: it runs past any small image."""
+    return b"RIFF" + (1 << 30).to_bytes(4, "little") + b"WEBPVP8 " + (1 << 30).to_bytes(4, "little")
+
+
+def _bmp_header() -> bytes:
+    """A sane header of a 4000 x 3000 24-bit BMP (36 MB), no pixel data after it."""
+    size = 54 + 12000 * 3000
+    return (
+        b"BM" + struct.pack("<IIII", size, 0, 54, 40) + struct.pack("<iiHHI", 4000, 3000, 1, 24, 0)
+    )
+
+
+@pytest.mark.parametrize("kind, header", [("webp", _riff_header()), ("bmp", _bmp_header())])
+def test_run_of_headers_pointing_past_the_end(tmp_path: Path, kind: str, header: bytes):
+    """Headers every 512 bytes whose sizes all point past the end of the image (damaged or
+    hostile media): each file runs to the next header of its kind, the last one to the end,
+    so the output is the image once, not once per header (quadratic before)."""
+    size, step = 64 << 10, 512
+    image = plant(tmp_path / "img.raw", size, {at: header for at in range(0, size, step)})
+    items = [i for i in run_carve(image, types=[kind], chunk_size=16 << 10)]
+    assert [i.offset for i in items] == list(range(0, size, step))
+    assert all(not i.complete and len(i.runs) == 1 for i in items)
+    assert [i.runs[0][1] for i in items] == [step] * len(items)
+    assert sum(i.valid_length for i in items) == size
+
+
+def test_truncated_file_at_the_end_still_runs_to_the_end(tmp_path: Path):
+    """One header pointing past the end, no other after it: the bytes up to the end are
+    still reported (cut short by the end of the image, as before)."""
+    image = plant(tmp_path / "img.raw", 40_000, {1024: _riff_header()})
+    (item,) = run_carve(image, types=["webp"])
+    assert item.runs == ((1024, 40_000 - 1024),) and not item.complete
