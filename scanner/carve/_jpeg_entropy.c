@@ -134,17 +134,21 @@ static inline int skip_block(const Table *dc, const Table *ac, const Segment *se
     return !(k > 64 && k < EOB);
 }
 
-/* Decode the MCUs of one segment from bit *pos until MCU `stop`; 1 when clean, 0 when a
- * code is bad, a block overflows or the data runs out (*pos: where), -1 on memory error. */
+/* Decode the MCUs of one segment (raw[raw_start:raw_end] unstuffed) from bit *pos until MCU
+ * `stop`; 1 when clean, 0 when a code is bad, a block overflows or the data runs out (*pos:
+ * where), -1 on memory error. */
 static int decode_segment(const Decoder *d, const Segment *seg, int64_t *pos, int64_t *mcu,
-                          int64_t stop, int64_t raw_start, Points *points) {
+                          int64_t stop, int64_t raw_start, int64_t raw_end, Points *points) {
     int64_t p = *pos, nbits = seg->size * 8, counted = 0, stuffed = 0;
     while (*mcu < stop) {
         if (points != NULL) {
             int64_t index = p >> 3;
             stuffed += count_ff(seg->data, counted, index);
             counted = index;
-            if (points_add(points, raw_start + index + stuffed, p & 7, *mcu) < 0)
+            int64_t at = raw_start + index + stuffed;
+            if (at > raw_end) /* a lone 0xFF ending the data was not a stuffed pair */
+                at = raw_end;
+            if (points_add(points, at, p & 7, *mcu) < 0)
                 return -1;
         }
         for (int b = 0; b < d->nblocks; b++) {
@@ -203,7 +207,7 @@ static int walk(const Decoder *d, const uint8_t *raw, int64_t n, int64_t bit, in
         if (d->restart > 0 && (*mcu / d->restart + 1) * d->restart < stop)
             stop = (*mcu / d->restart + 1) * d->restart;
         int64_t pos = bit;
-        int clean = decode_segment(d, &seg, &pos, mcu, stop, start, points);
+        int clean = decode_segment(d, &seg, &pos, mcu, stop, start, marker, points);
         if (clean < 0) {
             result = -1;
             break;

@@ -290,3 +290,28 @@ def test_a_lone_ff_ending_the_data_is_not_counted_as_a_stuffed_pair():
     assert check is not None
     decoded = check.check(b"\xff", 0, 0)
     assert 0 <= decoded.end <= 1
+
+
+def test_checkpoint_after_a_lone_ff_ending_the_data_is_at_its_end():
+    """Found by the hostile-tables test: 4-bit MCUs over the single byte 0xFF. A lone 0xFF
+    ending the data is not a stuffed pair, so the MCU after it starts at the end of the
+    data (as after 0x00), not one byte past it."""
+    table = bytes([2] + [0] * 15) + b"\x00\x00"  # two 1-bit codes, both symbol 0
+    layout = Layout(
+        sof=0xC0,
+        width=1,
+        height=17,
+        components={1: (1, 1), 2: (1, 1)},
+        dc_tables={0: table},
+        ac_tables={0: table},
+        restart=0,
+        scan=((1, 0, 0), (2, 0, 0)),
+        scan_start=1,
+        scans=1,
+        dqt=True,
+    )
+    check = HuffmanCheck.for_layout(layout)
+    assert check is not None
+    for raw in (b"\xff", b"\x00"):
+        _, points = check.check_points(raw)
+        assert points.rows.tolist() == [[0, 4, 1], [1, 0, 2]]
