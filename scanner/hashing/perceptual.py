@@ -129,8 +129,9 @@ def video_pdq(
 ) -> list[tuple[float, str, int]]:
     """PDQ of frames sampled at `fps` (vPDQ-style): (seconds, pdq hex, quality) per frame.
 
-    Raises MediaError when the file cannot be opened as a video or no frame decodes. Frames are grabbed in
-    order and only the sampled ones are decoded; at most `max_frames` are hashed.
+    Raises MediaError when the file cannot be opened as a video or no frame decodes. Frames
+    are grabbed in order and only the sampled ones are decoded; at most `max_frames` are
+    hashed.
     """
     capture = cv2.VideoCapture(path)
     if not capture.isOpened():

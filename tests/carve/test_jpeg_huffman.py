@@ -268,15 +268,12 @@ def test_decoder_refuses_bad_arguments():
     assert decoder.check(b"\x12\x34", 0, 0, False) == (False, 0, 0, None)  # every code is bad
 
 
-def test_a_lone_ff_ending_the_data_is_not_counted_as_a_stuffed_pair():
-    """Found by the hostile-tables test: the data is one 0xFF byte, the decode breaks at its
-    end, and mapping back to raw offsets must not count a 0x00 that is not there."""
-    dc = bytes([2] + [0] * 15) + b"\x00\x00"  # codes 0 and 1 (all ones), both DC size 0
-    ac = bytes([0, 3, 0, 2, 4] + [0] * 11) + b"\x00" * 9  # every symbol an EOB
+def _two_component_check(dc: bytes, ac: bytes, height: int) -> HuffmanCheck:
+    """The check of a 1-pixel-wide baseline scan of two 1x1 components sharing `dc`/`ac`."""
     layout = Layout(
         sof=0xC0,
         width=1,
-        height=1,
+        height=height,
         components={1: (1, 1), 2: (1, 1)},
         dc_tables={0: dc},
         ac_tables={0: ac},
@@ -288,7 +285,15 @@ def test_a_lone_ff_ending_the_data_is_not_counted_as_a_stuffed_pair():
     )
     check = HuffmanCheck.for_layout(layout)
     assert check is not None
-    decoded = check.check(b"\xff", 0, 0)
+    return check
+
+
+def test_a_lone_ff_ending_the_data_is_not_counted_as_a_stuffed_pair():
+    """Found by the hostile-tables test: the data is one 0xFF byte, the decode breaks at its
+    end, and mapping back to raw offsets must not count a 0x00 that is not there."""
+    dc = bytes([2] + [0] * 15) + b"\x00\x00"  # codes 0 and 1 (all ones), both DC size 0
+    ac = bytes([0, 3, 0, 2, 4] + [0] * 11) + b"\x00" * 9  # every symbol an EOB
+    decoded = _two_component_check(dc, ac, height=1).check(b"\xff", 0, 0)
     assert 0 <= decoded.end <= 1
 
 
@@ -297,21 +302,7 @@ def test_checkpoint_after_a_lone_ff_ending_the_data_is_at_its_end():
     ending the data is not a stuffed pair, so the MCU after it starts at the end of the
     data (as after 0x00), not one byte past it."""
     table = bytes([2] + [0] * 15) + b"\x00\x00"  # two 1-bit codes, both symbol 0
-    layout = Layout(
-        sof=0xC0,
-        width=1,
-        height=17,
-        components={1: (1, 1), 2: (1, 1)},
-        dc_tables={0: table},
-        ac_tables={0: table},
-        restart=0,
-        scan=((1, 0, 0), (2, 0, 0)),
-        scan_start=1,
-        scans=1,
-        dqt=True,
-    )
-    check = HuffmanCheck.for_layout(layout)
-    assert check is not None
+    check = _two_component_check(table, table, height=17)
     for raw in (b"\xff", b"\x00"):
         _, points = check.check_points(raw)
         assert points.rows.tolist() == [[0, 4, 1], [1, 0, 2]]
