@@ -50,6 +50,27 @@ SETTINGS: dict[str, Setting] = {
     "export": Setting(False, bool, "copy media into CASE/export named by SHA-256"),
     "walk_max_entries": Setting(5_000_000, int, "stop a file-system walk after this many entries"),
     "walk_max_seconds": Setting(1800, int, "stop a file-system walk after this many seconds"),
+    "container_max_depth": Setting(
+        8, int, "containers (archives, documents, databases) opened inside each other at most"
+    ),
+    "container_max_members": Setting(
+        1_000_000, int, "members listed of one container at most (the rest is a warning)"
+    ),
+    "container_max_member_bytes": Setting(
+        16 << 30, int, "a container member larger than this (decompressed) is not read"
+    ),
+    "container_max_bytes": Setting(
+        256 << 30, int, "members of one container add up to this many bytes at most"
+    ),
+    "container_max_ratio": Setting(
+        100,
+        int,
+        "members adding up to 1 GiB or more and more than this many times the container's"
+        " size are a decompression bomb: listing stops there",
+    ),
+    "container_max_seconds": Setting(
+        300, int, "seconds to list one container found inside evidence (0 = no limit)"
+    ),
 }
 
 

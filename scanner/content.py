@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.case.database import CaseDatabase
 from scanner.errors import ScannerError
+from scanner.evidence.containers import ContainerOptions
+from scanner.evidence.resolver import Resolver
+from scanner.evidence.streams import read_chunks
 from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
-from scanner.workers import item_chunks
+from scanner.types import Locator
 
 
 class ContentSource:
     """A blob's bytes from the first place it was found; its thumbnail from the case."""
 
-    def __init__(self, db: CaseDatabase) -> None:
+    def __init__(self, db: CaseDatabase, options: ContainerOptions | None = None) -> None:
         self.db = db
+        self.resolver = Resolver(options)
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
         row = self.db.conn.execute(
-            "SELECT e.path, i.locator_json, i.runs FROM items i JOIN evidence e"
+            "SELECT e.path, i.locator_json FROM items i JOIN evidence e"
             " ON e.id = i.evidence_id WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
             (sha256,),
         ).fetchone()
         if row is None:
             return iter(())
-        runs = tuple((int(o), int(n)) for o, n in json.loads(row[2])) if row[2] else None
-        return item_chunks(row[0], row[1], runs)
+        locator = Locator.from_json(row[1]).with_root(row[0])
+        return read_chunks(self.resolver.open_stream(locator))
 
     def reference_thumbnail(self, set_name: str, reference: str) -> bytes | None:
         """A thumbnail of a victim set's reference photo, read from the folder the set was

@@ -31,10 +31,11 @@ from scanner.config import ScanConfig
 from scanner.content import ContentSource
 from scanner.errors import ScannerError
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
+from scanner.evidence.containers import ContainerOptions
 from scanner.matching import match_all
 from scanner.progress import Progress
 from scanner.triage import load_rules
-from scanner.types import Extent, FileItem, ItemError
+from scanner.types import Extent, FileItem, ItemError, Locator
 from scanner.worker_server import worker_context
 from scanner.workers import (
     BlobResult,
@@ -79,7 +80,13 @@ class Scan:
     """One `dftriage scan` run over some evidence into a case folder."""
 
     def __init__(
-        self, case: Path, evidence: list[Path], config: ScanConfig, command: str, progress: Progress
+        self,
+        case: Path,
+        evidence: list[Path],
+        config: ScanConfig,
+        command: str,
+        progress: Progress,
+        password: str | None = None,
     ) -> None:
         self.case = case
         self.evidence = evidence
@@ -89,14 +96,19 @@ class Scan:
         self.models = self._check_models()
         self.db = CaseDatabase(case)
         self.settings = config.as_dict()  # what every blob task carries to the workers
+        # the password is given to the workers, never stored with the run
+        self.options = ContainerOptions.from_settings(self.settings, password)
         self.run_id = self.db.start_run(command, __version__, self.settings)
         self._pending = 0
         self._last_commit = time.monotonic()
         self._follow_ups: deque[Work] = deque()
+        self._open_members: dict[str, int] = {}  # expansion unit -> members not finished
+        self._expanding: dict[str, ItemTask] = {}  # expansion unit -> its container's task
 
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(workers, worker_context(), init_worker, (os.getpid(),)) as pool:
+        initargs = (os.getpid(), self.options)
+        with ProcessPoolExecutor(workers, worker_context(), init_worker, initargs) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:
@@ -127,7 +139,7 @@ class Scan:
 
     def _scan_evidence(self, pool: ProcessPoolExecutor, workers: int, path: Path) -> None:
         limits = WalkLimits(self.config.walk_max_entries, 128, self.config.walk_max_seconds)
-        source = open_evidence(path, limits)
+        source = open_evidence(path, limits, self.options)
         evidence_id = self._register(path, source)
         if self.config.files:
             with self._timed(f"files of {path.name}"):
@@ -151,7 +163,7 @@ class Scan:
     def _write_reports(self, pool: ProcessPoolExecutor) -> list[str]:
         from scanner.report.writers import write_reports
 
-        content = ContentSource(self.db)
+        content = ContentSource(self.db, self.options)
         export = content.chunks if self.config.export else None
         written = write_reports(
             self.db,
@@ -219,7 +231,9 @@ class Scan:
         size = 0
         for task in tasks:
             attempt = self.db.claim(task.unit)
-            if attempt > 1:
+            if attempt and task.parent:
+                self._open_members[task.parent] += 1
+            if attempt > 1 or (attempt == 0 and self._unfinished_expansion(task)):
                 yield Work(hash_items, (task,), self._store_items, stage, 1)
             elif attempt:
                 batch.append(task)
@@ -229,6 +243,15 @@ class Scan:
                     batch, size = [], 0
         if batch:
             yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
+
+    def _unfinished_expansion(self, task: ItemTask) -> bool:
+        """True for a container read before a restart whose members were not all read: it
+        is listed again (members already done are skipped)."""
+        if self.db.unit_state(_expansion_unit(task))[0] != "started":
+            return False
+        if task.parent:
+            self._open_members[task.parent] += 1
+        return True
 
     def _analysis(self, task: BlobTask) -> Work:
         return Work(analyse_blob, task, self._store_blob, "analyse")
@@ -287,51 +310,49 @@ class Scan:
     def _store_item(self, result: ItemResult) -> None:
         task = result.task
         if result.error:
-            self.db.add_error(task.locator, "read", result.error)
+            self.db.add_error(str(task.locator), "read", result.error)
         elif result.is_media:
             size = task.size  # a carved item's size is the sum of its runs
             new = self.db.add_blob(result.sha256, result.md5, result.sha1, size, result.media_type)
             if new and self.config.analyse and self.db.claim(f"analyse:{result.sha256}"):
-                blob = BlobTask(
-                    result.sha256,
-                    result.media_type,
-                    size,
-                    task.evidence_path,
-                    task.locator_json,
-                    task.runs,
-                    self.settings,
-                )
+                blob = BlobTask(result.sha256, result.media_type, size, task.locator, self.settings)
                 self._follow_ups.append(self._analysis(blob))
-            self.db.add_item(
-                task.evidence_id,
-                {
-                    "locator": task.locator,
-                    "locator_json": task.locator_json,
-                    "path": task.path,
-                    "size": task.size,
-                    "deleted": task.deleted,
-                    "carved": task.runs is not None,
-                    "extent_kind": task.extent_kind,
-                    "runs": task.runs,
-                    "complete": task.complete,
-                    "times": task.times,
-                    "sha256": result.sha256,
-                    "media_type": result.media_type,
-                },
-            )
+            self.db.add_item(task.evidence_id, _item_row(task, result))
+        for problem in result.problems:
+            self.db.add_error(problem.locator, problem.stage, problem.reason)
         self.db.done(task.unit)
+        if result.children:
+            self._expand(task, result)
+        else:
+            self._finished(task)
+
+    def _expand(self, task: ItemTask, result: ItemResult) -> None:
+        """Queue a container's members ahead of further reading; the container counts as
+        finished (for a restart) once every member has been read."""
+        unit = _expansion_unit(task)
+        self.db.start(unit)
+        self._expanding[unit] = task
+        self._open_members[unit] = 0
+        members = [task.child(item, result.sha256, unit) for item in result.children]
+        wanted = [m for m in members if self.config.deleted or not m.deleted]
+        self._follow_ups.extend(self._hashing(wanted, "files"))
+        if self._open_members[unit] == 0:
+            self._finish_expansion(unit)
+
+    def _finished(self, task: ItemTask) -> None:
+        if task.parent in self._open_members:
+            self._open_members[task.parent] -= 1
+            if self._open_members[task.parent] == 0:
+                self._finish_expansion(task.parent)
+
+    def _finish_expansion(self, unit: str) -> None:
+        del self._open_members[unit]
+        self.db.done(unit)
+        self._finished(self._expanding.pop(unit))
 
     def _blob_task(self, row: Any) -> BlobTask:
-        runs = tuple(tuple(r) for r in json.loads(row["runs"])) if row["runs"] else None
-        return BlobTask(
-            row["sha256"],
-            row["media_type"],
-            row["size"],
-            row["evidence_path"],
-            row["locator_json"],
-            runs,
-            self.settings,
-        )
+        locator = Locator.from_json(row["locator_json"]).with_root(row["evidence_path"])
+        return BlobTask(row["sha256"], row["media_type"], row["size"], locator, self.settings)
 
     def _store_blob(self, result: BlobResult) -> None:
         facts = dict(result.facts)
@@ -426,34 +447,43 @@ class Scan:
 
 
 def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:
-    return ItemTask(
-        evidence_path=str(source.path),
-        evidence_id=evidence_id,
-        locator=str(item.locator),
-        locator_json=item.locator.to_json(),
-        path=item.path,
-        size=item.size,
-        deleted=item.deleted,
-        times=item.times.as_dict(),
-    )
+    return ItemTask(evidence_id, item.locator, item.path, item.size, item.deleted, times=item.times)
 
 
 def _carved_task(source: Source, evidence_id: int, extent: Extent, carved: Any) -> ItemTask:
     runs = tuple((int(o), int(n)) for o, n in carved.runs)
     value = ",".join(f"0x{o:x}+{n}" for o, n in runs)
-    locator = source.locator.child("carve", f"{carved.kind}:runs={value}")
     return ItemTask(
-        evidence_path=str(source.path),
-        evidence_id=evidence_id,
-        locator=str(locator),
-        locator_json=locator.to_json(),
-        path=f"(carved {carved.kind} at 0x{runs[0][0]:x} in {extent.kind.value} space)",
-        size=sum(n for _, n in runs),
-        deleted=True,
+        evidence_id,
+        source.locator.child("carve", f"{carved.kind}:runs={value}"),
+        f"(carved {carved.kind} at 0x{runs[0][0]:x} in {extent.kind.value} space)",
+        sum(n for _, n in runs),
+        True,
         runs=runs,
         extent_kind=extent.kind.value,
         complete=bool(carved.complete),
     )
+
+
+def _item_row(task: ItemTask, result: ItemResult) -> dict[str, Any]:
+    return {
+        "locator": str(task.locator),
+        "locator_json": task.locator.to_json(),
+        "path": task.path,
+        "size": task.size,
+        "deleted": task.deleted,
+        "carved": task.runs is not None,
+        "extent_kind": task.extent_kind,
+        "runs": task.runs,
+        "complete": task.complete,
+        "times": task.times.as_dict(),
+        "sha256": result.sha256,
+        "media_type": result.media_type,
+    }
+
+
+def _expansion_unit(task: ItemTask) -> str:
+    return f"expand:{task.unit}"
 
 
 def _fingerprint(source: Source) -> str:

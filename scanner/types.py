@@ -11,8 +11,11 @@ from enum import StrEnum
 class Locator:
     """Where bytes live, as a chain of (kind, value) steps from the evidence inwards.
 
-    Printed as one string, e.g. ``ewf:case.E01 > part:p2@1048576 > ntfs:inode=1234:$DATA``,
-    or ``raw:disk.dd > carve:runs=0x3000+81920,0x9000+4096``. It is the resume key.
+    Printed as one string, e.g. ``ewf:case.E01 > part:dos:2@1048576 > ext4:inode=14 >
+    zip:member=DCIM/a.jpg``, or ``raw:disk.dd > carve:jpg:runs=0x3000+81920,0x9000+4096``;
+    the printed form is the resume key. The first step holds the evidence's path, of which
+    only the file name is printed; the JSON form keeps it whole, so a locator alone is
+    enough to reopen its bytes (`scanner.evidence.resolver`).
     """
 
     steps: tuple[tuple[str, str], ...]
@@ -30,8 +33,20 @@ class Locator:
         """This locator extended by one step."""
         return Locator(self.steps + ((kind, value),))
 
+    @property
+    def root(self) -> tuple[str, str]:
+        """The evidence step: (container kind, evidence path)."""
+        return self.steps[0]
+
+    def with_root(self, path: str) -> Locator:
+        """This locator with its evidence step pointing at `path` (where the evidence is
+        recorded, or seen, now)."""
+        return Locator(((self.steps[0][0], path), *self.steps[1:]))
+
     def __str__(self) -> str:
-        return " > ".join(f"{kind}:{value}" for kind, value in self.steps)
+        kind, path = self.steps[0]
+        shown = [(kind, path.rstrip("/").rsplit("/", 1)[-1] or path), *self.steps[1:]]
+        return " > ".join(f"{kind}:{value}" for kind, value in shown)
 
     def to_json(self) -> str:
         return json.dumps([list(step) for step in self.steps], ensure_ascii=False)
@@ -72,21 +87,27 @@ class Extent:
 
 @dataclass(frozen=True)
 class Times:
-    """MACB times as POSIX seconds (None where the file system has no such time)."""
+    """MACB times as POSIX seconds (None where the file system has no such time), and
+    their basis where it is not the file system's own UTC clock (e.g. a zip's DOS time,
+    which is the local time of the machine that made the archive)."""
 
     modified: float | None = None
     accessed: float | None = None
     changed: float | None = None
     born: float | None = None
+    basis: str = ""
 
-    def as_dict(self) -> dict[str, float | None]:
-        """The four times by name (what dataclasses.asdict gives, without its deep copies)."""
-        return {
+    def as_dict(self) -> dict[str, float | str | None]:
+        """The four times by name (and `basis` when there is one)."""
+        times: dict[str, float | str | None] = {
             "modified": self.modified,
             "accessed": self.accessed,
             "changed": self.changed,
             "born": self.born,
         }
+        if self.basis:
+            times["basis"] = self.basis
+        return times
 
 
 @dataclass(frozen=True)

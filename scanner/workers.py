@@ -1,7 +1,10 @@
 """Work done in worker processes: read an item and hash it; analyse a blob.
 
-Workers open evidence themselves (by path, cached per process) and return plain
-results; only the pipeline's single writer touches the case database.
+A task carries a `Locator` (and what is already known of the item); the worker's
+resolver reopens its bytes, caching opened evidence and parsed containers per process.
+Workers return plain results; only the pipeline's single writer touches the case
+database. An item that is a container (an archive, a compressed stream…) comes back with
+its members as new items to read.
 """
 
 from __future__ import annotations
@@ -11,47 +14,81 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any
 
 import magic
 
 from scanner.errors import ScannerError
-from scanner.evidence import Source, open_evidence, read_chunks
-from scanner.evidence.source import READ_CHUNK, Stream
+from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
+from scanner.evidence.resolver import Resolver
+from scanner.evidence.streams import READ_CHUNK, Stream, read_chunks
 from scanner.hashing.crypto import hash_chunks
 from scanner.media.sniff import confirm
-from scanner.types import Locator
+from scanner.types import FileItem, ItemError, Locator, Times
 
 log = logging.getLogger(__name__)
 
 MEDIA_PREFIXES = ("image/", "video/")
 MAX_PICTURE_BYTES = 512 << 20
+TDEF = b"TDEF"  # Telegram Desktop's encrypted cache and media files start so
+TDEF_REASON = (
+    "Telegram Desktop encrypted file (TDEF): its content cannot be read without the"
+    " account's local key"
+)
 
-_sources: dict[str, Source] = {}
 _analysers: dict[tuple[tuple[str, ...], int, tuple[tuple[str, str], ...]], Any] = {}
+
+
+@dataclass
+class WorkerContext:
+    """What a worker process keeps between tasks: its resolver (opened evidence, parsed
+    containers) and the container limits of the scan."""
+
+    options: ContainerOptions = field(default_factory=ContainerOptions)
+    resolver: Resolver = field(default_factory=Resolver)
+
+    def configure(self, options: ContainerOptions) -> None:
+        self.resolver.close()
+        self.options, self.resolver = options, Resolver(options)
+
+
+CONTEXT = WorkerContext()
 
 
 @dataclass(frozen=True)
 class ItemTask:
-    """One file or carved range to identify and hash."""
+    """One file, member or carved range to identify and hash, and what is known of it."""
 
-    evidence_path: str
     evidence_id: int
-    locator: str  # printed locator (the resume key)
-    locator_json: str
+    locator: Locator
     path: str
     size: int
     deleted: bool
     runs: tuple[tuple[int, int], ...] | None = None  # carved byte runs in media coordinates
     extent_kind: str | None = None
     complete: bool = True
-    times: dict[str, float | None] | None = None
+    times: Times = field(default_factory=Times)
+    enclosing: tuple[str, ...] = ()  # SHA-256 of the containers it was found in
+    parent: str = ""  # the expansion unit of the container it came from
 
     @property
     def unit(self) -> str:
         return f"item:{self.evidence_id}:{self.locator}"
+
+    def child(self, item: FileItem, container_sha256: str, parent: str) -> ItemTask:
+        """A member of this item (a container) as a task of its own."""
+        return ItemTask(
+            self.evidence_id,
+            item.locator,
+            item.path,
+            item.size,
+            item.deleted,
+            times=item.times,
+            enclosing=(*self.enclosing, container_sha256),
+            parent=parent,
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +99,9 @@ class ItemResult:
     sha1: str = ""
     sha256: str = ""
     error: str = ""
+    container: str = ""  # the container kind, when the item is one
+    children: tuple[FileItem, ...] = ()
+    problems: tuple[ItemError, ...] = ()
 
     @property
     def is_media(self) -> bool:
@@ -73,9 +113,7 @@ class BlobTask:
     sha256: str
     media_type: str
     size: int
-    evidence_path: str
-    locator_json: str
-    runs: tuple[tuple[int, int], ...] | None
+    locator: Locator
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -89,65 +127,66 @@ class BlobResult:
     thumbnail: bytes | None = None
 
 
-def init_worker(scan_pid: int) -> None:
+def init_worker(scan_pid: int, options: ContainerOptions | None = None) -> None:
     """Runs once in each worker process; it ends with the scan process `scan_pid`."""
     import cv2
 
     from scanner.worker_server import exit_with
 
     exit_with(scan_pid)
+    CONTEXT.configure(options or ContainerOptions())
     cv2.setNumThreads(1)
     # Pillow warns on stderr about hostile EXIF ("Tag data larger than file"), naming no
     # file; what matters about a picture is in its own error row.
     warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
 
 
-def _source(path: str) -> Source:
-    if path not in _sources:
-        _sources[path] = open_evidence(path)
-    return _sources[path]
-
-
-def item_stream(
-    evidence_path: str, locator_json: str, runs: tuple[tuple[int, int], ...] | None
-) -> Stream:
-    """The content of an item: a file's data, or a carved item's byte runs."""
-    source = _source(evidence_path)
-    if runs:
-        return source.media_runs(runs)  # type: ignore[union-attr]
-    return source.open_item(Locator.from_json(locator_json))
-
-
-def item_chunks(
-    evidence_path: str, locator_json: str, runs: tuple[tuple[int, int], ...] | None
-) -> Iterator[bytes]:
+def item_chunks(locator: Locator) -> Iterator[bytes]:
     """The content of an item in chunks of READ_CHUNK bytes."""
-    yield from read_chunks(item_stream(evidence_path, locator_json, runs))
+    yield from read_chunks(CONTEXT.resolver.open_stream(locator))
 
 
 def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
-    """Identify an item by content (libmagic) and, if it is media, hash it in one read."""
+    """Identify an item by content (libmagic) and, if it is media, hash it in one read;
+    a container is hashed too and its members listed."""
     try:
         if stream is None:
-            stream = item_stream(task.evidence_path, task.locator_json, task.runs)
+            stream = CONTEXT.resolver.open_stream(task.locator)
         chunks = read_chunks(stream)
         head = next(chunks, b"")
-        media_type = (
-            confirm(magic.from_buffer(head[:READ_CHUNK], mime=True), head)
-            if head
-            else "application/x-empty"
-        )
-        if not media_type.startswith(MEDIA_PREFIXES):
-            return ItemResult(task, media_type)
+        if head.startswith(TDEF):
+            return ItemResult(task, "application/x-tdef", error=TDEF_REASON)
+        container = sniff(head[:SNIFF_BYTES], stream) if head else None
+        if container is None:
+            media_type = (
+                confirm(magic.from_buffer(head[:READ_CHUNK], mime=True), head)
+                if head
+                else "application/x-empty"
+            )
+            if not media_type.startswith(MEDIA_PREFIXES):
+                return ItemResult(task, media_type)
         stream.advise(len(head), stream.size - len(head))  # the rest, in one request
         # one thread: the pool already keeps every core busy
         hashes = hash_chunks(chain([head], chunks), parallel=False)
+        if container is not None:
+            return _expanded(task, stream, container, hashes.sha256)
         return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
-    except (ScannerError, OSError, ValueError) as exc:
+    except (ScannerError, OSError, ValueError, EOFError) as exc:
         return ItemResult(task, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - no single input may stop a scan
         log.exception("unexpected failure reading %s", task.locator)
         return ItemResult(task, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _expanded(task: ItemTask, stream: Stream, kind: str, sha256: str) -> ItemResult:
+    """A container's members (bounded by the scan's limits) as the item's children."""
+    result = ItemResult(task, f"container/{kind}", sha256=sha256, container=kind)
+    if sha256 in task.enclosing:
+        reason = f"{kind}: the same content as a container it was found in: not opened again"
+        return replace(result, problems=(ItemError(str(task.locator), "expand", reason),))
+    item = FileItem(task.locator, task.path, task.size, task.deleted)
+    expansion = expand(kind, stream, item, CONTEXT.options)
+    return replace(result, children=tuple(expansion.children), problems=tuple(expansion.problems))
 
 
 def hash_items(tasks: tuple[ItemTask, ...]) -> list[ItemResult]:
@@ -162,7 +201,7 @@ def _advised(task: ItemTask) -> Stream | None:
     """The item's stream with its first chunk hinted; None if it cannot be opened (the
     read in `hash_item` then records why)."""
     try:
-        stream = item_stream(task.evidence_path, task.locator_json, task.runs)
+        stream = CONTEXT.resolver.open_stream(task.locator)
         stream.advise(0, READ_CHUNK)
         return stream
     except Exception:  # noqa: BLE001 - reported by hash_item
@@ -179,7 +218,7 @@ def analyse_blob(task: BlobTask) -> BlobResult:
         if task.media_type.startswith("video/"):
             with _spooled(task) as path:
                 return analyse_video(task, path, _analyser(task))
-        data = b"".join(item_chunks(task.evidence_path, task.locator_json, task.runs))
+        data = b"".join(item_chunks(task.locator))
         return analyse_picture(task, data, _analyser(task))
     except (ScannerError, OSError, ValueError) as exc:
         return BlobResult(task.sha256, errors=[str(exc)])
@@ -198,9 +237,7 @@ class _spooled:
     def __enter__(self) -> str:
         handle, self._path = tempfile.mkstemp(prefix="dftriage-", suffix=".media")
         with os.fdopen(handle, "wb") as out:
-            for chunk in item_chunks(
-                self._task.evidence_path, self._task.locator_json, self._task.runs
-            ):
+            for chunk in item_chunks(self._task.locator):
                 out.write(chunk)
         return self._path
 

@@ -7,11 +7,13 @@ from pathlib import Path
 from scanner.config import ScanConfig
 from scanner.pipeline import BATCH_ITEMS, Scan
 from scanner.progress import Progress
+from scanner.types import Locator
 from scanner.workers import ItemTask
 
 
 def item(index: int, size: int = 100) -> ItemTask:
-    return ItemTask("evidence.img", 1, f"file{index}", "{}", f"/f{index}", size, False)
+    locator = Locator((("folder", "/evidence"), ("file", f"file{index}")))
+    return ItemTask(1, locator, f"/f{index}", size, False)
 
 
 def scan_in(case: Path) -> Scan:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from scanner.types import Locator
 from scanner.workers import BlobTask, _analyser
 
 
 def blob_task(grid: int) -> BlobTask:
     settings = {"models": ["face-detect"], "small_face_grid": grid}
-    return BlobTask("0" * 64, "image/jpeg", 1, "evidence", "{}", None, settings)
+    locator = Locator((("raw", "/evidence.img"),))
+    return BlobTask("0" * 64, "image/jpeg", 1, locator, settings)
 
 
 def test_small_face_grid_setting_reaches_the_analyser() -> None:

@@ -158,6 +158,15 @@ class CaseDatabase:
     def done(self, unit: str) -> None:
         self.execute("UPDATE work SET state = 'done' WHERE unit = ?", (unit,))
 
+    def start(self, unit: str) -> None:
+        """Mark `unit` started, however often it was before (work that a restart redoes
+        by design, such as listing a container's members again)."""
+        self.execute(
+            "INSERT INTO work (unit, state, attempts) VALUES (?, 'started', 1)"
+            " ON CONFLICT(unit) DO UPDATE SET state = 'started'",
+            (unit,),
+        )
+
     # items, blobs, errors ----------------------------------------------------------------
     def add_item(self, evidence_id: int, item: dict[str, Any]) -> None:
         self.execute(

@@ -15,15 +15,22 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from scanner.errors import EvidenceError
+from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
 from scanner.evidence.media import (
     ContainerInfo,
     MediaReader,
-    advise_file,
     open_container,
     open_media,
+)
+from scanner.evidence.streams import (
+    READ_CHUNK,
+    FileStream,
+    RangeStream,
+    RunsStream,
+    Stream,
+    read_chunks,
 )
 from scanner.evidence.tsk_filesystem import TskFileSystem, TskStream, WalkLimits, WalkReport
 from scanner.evidence.tsk_volumes import Partition, TskImage, VolumeLayout, read_layout
@@ -31,29 +38,8 @@ from scanner.types import Extent, ExtentKind, FileItem, ItemError, Locator, Time
 
 log = logging.getLogger(__name__)
 
-READ_CHUNK = 1 << 20
-
-
-class Stream(Protocol):
-    """Random read access with a size: a file's data or a byte range of the medium."""
-
-    size: int
-
-    def read(self, offset: int, length: int) -> bytes: ...
-
-    def advise(self, offset: int, length: int) -> None:
-        """Hint that these bytes will be read soon (read ahead; never changes a result)."""
-
-
-def read_chunks(stream: Stream, chunk: int = READ_CHUNK) -> Iterator[bytes]:
-    """The whole stream in fixed-size chunks (bounded memory)."""
-    offset = 0
-    while offset < stream.size:
-        data = stream.read(offset, min(chunk, stream.size - offset))
-        if not data:
-            raise EvidenceError(f"short read at {offset} of {stream.size}")
-        yield data
-        offset += len(data)
+__all__ = ["READ_CHUNK", "Stream", "read_chunks"]
+CARVED_RUN = re.compile(r"0x([0-9a-f]+)\+(\d+)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +78,7 @@ class DiskSource:
 
     def __post_init__(self) -> None:
         self.image = TskImage(self.reader)
-        self.locator = Locator(((self.container.kind, self.path.name),))
+        self.locator = Locator(((self.container.kind, str(self.path.resolve())),))
 
     @property
     def media_opener(self) -> functools.partial[MediaReader]:
@@ -206,8 +192,10 @@ class DiskSource:
         return infos
 
     def open_item(self, locator: Locator) -> Stream:
-        """The data of a file (or carved/extent range) named by `locator`."""
+        """The data of a file (or carved runs) named by `locator`."""
         steps = dict(locator.steps[1:2])
+        if "carve" in steps:
+            return self.media_runs(_carved_runs(steps["carve"]))
         if steps.get("file") == "whole":
             return self.media_range(0, self.reader.size)
         if "vol" not in steps and "part" not in steps:
@@ -221,11 +209,14 @@ class DiskSource:
         return stream
 
     def media_range(self, offset: int, length: int) -> Stream:
-        return _RangeStream(self.reader, offset, length)
+        return RangeStream(self.reader, offset, length)
 
     def media_runs(self, runs: tuple[tuple[int, int], ...]) -> Stream:
         """Byte runs of the medium read as one stream (a carved item's content)."""
-        return _RunsStream([self.media_range(offset, length) for offset, length in runs])
+        for offset, length in runs:
+            if offset + length > self.reader.size:
+                raise EvidenceError(f"carved run 0x{offset:x}+{length} ends past the medium")
+        return RunsStream([self.media_range(offset, length) for offset, length in runs])
 
     def close(self) -> None:
         self.reader.close()
@@ -238,71 +229,20 @@ def _partition_at(layout: VolumeLayout, offset: int) -> Partition:
     raise EvidenceError(f"no partition at offset {offset}")
 
 
+def _carved_runs(value: str) -> tuple[tuple[int, int], ...]:
+    """The byte runs of a carve step value, e.g. ``jpg:runs=0x3000+81920,0x9000+4096``."""
+    runs = tuple((int(o, 16), int(n)) for o, n in CARVED_RUN.findall(value.partition("runs=")[2]))
+    if not runs:
+        raise EvidenceError(f"carve step without byte runs: {value[:80]!r}")
+    return runs
+
+
 def _parse_inode(value: str) -> tuple[int, int | None, int | None]:
     fields = dict(part.split("=", 1) for part in value.split(","))
     attr_type = attr_id = None
     if "attr" in fields:
         attr_type, attr_id = (int(x) for x in fields["attr"].split("-"))
     return int(fields["inode"]), attr_type, attr_id
-
-
-@dataclass
-class _RangeStream:
-    reader: MediaReader
-    offset: int
-    size: int
-
-    def read(self, offset: int, length: int) -> bytes:
-        length = max(0, min(length, self.size - offset))
-        return self.reader.read(self.offset + offset, length)
-
-    def advise(self, offset: int, length: int) -> None:
-        length = max(0, min(length, self.size - offset))
-        if length:
-            self.reader.advise(self.offset + offset, length)
-
-
-class _RunsStream:
-    """Several streams read one after the other as one."""
-
-    def __init__(self, parts: list[Stream]) -> None:
-        self._parts = parts
-        self.size = sum(part.size for part in parts)
-
-    def _pieces(self, offset: int, length: int) -> Iterator[tuple[Stream, int, int]]:
-        """(part, offset in part, length) covering [offset, offset + length)."""
-        end = min(offset + length, self.size)
-        start = 0
-        for part in self._parts:
-            low, high = max(offset, start), min(end, start + part.size)
-            if low < high:
-                yield part, low - start, high - low
-            start += part.size
-
-    def read(self, offset: int, length: int) -> bytes:
-        return b"".join(part.read(at, count) for part, at, count in self._pieces(offset, length))
-
-    def advise(self, offset: int, length: int) -> None:
-        for part, at, count in self._pieces(offset, length):
-            part.advise(at, count)
-
-
-class _FileStream:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self.size = path.stat().st_size
-
-    def read(self, offset: int, length: int) -> bytes:
-        with open(self._path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(max(0, min(length, self.size - offset)))
-
-    def advise(self, offset: int, length: int) -> None:
-        try:
-            with open(self._path, "rb") as handle:
-                advise_file(handle.fileno(), offset, length)
-        except OSError:
-            pass  # a hint only: a file that cannot be opened is reported by read
 
 
 @dataclass
@@ -314,7 +254,7 @@ class FolderSource:
 
     def __post_init__(self) -> None:
         self.root = self.path.resolve()
-        self.locator = Locator((("folder", self.path.name or str(self.path)),))
+        self.locator = Locator((("folder", str(self.root)),))
         self.container = ContainerInfo("folder", 0, (str(self.path),))
 
     def walk(self) -> Iterator[FileItem | ItemError]:
@@ -355,23 +295,67 @@ class FolderSource:
         full = (self.root / relative).resolve()
         if self.root not in full.parents:
             raise EvidenceError(f"{locator}: outside the evidence folder")
-        return _FileStream(full)
+        return FileStream(full)
 
     def close(self) -> None:
         """Nothing to release."""
 
 
-def open_evidence(path: str | os.PathLike[str], limits: WalkLimits | None = None) -> Source:
-    """Open evidence read-only: a folder, or any supported image (a lone file is raw media)."""
+@dataclass
+class ContainerSource:
+    """An archive or extraction given as evidence (a phone's zip or tar, a UFDR, an .ab),
+    walked as a file system: every member with its path inside, size and times."""
+
+    path: Path
+    kind: str
+    options: ContainerOptions = field(default_factory=ContainerOptions)
+
+    def __post_init__(self) -> None:
+        self.stream = FileStream(self.path)
+        self.locator = Locator((("file", str(self.path.resolve())),))
+        self.container = ContainerInfo(self.kind, self.stream.size, (str(self.path),))
+
+    def walk(self) -> Iterator[FileItem | ItemError]:
+        top = FileItem(self.locator, "", self.stream.size, False)
+        expansion = expand(self.kind, self.stream, top, self.options, seconds=0)
+        yield from expansion.problems
+        yield from expansion.children
+
+    def extents(self) -> Iterator[Extent]:
+        return iter(())
+
+    def open_item(self, locator: Locator) -> Stream:
+        if locator != self.locator:
+            raise EvidenceError(f"{locator}: not the evidence file {self.path.name}")
+        return self.stream
+
+    def close(self) -> None:
+        """Nothing held open."""
+
+
+def open_evidence(
+    path: str | os.PathLike[str],
+    limits: WalkLimits | None = None,
+    options: ContainerOptions | None = None,
+) -> Source:
+    """Open evidence read-only: a folder, an archive or extraction, or any supported image
+    (a lone file that is neither is read as raw media)."""
     path = Path(path)
     limits = limits or WalkLimits()
     if path.is_dir():
         return FolderSource(path, limits)
     reader, container = open_container(path)
-    return DiskSource(path, reader, container, limits)
+    disk = DiskSource(path, reader, container, limits)
+    if container.kind == "raw" and disk.is_plain_file:
+        stream = disk.media_range(0, reader.size)
+        kind = sniff(stream.read(0, SNIFF_BYTES), stream)
+        if kind is not None:
+            disk.close()
+            return ContainerSource(path, kind, options or ContainerOptions())
+    return disk
 
 
-Source = DiskSource | FolderSource
+Source = DiskSource | FolderSource | ContainerSource
 
 
 def _holds_no_files(partition: Partition) -> bool:

@@ -1,0 +1,34 @@
+"""Containers found in evidence or given as evidence, one module per format.
+
+Importing this package registers the built-in containers in `CONTAINERS`, in the order
+their signatures are tried (the more specific first: a UFDR is also a zip).
+"""
+
+from scanner.evidence.containers import (  # noqa: F401 - importing registers them
+    compressed,
+    tar_container,
+    zip_container,
+)
+from scanner.evidence.containers.base import (
+    CONTAINERS,
+    SNIFF_BYTES,
+    Container,
+    ContainerOptions,
+    Member,
+    Problem,
+    sniff,
+)
+from scanner.evidence.containers.expand import Expansion, container_depth, expand
+
+__all__ = [
+    "CONTAINERS",
+    "SNIFF_BYTES",
+    "Container",
+    "ContainerOptions",
+    "Expansion",
+    "Member",
+    "Problem",
+    "container_depth",
+    "expand",
+    "sniff",
+]

@@ -1,0 +1,118 @@
+"""What every container module provides, the options that bound it, and its registry.
+
+A container is content that holds other content: an archive, a compressed stream, a
+document with embedded pictures, a database with BLOBs, a phone extraction. It is
+recognised by signature (never by extension), parsed from a `Stream`, lists `Member`s,
+and opens a member by the value of its locator step (`zip:member=DCIM/a.jpg`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from scanner.evidence.streams import Stream
+from scanner.lib.registry import Registry
+from scanner.types import Times
+
+SNIFF_BYTES = 4096  # what `sniff` is shown of the content's start
+
+
+@dataclass(frozen=True)
+class ContainerOptions:
+    """Limits on expanding containers (settings `container_*`) and the user's password."""
+
+    max_depth: int = 8
+    max_members: int = 1_000_000
+    max_member_bytes: int = 16 << 30
+    max_bytes: int = 256 << 30
+    max_ratio: int = 100
+    bomb_floor: int = 1 << 30  # the ratio applies from this many bytes of members on
+    max_seconds: float = 300
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], password: str | None) -> ContainerOptions:
+        return cls(
+            max_depth=settings.get("container_max_depth", cls.max_depth),
+            max_members=settings.get("container_max_members", cls.max_members),
+            max_member_bytes=settings.get("container_max_member_bytes", cls.max_member_bytes),
+            max_bytes=settings.get("container_max_bytes", cls.max_bytes),
+            max_ratio=settings.get("container_max_ratio", cls.max_ratio),
+            max_seconds=settings.get("container_max_seconds", cls.max_seconds),
+            password=password,
+        )
+
+    def bomb_limit(self, container_size: int) -> int:
+        """Member bytes beyond which a container of this size counts as a bomb."""
+        return min(self.max_bytes, max(self.bomb_floor, self.max_ratio * container_size))
+
+
+@dataclass(frozen=True)
+class Member:
+    """One entry of a container, as the container describes it."""
+
+    value: str  # the locator step value that opens it, e.g. "member=DCIM/a.jpg"
+    path: str  # its path inside the container ("" for the one member of a stream)
+    size: int
+    times: Times = field(default_factory=Times)
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a container could not deliver: damage, a limit, a missing password."""
+
+    reason: str
+    fatal: bool = False  # True: listing stopped here
+
+
+class Container(ABC):
+    """A parsed container. Subclasses set `kind` (the locator step kind) and register."""
+
+    kind: ClassVar[str]
+
+    @staticmethod
+    @abstractmethod
+    def sniff(head: bytes, stream: Stream) -> bool:
+        """True if content starting with `head` is this kind of container."""
+
+    @abstractmethod
+    def __init__(self, stream: Stream, options: ContainerOptions) -> None: ...
+
+    @abstractmethod
+    def members(self) -> Iterator[Member | Problem]:
+        """Every member (files only), in container order; damage becomes a Problem."""
+
+    @abstractmethod
+    def open(self, value: str) -> Stream:
+        """The content of the member whose locator step value is `value`."""
+
+    def metadata(self) -> dict[str, str]:
+        """What the container says about the device or itself (`dftriage info`)."""
+        return {}
+
+
+CONTAINERS: Registry[type[Container]] = Registry("container")
+
+
+def sniff(head: bytes, stream: Stream) -> str | None:
+    """The kind of container `stream` is (registration order decides: ufdr before zip)."""
+    for kind, container in CONTAINERS.items():
+        if container.sniff(head, stream):
+            return kind
+    return None
+
+
+def member_value(value: str, prefix: str = "member=") -> str:
+    """The part of a step value after its `member=`-style prefix (a clear error if absent)."""
+    if not value.startswith(prefix):
+        raise ValueError(f"expected a step value starting with {prefix!r}, got {value[:80]!r}")
+    return value[len(prefix) :]
+
+
+def printable(name: str) -> str:
+    """A member name as text that SQLite and JSON accept (undecodable bytes as \\xNN)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
