@@ -102,6 +102,7 @@ class Scan:
         self._pending = 0
         self._last_commit = time.monotonic()
         self._follow_ups: deque[Work] = deque()
+        self._members: deque[ItemTask] = deque()  # members of containers, not claimed yet
         self._open_members: dict[str, int] = {}  # expansion unit -> members not finished
         self._expanding: dict[str, ItemTask] = {}  # expansion unit -> its container's task
 
@@ -231,11 +232,11 @@ class Scan:
         size = 0
         for task in tasks:
             attempt = self.db.claim(task.unit)
-            if attempt and task.parent:
-                self._open_members[task.parent] += 1
             if attempt > 1 or (attempt == 0 and self._unfinished_expansion(task)):
                 yield Work(hash_items, (task,), self._store_items, stage, 1)
-            elif attempt:
+            elif attempt == 0:
+                self._finished(task)  # done before a restart, or poisoned
+            else:
                 batch.append(task)
                 size += task.size
                 if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
@@ -247,11 +248,7 @@ class Scan:
     def _unfinished_expansion(self, task: ItemTask) -> bool:
         """True for a container read before a restart whose members were not all read: it
         is listed again (members already done are skipped)."""
-        if self.db.unit_state(_expansion_unit(task))[0] != "started":
-            return False
-        if task.parent:
-            self._open_members[task.parent] += 1
-        return True
+        return self.db.unit_state(_expansion_unit(task))[0] == "started"
 
     def _analysis(self, task: BlobTask) -> Work:
         return Work(analyse_blob, task, self._store_blob, "analyse")
@@ -266,7 +263,7 @@ class Scan:
         while True:
             if len(in_flight) >= limit:
                 self._collect(in_flight)
-            work = self._follow_ups.popleft() if self._follow_ups else next(incoming, None)
+            work = self._next_work(incoming)
             if work is None:
                 if not in_flight:
                     break
@@ -276,6 +273,15 @@ class Scan:
             in_flight[pool.submit(work.function, work.task)] = work
             self._maybe_commit()
         self.db.commit()
+
+    def _next_work(self, incoming: Iterator[Work]) -> Work | None:
+        """Follow-ups first (a new blob's analysis), then containers' members (claimed a
+        batch at a time, as they are sent), then new reads."""
+        while not self._follow_ups and self._members:
+            count = min(BATCH_ITEMS, len(self._members))
+            batch = [self._members.popleft() for _ in range(count)]
+            self._follow_ups.extend(self._hashing(batch, "files"))
+        return self._follow_ups.popleft() if self._follow_ups else next(incoming, None)
 
     def _collect(self, in_flight: dict[Future[Any], Work]) -> None:
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -331,12 +337,12 @@ class Scan:
         finished (for a restart) once every member has been read."""
         unit = _expansion_unit(task)
         self.db.start(unit)
-        self._expanding[unit] = task
-        self._open_members[unit] = 0
         members = [task.child(item, result.sha256, unit) for item in result.children]
         wanted = [m for m in members if self.config.deleted or not m.deleted]
-        self._follow_ups.extend(self._hashing(wanted, "files"))
-        if self._open_members[unit] == 0:
+        self._expanding[unit] = task
+        self._open_members[unit] = len(wanted)
+        self._members.extend(wanted)
+        if not wanted:
             self._finish_expansion(unit)
 
     def _finished(self, task: ItemTask) -> None:

@@ -37,4 +37,18 @@ def test_times_as_dict_names_every_time() -> None:
     from scanner.types import Times
 
     times = Times(modified=1.5, accessed=None, changed=3.0, born=4.25)
-    assert times.as_dict() == asdict(times)
+    assert times.as_dict() == {k: v for k, v in asdict(times).items() if k != "basis"}
+    zipped = Times(modified=1.5, basis="utc (tar header)")
+    assert zipped.as_dict() == asdict(zipped)
+
+
+def test_a_locator_prints_the_evidence_name_and_keeps_its_path() -> None:
+    from scanner.types import Locator
+
+    locator = Locator((("ewf", "/cases/7/case.E01"), ("part", "dos:2@1048576")))
+    locator = locator.child("ext4", "inode=14").child("zip", "member=DCIM/a.jpg")
+    assert (
+        str(locator) == "ewf:case.E01 > part:dos:2@1048576 > ext4:inode=14 > zip:member=DCIM/a.jpg"
+    )
+    assert Locator.from_json(locator.to_json()) == locator
+    assert locator.with_root("/mnt/7/case.E01").root == ("ewf", "/mnt/7/case.E01")

@@ -61,6 +61,9 @@ def expand(
         )
     if not result.children and not result.problems:
         result.problems.append(ItemError(where, STAGE, f"{kind}: no files in it"))
+    if len(result.problems) > 1:  # one row per container and stage: every reason in it
+        reasons = "; ".join(problem.reason for problem in result.problems)
+        result.problems[:] = [ItemError(where, STAGE, reasons)]
     return result
 
 
