@@ -1,9 +1,11 @@
 """The data folders that ship inside the `scanner` package, found with importlib.resources.
 
-In the repository they live at the top level (`rules/`, `models/`, `sample_configs/`);
-`scanner/rules`, `scanner/models` and `scanner/sample_configs` are symbolic links to them,
-which setuptools follows, so the sdist and the wheel carry the files themselves. A checkout, an editable install and a wheel all find them here.
-dftriage is always installed as files (it has a C extension), so each is a real folder.
+In the repository they live at the top level (`rules/`, `models/`, `sample_configs/`) and in
+`tests/data/`; `scanner/rules`, `scanner/models`, `scanner/sample_configs` and the files in
+`scanner/examples/` are symbolic links to them, which setuptools follows, so the sdist and
+the wheel carry the files themselves. A checkout, an editable install and a wheel all find
+them here. dftriage is always installed as files (it has a C extension), so each is a real
+folder.
 """
 
 from __future__ import annotations
@@ -29,3 +31,8 @@ def models_dir() -> Path:
 def sample_configs_dir() -> Path:
     """The ready-made scan settings (`quick-triage.yaml`, `full.yaml`, `victim-search.yaml`)."""
     return _bundled("sample_configs")
+
+
+def examples_dir() -> Path:
+    """The example evidence `example.E01` and its known-bad list `example-known-bad.md5`."""
+    return _bundled("examples")
