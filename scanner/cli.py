@@ -26,6 +26,7 @@ COMMANDS = (
     "scan",
     "sets",
     "models",
+    "example",
 )
 
 

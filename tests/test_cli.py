@@ -167,3 +167,13 @@ def _png_header(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\0" * 64))
         + chunk(b"IEND", b"")
     )
+
+
+def test_example_imports_the_bundled_set_and_scans_the_bundled_e01(tmp_path: Path) -> None:
+    done = dftriage("example", "--case", str(tmp_path / "case"), "--no-models", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "set 'example-known-bad' (known-bad): 2 entries" in done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[-1]["event"] == "finished" and events[-1]["errors"] == 0
+    summary = json.loads((tmp_path / "case" / "report.json").read_text())["summary"]
+    assert summary["carved"] > 0 and summary["findings_by_priority"] == {"1": 2}

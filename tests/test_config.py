@@ -8,6 +8,7 @@ import pytest
 
 from scanner.config import SETTINGS, load_config
 from scanner.errors import ConfigError
+from scanner.resources import sample_configs_dir
 
 ROOT = Path(__file__).parents[1]
 
@@ -45,8 +46,9 @@ def test_broken_yaml_is_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "sample", sorted((ROOT / "sample_configs").glob("*.yaml")), ids=lambda p: p.name
 )
-def test_sample_configs_are_valid(sample: Path) -> None:
+def test_sample_configs_are_valid_and_bundled(sample: Path) -> None:
     load_config(sample)
+    assert (sample_configs_dir() / sample.name).read_bytes() == sample.read_bytes()
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from scanner.config import SETTINGS, load_config
 from scanner.errors import ConfigError
 from scanner.progress import Progress
+from scanner.resources import sample_configs_dir
 from scanner.worker_server import worker_context
 
 HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
@@ -20,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--case", required=True, type=Path, help="case folder (created; re-run to resume)"
     )
-    parser.add_argument("--config", type=Path, help="YAML settings (see sample_configs/)")
+    parser.add_argument(
+        "--config", type=Path, help=f"YAML settings (ready-made ones in {sample_configs_dir()})"
+    )
     parser.add_argument("--workers", type=int, help=SETTINGS["workers"].help)
     parser.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
     parser.add_argument("--export", action="store_true", default=None, help=SETTINGS["export"].help)

@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 
 from scanner.errors import ModelError
+from scanner.resources import models_dir
 
 TASKS = ("face-detect", "face-embed", "nudity", "deepfake")
 METRICS = ("cosine", "euclidean")
@@ -250,8 +251,8 @@ def _parse_tensors(items: Any, where: str) -> tuple[TensorSpec, ...]:
 
 
 def builtin_manifest_dir() -> Path:
-    """The top-level `models/` folder shipped with dftriage."""
-    return Path(__file__).resolve().parents[2] / "models"
+    """The manifests shipped with dftriage (the repository's top-level `models/` folder)."""
+    return models_dir()
 
 
 def home_manifest_dir(home: Path | None = None) -> Path:

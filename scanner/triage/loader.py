@@ -11,10 +11,9 @@ A file is a mapping with a `rules:` list, an `apps:` list, or both:
         drop: false                    # true: the blob leaves triage (known-good)
         description: optional text for the docs and the report's methods section
 
-The bundled rules are the repository's top-level `rules/` folder, found as
-`Path(__file__).parents[2] / "rules"`: that is the checkout in a source tree and in an
-editable install (`pip install -e .`). A wheel does not carry it; there, pass the
-folder explicitly (the `rules` setting / `--rules`).
+The bundled rules are the repository's top-level `rules/` folder, shipped inside the package
+and found with importlib.resources (`scanner.resources.rules_dir()`), in a checkout, an
+editable install and a wheel alike.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from scanner.errors import RuleError
+from scanner.resources import rules_dir
 from scanner.triage.attribution import AppAttribution, AppRule, parse_apps
 from scanner.triage.condition_parser import ParseContext, parse_condition
 from scanner.triage.ruleset import PRIORITIES, Rule, RuleSet
@@ -42,8 +42,8 @@ from scanner.triage.yaml_source import (
     string,
 )
 
-BUNDLED_RULES = Path(__file__).resolve().parents[2] / "rules"
-"""The repository's top-level rules folder (source checkout or editable install)."""
+BUNDLED_RULES = rules_dir()
+"""The rules shipped with dftriage (the repository's top-level `rules/` folder)."""
 
 _TOP_KEYS = ("rules", "apps")
 _RULE_KEYS = ("name", "priority", "category", "when", "reason", "drop", "description")
