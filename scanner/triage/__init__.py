@@ -9,7 +9,7 @@ The facts a rule may use are listed in `scanner.triage.facts.FACTS`; see docs/tr
 This package imports only scanner.types / scanner.errors from the rest of dftriage.
 """
 
-from scanner.triage.attribution import AppAttribution, AppRule
+from scanner.triage.attribution import AppAttribution, AppRule, Attribution
 from scanner.triage.facts import FACTS, FactSpec, FactType, check_facts
 from scanner.triage.loader import (
     BUNDLED_RULES,
@@ -25,6 +25,7 @@ __all__ = [
     "FACTS",
     "AppAttribution",
     "AppRule",
+    "Attribution",
     "FactSpec",
     "FactType",
     "Finding",
