@@ -15,8 +15,16 @@ KIND_ORDER = {"known-bad": 0, "victim": 1, "known-good": 2}
 
 
 def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`."""
-    items = _by_sha(db, "SELECT sha256, path, deleted, carved FROM items ORDER BY locator")
+    """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`.
+
+    First records every item's attribution in `attributions` (replacing the last run's),
+    so that the reports show the apps, chats and accounts the rules saw.
+    """
+    items = _by_sha(
+        db,
+        "SELECT sha256, evidence_id, locator, path, deleted, carved FROM items ORDER BY locator",
+    )
+    record_attributions(db, rules, [item for group in items.values() for item in group])
     matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
     faces = _by_sha(
         db,
@@ -27,6 +35,18 @@ def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str
     for blob in db.rows("SELECT * FROM blobs ORDER BY sha256"):
         sha = blob["sha256"]
         yield sha, _facts(dict(blob), items[sha], matches[sha], faces[sha], scores[sha], rules)
+
+
+def record_attributions(db: CaseDatabase, rules: RuleSet, items: list[dict[str, Any]]) -> None:
+    """Replace the `attributions` rows with those of `items` (evidence_id, locator, path)."""
+    db.execute("DELETE FROM attributions")
+    for item in items:
+        for found in rules.apps.identify(item["path"]):
+            db.execute(
+                "INSERT INTO attributions (evidence_id, locator, app, chat_id, account_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (item["evidence_id"], item["locator"], found.app, found.chat_id, found.account_id),
+            )
 
 
 def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
@@ -75,7 +95,7 @@ def _facts(
         "deleted": any(item["deleted"] for item in items),
         "carved": any(item["carved"] for item in items),
         "paths": paths,
-        "apps": sorted({app for path in paths for app in rules.attribute_apps(path)}),
+        **rules.path_facts(paths),
         "match_kinds": sorted({m["set_kind"] for m in hashes}),
         "match_sets": sorted({m["set_name"] for m in hashes}),
         "match_categories": sorted({m["category"] for m in hashes if m["category"]}),

@@ -121,4 +121,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_attributions",
+        """
+        CREATE TABLE attributions (
+            evidence_id INTEGER NOT NULL,
+            locator TEXT NOT NULL,
+            app TEXT NOT NULL,
+            chat_id TEXT,
+            account_id TEXT,
+            PRIMARY KEY (evidence_id, locator, app)
+        );
+        """,
+    ),
 )

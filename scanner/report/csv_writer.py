@@ -33,6 +33,9 @@ COLUMNS = (
     "deleted",
     "carved",
     "byte_runs",
+    "apps",
+    "chat_ids",
+    "account_ids",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -68,7 +71,7 @@ def _blob_cells(blob: dict[str, Any]) -> dict[str, Any]:
 
 def _location_cells(location: dict[str, Any] | None) -> dict[str, Any]:
     if location is None:
-        return dict.fromkeys(("evidence", "path", "locator", "deleted", "carved", "byte_runs"), "")
+        return dict.fromkeys(COLUMNS[COLUMNS.index("evidence") :], "")
     return {
         "evidence": location["evidence"],
         "path": location["path"],
@@ -76,4 +79,5 @@ def _location_cells(location: dict[str, Any] | None) -> dict[str, Any]:
         "deleted": "yes" if location["deleted"] else "no",
         "carved": "yes" if location["carved"] else "no",
         "byte_runs": format_runs(location["runs"]),
+        **{key: ", ".join(location[key]) for key in ("apps", "chat_ids", "account_ids")},
     }

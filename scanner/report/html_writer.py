@@ -106,6 +106,10 @@ def _row(blob: dict[str, Any], context: WriteContext) -> dict[str, Any]:
         "priority_key": NO_PRIORITY if priority is None else priority,
         "priority_value": "none" if priority is None else str(priority),
         "categories": sorted({f["category"] for f in blob["findings"]}),
+        **{
+            key: sorted({value for loc in blob["locations"] for value in loc[key]})
+            for key in ("apps", "chat_ids", "account_ids")
+        },
         "thumbnail": _thumbnail(blob, context),
         "exported": context.exported.get(blob["sha256"]),
         "face_matches": _face_matches(blob),

@@ -11,7 +11,8 @@ case-uco, dfxml) renders this one model, so all reports agree. Schema (report.js
                  "findings_by_priority": {"1": n, ...}, "errors"},
      "blobs": [{sha256, md5, sha1, size, media_type, width, height, pdq, pdq_quality, phash, dhash,
                 facts, priority (lowest finding priority or null),
-                locations: [{evidence, evidence_id, locator, path, deleted, carved, extent_kind, runs, complete, times}],
+                locations: [{evidence, evidence_id, locator, path, deleted, carved, extent_kind, runs, complete, times,
+                             apps, chat_ids, account_ids}],   # the last triage's attribution, "app:id"
                 faces: [{idx, box, landmarks, score, embed_model, deepfake, consistency}],
                 scores: [{name, value, model, model_sha256, detail}],
                 matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id}],
@@ -44,7 +45,8 @@ def build_report(db: CaseDatabase) -> dict[str, Any]:
             ("findings", "priority, rule"),
         )
     }
-    blobs = [_blob(dict(row), grouped, names) for row in db.rows("SELECT * FROM blobs")]
+    found = _attributions(db)
+    blobs = [_blob(dict(row), grouped, names, found) for row in db.rows("SELECT * FROM blobs")]
     blobs.sort(key=lambda b: (b["priority"] if b["priority"] is not None else 99, b["sha256"]))
     errors = [dict(row) for row in db.rows("SELECT * FROM errors ORDER BY locator, stage")]
     return {
@@ -66,11 +68,16 @@ def _group(db: CaseDatabase, table: str, order: str) -> dict[str, list[dict[str,
     return grouped
 
 
-def _blob(row: dict[str, Any], grouped: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+def _blob(
+    row: dict[str, Any],
+    grouped: dict[str, Any],
+    names: dict[int, str],
+    found: dict[tuple[int, str], dict[str, list[str]]],
+) -> dict[str, Any]:
     sha = row["sha256"]
     row.pop("thumbnail", None)
     row["facts"] = json.loads(row["facts"])
-    row["locations"] = [_location(item, names) for item in grouped["items"].get(sha, [])]
+    row["locations"] = [_location(item, names, found) for item in grouped["items"].get(sha, [])]
     row["faces"] = [_face(face) for face in grouped["faces"].get(sha, [])]
     row["scores"] = grouped["scores"].get(sha, [])
     row["matches"] = grouped["matches"].get(sha, [])
@@ -79,7 +86,28 @@ def _blob(row: dict[str, Any], grouped: dict[str, Any], names: dict[int, str]) -
     return row
 
 
-def _location(item: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+def _attributions(db: CaseDatabase) -> dict[tuple[int, str], dict[str, list[str]]]:
+    """Per (evidence_id, locator): its apps, chat_ids and account_ids, as the facts have them."""
+    found: dict[tuple[int, str], dict[str, list[str]]] = defaultdict(_no_attribution)
+    for row in db.rows("SELECT * FROM attributions ORDER BY evidence_id, locator, app"):
+        entry = found[(row["evidence_id"], row["locator"])]
+        entry["apps"].append(row["app"])
+        for key, value in (("chat_ids", row["chat_id"]), ("account_ids", row["account_id"])):
+            if value is not None:
+                entry[key].append(f"{row['app']}:{value}")
+    return found
+
+
+def _no_attribution() -> dict[str, list[str]]:
+    return {"apps": [], "chat_ids": [], "account_ids": []}
+
+
+def _location(
+    item: dict[str, Any],
+    names: dict[int, str],
+    attributions: dict[tuple[int, str], dict[str, list[str]]],
+) -> dict[str, Any]:
+    attribution = attributions.get((item["evidence_id"], item["locator"])) or _no_attribution()
     return {
         "evidence": names.get(item["evidence_id"], ""),
         "evidence_id": item["evidence_id"],
@@ -91,6 +119,7 @@ def _location(item: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
         "runs": json.loads(item["runs"]) if item["runs"] else None,
         "complete": bool(item["complete"]),
         "times": json.loads(item["times"]) if item["times"] else None,
+        **attribution,
     }
 
 

@@ -10,7 +10,7 @@ This package imports only scanner.types, scanner.errors and scanner.resources fr
 dftriage.
 """
 
-from scanner.triage.attribution import AppAttribution, AppRule
+from scanner.triage.attribution import AppAttribution, AppRule, Attribution
 from scanner.triage.facts import FACTS, FactSpec, FactType, check_facts
 from scanner.triage.loader import (
     BUNDLED_RULES,
@@ -26,6 +26,7 @@ __all__ = [
     "FACTS",
     "AppAttribution",
     "AppRule",
+    "Attribution",
     "FactSpec",
     "FactType",
     "Finding",

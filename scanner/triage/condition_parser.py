@@ -42,10 +42,12 @@ _MAX_DEPTH = 16
 
 @dataclass(frozen=True)
 class ParseContext:
-    """The file being read and extra allowed values per fact (e.g. app ids for `apps`)."""
+    """The file being read, extra allowed values per fact (e.g. app ids for `apps`) and
+    the allowed `APP:` prefixes of `APP:ID` facts (e.g. apps with chat ids for `chat_ids`)."""
 
     path: Path
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    prefixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_condition(ctx: ParseContext, node: yaml.Node, depth: int = 0) -> Condition:
@@ -132,6 +134,13 @@ def _one_value(ctx: ParseContext, spec: FactSpec, op: Op, node: yaml.Node) -> An
         return _number(ctx, spec, node, where)
     if not isinstance(value, str):
         raise rule_error(ctx.path, node, f"{where} must be a string, got {kind_of(node)}")
+    if spec.name in ctx.prefixes:
+        app, _, id_ = value.partition(":")
+        if app not in ctx.prefixes[spec.name] or not id_:
+            apps = ", ".join(ctx.prefixes[spec.name]) or "none"
+            raise rule_error(
+                ctx.path, node, f"{where}: {value!r} is not APP:ID with APP one of {apps}"
+            )
     allowed = ctx.choices.get(spec.name, spec.choices)
     if allowed and op is not Op.MATCHES and not (spec.type is FactType.STR and op in _SUBSTR):
         if value not in allowed:

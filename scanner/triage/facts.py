@@ -80,6 +80,8 @@ FACTS: Mapping[str, FactSpec] = dict(
         _spec("carved", _B, "true if any location was carved from unallocated space"),
         _spec("paths", _L, "every path the content was found at (carved: none)"),
         _spec("apps", _L, "app ids attributed from the paths (rules/apps.yaml), sorted"),
+        _spec("chat_ids", _L, "chats the paths name, as app:chat-id (rules/apps.yaml), sorted"),
+        _spec("account_ids", _L, "accounts the paths name, as app:account-id, sorted"),
         # set matches of the whole blob (exact hashes and perceptual PDQ); faces excluded
         _spec("match_kinds", _L, "kinds of the sets matched", MATCH_KINDS),
         _spec("match_sets", _L, "names of the sets matched"),

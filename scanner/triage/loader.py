@@ -61,13 +61,14 @@ def load_rules(folder: Path | None = None) -> RuleSet:
     sections = _sections(folder)
     apps = _apps_from(sections) if any(k == "apps" for _, k, _ in sections) else default_apps()
     ctx_choices = {"apps": apps.names()}
+    ctx_prefixes = {"chat_ids": apps.with_ids("chats"), "account_ids": apps.with_ids("accounts")}
     rules: list[Rule] = []
     first: dict[str, str] = {}
     for path, key, node in sections:
         if key != "rules":
             continue
         for item in sequence(path, node, "rules"):
-            rule = _parse_rule(ParseContext(path, ctx_choices), item)
+            rule = _parse_rule(ParseContext(path, ctx_choices, ctx_prefixes), item)
             if rule.name in first:
                 raise rule_error(
                     path,

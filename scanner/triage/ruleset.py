@@ -94,8 +94,13 @@ class RuleSet:
         return self.apps.attribute(path)
 
     def path_facts(self, paths: Sequence[str]) -> dict[str, list[str]]:
-        """The `apps` fact for a blob found at these paths."""
-        return {"apps": sorted({app for path in paths for app in self.apps.attribute(path)})}
+        """The `apps`, `chat_ids` and `account_ids` facts for a blob found at these paths."""
+        found = [a for path in paths for a in self.apps.identify(path)]
+        return {
+            "apps": sorted({a.app for a in found}),
+            "chat_ids": sorted({f"{a.app}:{a.chat_id}" for a in found if a.chat_id}),
+            "account_ids": sorted({f"{a.app}:{a.account_id}" for a in found if a.account_id}),
+        }
 
     def rule(self, name: str) -> Rule:
         """The rule called `name` (KeyError if none)."""

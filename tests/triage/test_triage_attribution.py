@@ -160,7 +160,11 @@ def test_lab_folder_with_its_own_apps(tmp_path: Path) -> None:
     assert rules.attribute_apps("/x/y/BandiTemp/z/a.jpg") == ["bandizip-temp"]
     assert rules.attribute_apps("/x/a.BZ-TMP.jpg") == ["bandizip-temp"]
     assert rules.attribute_apps("/data/data/com.kakao.talk/a.jpg") == []
-    assert rules.path_facts(["/x/BandiTemp/a.jpg", "/y/a.jpg"]) == {"apps": ["bandizip-temp"]}
+    assert rules.path_facts(["/x/BandiTemp/a.jpg", "/y/a.jpg"]) == {
+        "apps": ["bandizip-temp"],
+        "chat_ids": [],
+        "account_ids": [],
+    }
 
 
 def test_lab_folder_without_apps_uses_bundled_ones(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ NEUTRAL: dict[str, Any] = {
     "carved": False,
     "paths": ["/Users/kim/Pictures/holiday.jpg"],
     "apps": [],
+    "chat_ids": [],
+    "account_ids": [],
     "match_kinds": [],
     "match_sets": [],
     "match_categories": [],
