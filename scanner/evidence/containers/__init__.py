@@ -5,6 +5,7 @@ their signatures are tried (the more specific first: a UFDR is also a zip).
 """
 
 from scanner.evidence.containers import (  # noqa: F401 - importing registers them
+    adb_backup,
     compressed,
     tar_container,
     zip_container,
