@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.errors import EvidenceError
-from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
+from scanner.evidence.containers import (
+    CONTAINERS,
+    SNIFF_BYTES,
+    ContainerOptions,
+    expand,
+    sniff,
+)
 from scanner.evidence.media import (
     ContainerInfo,
     MediaReader,
@@ -313,7 +319,18 @@ class ContainerSource:
     def __post_init__(self) -> None:
         self.stream = FileStream(self.path)
         self.locator = Locator((("file", str(self.path.resolve())),))
-        self.container = ContainerInfo(self.kind, self.stream.size, (str(self.path),))
+        self.container = ContainerInfo(
+            self.kind, self.stream.size, (str(self.path),), metadata=self._metadata()
+        )
+
+    def _metadata(self) -> dict[str, str]:
+        """What the container says of the device (a UFDR's Device Info…); {} if it cannot
+        be opened (the walk says why)."""
+        try:
+            return CONTAINERS[self.kind](self.stream, self.options).metadata()
+        except Exception:  # noqa: BLE001 - hostile evidence; reported by walk()
+            log.debug("%s: no container metadata", self.path, exc_info=True)
+            return {}
 
     def walk(self) -> Iterator[FileItem | ItemError]:
         top = FileItem(self.locator, "", self.stream.size, False)
@@ -339,7 +356,8 @@ def open_evidence(
     options: ContainerOptions | None = None,
 ) -> Source:
     """Open evidence read-only: a folder, an archive or extraction, or any supported image
-    (a lone file that is neither is read as raw media)."""
+    (a lone file that is neither is read as raw media). `options` carries the container
+    limits and the user's password."""
     path = Path(path)
     limits = limits or WalkLimits()
     if path.is_dir():

@@ -8,6 +8,7 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     adb_backup,
     compressed,
     tar_container,
+    ufdr_container,  # before zip_container: a UFDR is also a zip
     zip_container,
 )
 from scanner.evidence.containers.base import (
