@@ -24,6 +24,7 @@ from scanner.evidence.containers import (
     expand,
     sniff,
 )
+from scanner.evidence.itunes_backup import ItunesBackupSource, is_itunes_backup
 from scanner.evidence.media import (
     ContainerInfo,
     MediaReader,
@@ -355,12 +356,14 @@ def open_evidence(
     limits: WalkLimits | None = None,
     options: ContainerOptions | None = None,
 ) -> Source:
-    """Open evidence read-only: a folder, an archive or extraction, or any supported image
-    (a lone file that is neither is read as raw media). `options` carries the container
-    limits and the user's password."""
+    """Open evidence read-only: a folder (an iTunes/Finder backup if it holds Manifest.db),
+    an archive or extraction, or any supported image (a lone file that is neither is read
+    as raw media). `options` carries the container limits and the user's password."""
     path = Path(path)
     limits = limits or WalkLimits()
     if path.is_dir():
+        if is_itunes_backup(path):
+            return ItunesBackupSource(path, options or ContainerOptions(), limits)
         return FolderSource(path, limits)
     reader, container = open_container(path)
     disk = DiskSource(path, reader, container, limits)
@@ -373,7 +376,7 @@ def open_evidence(
     return disk
 
 
-Source = DiskSource | FolderSource | ContainerSource
+Source = DiskSource | FolderSource | ContainerSource | ItunesBackupSource
 
 
 def _holds_no_files(partition: Partition) -> bool:
