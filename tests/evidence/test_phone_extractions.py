@@ -282,3 +282,81 @@ def test_itunes_hostile_file_id_never_becomes_a_path(tmp_path: Path) -> None:
     source = open_evidence(folder)
     with pytest.raises(EvidenceError, match="not a file of the backup"):
         source.open_item(source.locator.child("ios", "fileid=../../../../etc/passwd"))
+
+
+# dftriage scan and info ----------------------------------------------------------------
+
+
+def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path) -> None:
+    import json
+    import os
+    import sqlite3
+    import sys
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    gone = UfdrFile("f-9", FS, "/data/gone.jpg", "files\\Image\\gone.jpg", None)
+    ufdr = build_ufdr(evidence / "phone.ufdr", [*UFDR_FILES, gone])
+    ab = build_ab(evidence / "backup.ab", tar_bytes(AB_MEMBERS), PASSWORD)
+    ios = build_itunes(evidence / "iphone", IOS_FILES, PASSWORD)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    case = tmp_path / "case"
+    env = {**os.environ, "DFTRIAGE_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "scanner", "scan", str(ufdr), str(ab), str(ios)]
+    done = subprocess.run(
+        [*command, "--case", str(case), "--no-models", "--workers", "2"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # one error row: the missing Local Path
+    with sqlite3.connect(case / "case.sqlite") as db:
+        items = dict(db.execute("SELECT locator, sha256 FROM items"))
+        errors = dict(db.execute("SELECT locator, reason FROM errors"))
+        commands = [row[0] for row in db.execute("SELECT * FROM runs")]
+    expected = {
+        f"file:phone.ufdr > ufdr:id={f.file_id};member={f.local.replace(chr(92), '/')}": f.data
+        for f in UFDR_FILES
+    }
+    offset = 0
+    for name, (data, _) in AB_MEMBERS.items():
+        expected[f"file:backup.ab > ab:data > tar:member={name}@{offset}"] = data
+        offset += 512 + -(-len(data) // 512) * 512
+    for f in IOS_FILES:
+        expected[f"itunes:iphone > ios:fileid={f.file_id}"] = f.data
+    for locator, data in expected.items():
+        assert items.get(locator) == sha256(data or b""), locator
+    gone_locator = "file:phone.ufdr > ufdr:id=f-9;member=files/Image/gone.jpg"
+    assert "not in the UFDR" in errors[gone_locator]
+    assert PASSWORD not in json.dumps(commands, ensure_ascii=False)
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if case not in p.parents)
+    assert [p for p in after if p != Path("case")] == before  # nothing written beside the case
+
+    info = subprocess.run(
+        [sys.executable, "-m", "scanner", "info", str(ufdr), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    described = json.loads(info.stdout)
+    assert described["container"]["kind"] == "ufdr"
+    assert described["container"]["metadata"]["device: DeviceInfoSelectedManufacturer"] == "Samsung"
+    # three files in report.xml (one deleted, one without content) and report.xml itself
+    assert described["volumes"] == [{"file_system": "ufdr", "allocated": 3, "deleted": 1}]
+    locked = subprocess.run(
+        [sys.executable, "-m", "scanner", "info", str(ios)], capture_output=True, text=True
+    )
+    assert locked.returncode != 0
+    assert locked.stderr.strip() == (
+        "dftriage: error: iphone: encrypted iTunes backup: a password is needed (--password)"
+    )
+    opened = subprocess.run(
+        [sys.executable, "-m", "scanner", "info", str(ios), "--json"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    described = json.loads(opened.stdout)
+    assert described["container"]["metadata"]["Serial Number"] == "F2LXK0ABCD12"
+    assert described["volumes"] == [{"file_system": "itunes", "allocated": 3, "deleted": 0}]
+
+
+def test_the_stored_command_hides_the_password() -> None:
+    from scanner.commands.scan import redacted
+
+    words = ["scan", "x.ab", "--password", PASSWORD, "--case", "c", f"--password={PASSWORD}"]
+    assert redacted(words) == ["scan", "x.ab", "--password", "***", "--case", "c", "--password=***"]
