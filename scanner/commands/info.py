@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from scanner.commands.scan import PASSWORD_VARIABLE
 from scanner.errors import EvidenceError
 from scanner.evidence import DiskSource, open_evidence, read_chunks
+from scanner.evidence.containers import ContainerOptions
+from scanner.evidence.itunes_backup import ItunesBackupSource
+from scanner.types import FileItem, ItemError
 
 HELP = "describe evidence: container, stored hashes, partitions, file systems, file counts"
 
@@ -25,10 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verify", action="store_true", help="read all media and check stored hashes"
     )
+    parser.add_argument(
+        "--password", help=f"password of encrypted evidence (or set {PASSWORD_VARIABLE})"
+    )
 
 
-def describe(path: Path, verify: bool = False) -> dict[str, Any]:
-    source = open_evidence(path)
+def describe(path: Path, verify: bool = False, password: str | None = None) -> dict[str, Any]:
+    source = open_evidence(path, options=ContainerOptions(password=password))
     try:
         info: dict[str, Any] = {"evidence": str(path), "container": asdict(source.container)}
         if isinstance(source, DiskSource):
@@ -41,11 +49,30 @@ def describe(path: Path, verify: bool = False) -> dict[str, Any]:
             if verify:
                 info["verification"] = _verify(source)
         else:
-            files = [item for item in source.walk() if hasattr(item, "size")]
-            info["volumes"] = [{"file_system": "folder", "allocated": len(files), "deleted": 0}]
+            if isinstance(source, ItunesBackupSource):
+                source.unlock()  # no or a wrong password: a one-line error
+            info.update(_members(source.walk(), source.container.kind))
         return info
     finally:
         source.close()
+
+
+def _members(entries: Any, kind: str) -> dict[str, Any]:
+    """File counts of a folder, archive or phone extraction, and what could not be listed."""
+    files = deleted = 0
+    warnings: list[str] = []
+    for entry in entries:
+        if isinstance(entry, FileItem):
+            files += 1
+            deleted += entry.deleted
+        elif isinstance(entry, ItemError) and len(warnings) < 20:
+            warnings.append(entry.reason)
+    result: dict[str, Any] = {
+        "volumes": [{"file_system": kind, "allocated": files - deleted, "deleted": deleted}]
+    }
+    if warnings:
+        result["warnings"] = warnings
+    return result
 
 
 def _volume(fs: Any) -> dict[str, Any]:
@@ -79,7 +106,8 @@ def _verify(source: DiskSource) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.evidence, args.verify)
+    password = args.password or os.environ.get(PASSWORD_VARIABLE) or None
+    info = describe(args.evidence, args.verify, password)
     if args.json:
         print(json.dumps(info, indent=1, sort_keys=True, ensure_ascii=False))
     else:
@@ -124,3 +152,5 @@ def _print(info: dict[str, Any]) -> None:
     console.print(table)
     for gap in info.get("gaps", []):
         console.print(f"unpartitioned: {gap['offset']}+{gap['length']}")
+    for warning in info.get("warnings", []):
+        console.print(f"warning: {warning}", markup=False)

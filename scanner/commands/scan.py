@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from scanner.resources import sample_configs_dir
 from scanner.worker_server import worker_context
 
 HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
+PASSWORD_VARIABLE = "DFTRIAGE_PASSWORD"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="JSON progress events and summary on stdout"
     )
+    parser.add_argument(
+        "--password",
+        help=f"password of encrypted evidence (iTunes backup, .ab, zip); or set {PASSWORD_VARIABLE}"
+        " to keep it off the command line; never stored with the run",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from scanner.pipeline import Scan
 
     progress = Progress(enabled=sys.stderr.isatty() and not args.json, json_events=args.json)
-    command = shlex.join(["dftriage", *sys.argv[1:]])
+    command = shlex.join(["dftriage", *redacted(sys.argv[1:])])
+    password = args.password or os.environ.get(PASSWORD_VARIABLE) or None
     try:
-        summary = Scan(args.case, args.evidence, config, command, progress).run()
+        summary = Scan(args.case, args.evidence, config, command, progress, password).run()
     finally:
         progress.close()
     report = args.case / "report.html"
@@ -86,3 +94,17 @@ def _model_choice(pairs: list[str]) -> dict[str, str]:
             raise ConfigError(f"--model {pair!r}: expected TASK=NAME, e.g. face-detect=yunet-n")
         choice[task.strip()] = name.strip()
     return choice
+
+
+def redacted(words: list[str]) -> list[str]:
+    """Command-line words with the value of --password hidden (the command is stored)."""
+    out, hide = [], False
+    for word in words:
+        if hide:
+            out.append("***")
+        elif word.startswith("--password="):
+            out.append("--password=***")
+        else:
+            out.append(word)
+        hide = word == "--password"
+    return out

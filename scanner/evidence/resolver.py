@@ -74,7 +74,7 @@ class Resolver:
             return FileStream(path)  # an archive given as evidence
         source = self._sources.get(path)
         if source is None:
-            source = self._sources[path] = open_evidence(path)
+            source = self._sources[path] = open_evidence(path, options=self.options)
         if source.locator.root[0] != kind:
             raise EvidenceError(f"{locator}: {path} is no longer {kind} evidence")
         return source.open_item(Locator(((source.locator.root), *locator.steps[1:])))

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.errors import EvidenceError
-from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
+from scanner.evidence.containers import (
+    CONTAINERS,
+    SNIFF_BYTES,
+    ContainerOptions,
+    expand,
+    sniff,
+)
+from scanner.evidence.itunes_backup import ItunesBackupSource, is_itunes_backup
 from scanner.evidence.media import (
     ContainerInfo,
     MediaReader,
@@ -313,7 +320,18 @@ class ContainerSource:
     def __post_init__(self) -> None:
         self.stream = FileStream(self.path)
         self.locator = Locator((("file", str(self.path.resolve())),))
-        self.container = ContainerInfo(self.kind, self.stream.size, (str(self.path),))
+        self.container = ContainerInfo(
+            self.kind, self.stream.size, (str(self.path),), metadata=self._metadata()
+        )
+
+    def _metadata(self) -> dict[str, str]:
+        """What the container says of the device (a UFDR's Device Info…); {} if it cannot
+        be opened (the walk says why)."""
+        try:
+            return CONTAINERS[self.kind](self.stream, self.options).metadata()
+        except Exception:  # noqa: BLE001 - hostile evidence; reported by walk()
+            log.debug("%s: no container metadata", self.path, exc_info=True)
+            return {}
 
     def walk(self) -> Iterator[FileItem | ItemError]:
         top = FileItem(self.locator, "", self.stream.size, False)
@@ -338,11 +356,14 @@ def open_evidence(
     limits: WalkLimits | None = None,
     options: ContainerOptions | None = None,
 ) -> Source:
-    """Open evidence read-only: a folder, an archive or extraction, or any supported image
-    (a lone file that is neither is read as raw media)."""
+    """Open evidence read-only: a folder (an iTunes/Finder backup if it holds Manifest.db),
+    an archive or extraction, or any supported image (a lone file that is neither is read
+    as raw media). `options` carries the container limits and the user's password."""
     path = Path(path)
     limits = limits or WalkLimits()
     if path.is_dir():
+        if is_itunes_backup(path):
+            return ItunesBackupSource(path, options or ContainerOptions(), limits)
         return FolderSource(path, limits)
     reader, container = open_container(path)
     disk = DiskSource(path, reader, container, limits)
@@ -355,7 +376,7 @@ def open_evidence(
     return disk
 
 
-Source = DiskSource | FolderSource | ContainerSource
+Source = DiskSource | FolderSource | ContainerSource | ItunesBackupSource
 
 
 def _holds_no_files(partition: Partition) -> bool:

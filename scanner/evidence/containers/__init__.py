@@ -5,8 +5,10 @@ their signatures are tried (the more specific first: a UFDR is also a zip).
 """
 
 from scanner.evidence.containers import (  # noqa: F401 - importing registers them
+    adb_backup,
     compressed,
     tar_container,
+    ufdr_container,  # before zip_container: a UFDR is also a zip
     zip_container,
 )
 from scanner.evidence.containers.base import (
