@@ -22,7 +22,8 @@ def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str
     """
     items = _by_sha(
         db,
-        "SELECT sha256, evidence_id, locator, path, deleted, carved FROM items ORDER BY locator",
+        "SELECT sha256, evidence_id, locator, path, deleted, carved, origin FROM items"
+        " ORDER BY locator",
     )
     record_attributions(db, rules, [item for group in items.values() for item in group])
     matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
@@ -47,6 +48,16 @@ def record_attributions(db: CaseDatabase, rules: RuleSet, items: list[dict[str, 
                 " VALUES (?, ?, ?, ?, ?)",
                 (item["evidence_id"], item["locator"], found.app, found.chat_id, found.account_id),
             )
+
+
+def _cache_facts(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which caches hold the content, and whether nothing but a cache does."""
+    origins = [json.loads(item["origin"]) if item["origin"] else {} for item in items]
+    stores = [origin.get("store", "") for origin in origins]
+    return {
+        "cache_stores": sorted({store for store in stores if store}),
+        "only_in_cache": bool(stores) and all(stores),
+    }
 
 
 def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
@@ -94,6 +105,7 @@ def _facts(
         "size": blob["size"],
         "deleted": any(item["deleted"] for item in items),
         "carved": any(item["carved"] for item in items),
+        **_cache_facts(items),
         "paths": paths,
         **rules.path_facts(paths),
         "match_kinds": sorted({m["set_kind"] for m in hashes}),

@@ -453,7 +453,15 @@ class Scan:
 
 
 def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:
-    return ItemTask(evidence_id, item.locator, item.path, item.size, item.deleted, times=item.times)
+    return ItemTask(
+        evidence_id,
+        item.locator,
+        item.path,
+        item.size,
+        item.deleted,
+        times=item.times,
+        origin=item.origin,
+    )
 
 
 def _carved_task(source: Source, evidence_id: int, extent: Extent, carved: Any) -> ItemTask:
@@ -483,6 +491,7 @@ def _item_row(task: ItemTask, result: ItemResult) -> dict[str, Any]:
         "runs": task.runs,
         "complete": task.complete,
         "times": task.times.as_dict(),
+        "origin": task.origin,
         "sha256": result.sha256,
         "media_type": result.media_type,
     }

@@ -121,6 +121,7 @@ class FileItem:
     inode: int | None = None
     times: Times = field(default_factory=Times)
     stream: str = ""  # alternate data stream name, "" for the default data
+    origin: dict[str, str] = field(default_factory=dict)  # a cache entry's store, path…
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ class ItemTask:
     times: Times = field(default_factory=Times)
     enclosing: tuple[str, ...] = ()  # SHA-256 of the containers it was found in
     parent: str = ""  # the expansion unit of the container it came from
+    origin: dict[str, str] = field(default_factory=dict)  # a cache entry's store, path…
 
     @property
     def unit(self) -> str:
@@ -88,6 +89,7 @@ class ItemTask:
             times=item.times,
             enclosing=(*self.enclosing, container_sha256),
             parent=parent,
+            origin=item.origin,
         )
 
 

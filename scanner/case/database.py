@@ -171,8 +171,8 @@ class CaseDatabase:
     def add_item(self, evidence_id: int, item: dict[str, Any]) -> None:
         self.execute(
             "INSERT OR IGNORE INTO items (evidence_id, locator, locator_json, path, size, deleted, carved,"
-            " extent_kind, runs, complete, times, sha256, media_type)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " extent_kind, runs, complete, times, sha256, media_type, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 evidence_id,
                 item["locator"],
@@ -187,6 +187,7 @@ class CaseDatabase:
                 json.dumps(item.get("times")),
                 item["sha256"],
                 item["media_type"],
+                json.dumps(item["origin"], sort_keys=True) if item.get("origin") else None,
             ),
         )
 

@@ -134,4 +134,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0003_item_origin",
+        """
+        ALTER TABLE items ADD COLUMN origin TEXT;  -- a cache entry's store, path, URL… (JSON)
+        """,
+    ),
 )

@@ -119,6 +119,7 @@ def _location(
         "runs": json.loads(item["runs"]) if item["runs"] else None,
         "complete": bool(item["complete"]),
         "times": json.loads(item["times"]) if item["times"] else None,
+        "origin": json.loads(item["origin"]) if item["origin"] else {},
         **attribution,
     }
 

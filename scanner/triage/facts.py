@@ -79,6 +79,16 @@ FACTS: Mapping[str, FactSpec] = dict(
         _spec("deleted", _B, "true if any location is a deleted file"),
         _spec("carved", _B, "true if any location was carved from unallocated space"),
         _spec("paths", _L, "every path the content was found at (carved: none)"),
+        _spec(
+            "cache_stores",
+            _L,
+            "caches holding the content (thumbcache, thumbs.db, chromium-cache…), sorted",
+        ),
+        _spec(
+            "only_in_cache",
+            _B,
+            "true if only caches hold the content: the original is gone (or never stored)",
+        ),
         _spec("apps", _L, "app ids attributed from the paths (rules/apps.yaml), sorted"),
         _spec("chat_ids", _L, "chats the paths name, as app:chat-id (rules/apps.yaml), sorted"),
         _spec("account_ids", _L, "accounts the paths name, as app:account-id, sorted"),

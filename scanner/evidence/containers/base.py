@@ -59,6 +59,9 @@ class Member:
     size: int
     times: Times = field(default_factory=Times)
     deleted: bool = False
+    # what a cache or an extraction's report says of the entry: store, entry id,
+    # original path or URL, when it was cached, thumbnail size…
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def _child(parent: FileItem, kind: str, member: Member) -> FileItem:
         size=member.size,
         deleted=parent.deleted or member.deleted,
         times=member.times,
+        origin=member.origin,
     )
 
 
