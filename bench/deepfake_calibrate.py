@@ -3,7 +3,7 @@
     python bench/deepfake_calibrate.py        (after bench/deepfake_corpus.py)
 
 Reads bench/out/deepfake_corpus_calib.json, keeps the records of the calibration people
-(see deepfake_common.EVAL_PEOPLE), and writes scanner/analysis/genuine_stats.json:
+(see deepfake_common.EVAL_PEOPLE), and writes scanner/analyse/signals/genuine_stats.json:
 
 - ``models.jpeg`` / ``models.other`` / ``models.base``: for JPEG files, for other files,
   and for faces whose JPEG-trace features could not be measured (non-JPEG genuine
@@ -26,11 +26,11 @@ from collections import defaultdict
 import numpy as np
 from deepfake_common import REPO, SAME_PHOTO, decode, load_photos, pasted_face, picture_bytes
 
-from scanner.analysis.features import BASE_FEATURES
-from scanner.analysis.jpeg_features import JPEG_FEATURES
-from scanner.analysis.measure import MIN_UNIT, model_kind
-from scanner.analysis.provenance import match_source_photo, prepare_reference
-from scanner.analysis.scoring import GaussianModel, fit_genuine, with_direction
+from scanner.analyse.signals.features import BASE_FEATURES
+from scanner.analyse.signals.jpeg_features import JPEG_FEATURES
+from scanner.analyse.signals.measure import MIN_UNIT, model_kind
+from scanner.analyse.signals.provenance import match_source_photo, prepare_reference
+from scanner.analyse.signals.scoring import GaussianModel, fit_genuine, with_direction
 
 CORPUS = REPO / "bench" / "out" / "deepfake_corpus_calib.json"
 STATS = REPO / "scanner" / "analysis" / "genuine_stats.json"

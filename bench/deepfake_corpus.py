@@ -33,7 +33,7 @@ from deepfake_common import (
     seed_of,
 )
 
-from scanner.analysis.measure import measure
+from scanner.analyse.signals.measure import measure
 
 OUT = REPO / "bench" / "out"
 PICS = OUT / "pictures"

@@ -20,7 +20,7 @@ fused with MesoNet, max(score, z_meso) per measured face, z_meso being MesoNet's
 the calibration people (bench/out/deepfake_corpus_calib.json); see MesoFusion.
 
 With --write the summary goes into the ``measured`` record of
-scanner/analysis/genuine_stats.json.
+scanner/analyse/signals/genuine_stats.json.
 """
 
 from __future__ import annotations
@@ -50,13 +50,13 @@ from deepfake_common import (
 )
 from PIL import Image, ImageSequence
 
-from scanner.analysis.consistency import (
+from scanner.analyse.signals.consistency import (
     CONSISTENCY_THRESHOLD,
     face_consistency,
     score_measurement,
 )
-from scanner.analysis.measure import Measurement
-from scanner.analysis.provenance import match_source_photo, prepare_reference
+from scanner.analyse.signals.measure import Measurement
+from scanner.analyse.signals.provenance import match_source_photo, prepare_reference
 
 CORPUS = REPO / "bench" / "out" / "deepfake_corpus_eval.json"
 CALIB_CORPUS = REPO / "bench" / "out" / "deepfake_corpus_calib.json"

@@ -18,8 +18,8 @@ import deepfake_calibrate as calibrate
 import numpy as np
 from deepfake_common import POSTS, auc, load_photos
 
-from scanner.analysis.measure import model_kind
-from scanner.analysis.scoring import GaussianModel
+from scanner.analyse.signals.measure import model_kind
+from scanner.analyse.signals.scoring import GaussianModel
 
 
 def fold_of(identity: str, split: int) -> int:

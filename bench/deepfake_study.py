@@ -46,10 +46,10 @@ import deepfake_calibrate as calibrate
 import numpy as np
 from deepfake_common import POSTS, REPO, auc, decode, load_photos, pasted_face, picture_bytes
 
-from scanner.analysis.features import BASE_FEATURES, DETAIL_UNIT, INNER, RING
-from scanner.analysis.jpeg_features import JPEG_FEATURES
-from scanner.analysis.regions import face_frame, normalised_crop, radius_map
-from scanner.analysis.scoring import GaussianModel, fit_genuine, with_direction
+from scanner.analyse.signals.features import BASE_FEATURES, DETAIL_UNIT, INNER, RING
+from scanner.analyse.signals.jpeg_features import JPEG_FEATURES
+from scanner.analyse.signals.regions import face_frame, normalised_crop, radius_map
+from scanner.analyse.signals.scoring import GaussianModel, fit_genuine, with_direction
 
 SHIPPED = BASE_FEATURES + JPEG_FEATURES
 

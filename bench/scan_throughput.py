@@ -144,7 +144,7 @@ def floor(tree: Path, md5_seconds: float) -> None:
     """The CPU time no scan of these pictures can avoid: the three digests of every
     picture and decoding its JPEG data at the scale the scan needs (one process, no
     overhead), spread perfectly over every core: the best ratio this machine allows."""
-    from scanner.analysis_stage import DECODE_SIDE
+    from scanner.analyse.picture import DECODE_SIDE
     from scanner.hashing.crypto import hash_chunks
     from scanner.media.decode import decode_picture
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,51 @@ class ItemError:
     locator: str
     stage: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face found in a picture (or in a video's sampled frames), in the picture's own
+    pixel coordinates. Its fields are the columns of the case's `faces` table."""
+
+    idx: int
+    box: tuple[float, ...]
+    landmarks: tuple[tuple[float, ...], ...]
+    score: float
+    embedding: bytes | None = None
+    embed_model: str | None = None
+    deepfake: float | None = None
+    consistency: float | None = None
+    source_set: str | None = None
+    source_label: str | None = None
+    source_reference: str | None = None
+    source_correlation: float | None = None
+    face_pdq: str | None = None
+    face_pdq_quality: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.box) != 4:
+            raise ValueError(f"face box: expected 4 values (x, y, width, height), got {self.box}")
+
+
+@dataclass(frozen=True)
+class Score:
+    """A model's score for a whole picture (nudity, deepfake), with the model that gave it."""
+
+    name: str
+    value: float
+    model: str
+    model_sha256: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class BlobAnalysis:
+    """Everything the analysis of one blob found; the case writer turns it into rows."""
+
+    sha256: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    faces: tuple[Face, ...] = ()
+    scores: tuple[Score, ...] = ()
+    errors: tuple[str, ...] = ()
+    thumbnail: bytes | None = None

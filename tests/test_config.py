@@ -8,7 +8,7 @@ import pytest
 
 from scanner.config import SETTINGS, load_config
 from scanner.errors import ConfigError
-from scanner.resources import sample_configs_dir
+from scanner.lib.resources import sample_configs_dir
 
 ROOT = Path(__file__).parents[1]
 

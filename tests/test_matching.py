@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
+from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
 from scanner.config import load_config
 from scanner.knownsets import VictimStore, import_set
-from scanner.matching import match_all
+from scanner.match.engine import match_all
 
 MODEL = "dlib-resnet-v1"  # euclidean, threshold 0.6 (models/dlib_resnet_v1.yaml)
 

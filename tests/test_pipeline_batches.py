@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.config import ScanConfig
-from scanner.pipeline import BATCH_ITEMS, Scan
-from scanner.progress import Progress
+from scanner.pipeline.engine import BATCH_ITEMS, Scan
+from scanner.pipeline.progress import Progress
+from scanner.pipeline.tasks import ItemTask
 from scanner.types import Locator
-from scanner.workers import ItemTask
 
 
 def item(index: int, size: int = 100) -> ItemTask:

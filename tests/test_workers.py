@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from scanner.pipeline.tasks import BlobTask
+from scanner.pipeline.worker import _analyser
 from scanner.types import Locator
-from scanner.workers import BlobTask, _analyser
 
 
 def blob_task(grid: int) -> BlobTask:

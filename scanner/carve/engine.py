@@ -26,8 +26,8 @@ from scanner.carve.partial_cuts import PartialCuts
 from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
+from scanner.lib.processes import exit_with
 from scanner.types import Extent
-from scanner.worker_server import exit_with
 
 log = logging.getLogger(__name__)
 

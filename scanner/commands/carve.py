@@ -88,7 +88,7 @@ def read_ahead(path: str, length: int = READ_AHEAD) -> threading.Thread | None:
     """Ask the kernel, from a thread, to read the first `length` bytes of the file at `path`
     into the page cache, so a cold disk is read while Python imports the engine. None when
     `path` is not a regular file. Join it before forking workers."""
-    from scanner.evidence.media import advise_file
+    from scanner.evidence.images import advise_file
 
     if not os.path.isfile(path):
         return None

@@ -7,7 +7,7 @@ import argparse
 import contextlib
 import sys
 
-from scanner.resources import examples_dir
+from scanner.lib.resources import examples_dir
 
 HELP = "import the bundled example known-bad list and scan the bundled example E01 (--carve)"
 SET_NAME = "example-known-bad"

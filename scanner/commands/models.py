@@ -142,7 +142,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from scanner.home import data_home
+    from scanner.lib.home import data_home
 
     try:
         module = importlib.import_module("scanner.inference.dlib_convert")

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from scanner.case.database import DB_NAME, CaseDatabase
-from scanner.content import ContentSource
 from scanner.errors import CaseError
+from scanner.report.content import ContentSource
 from scanner.report.writers import write_reports
 
 HELP = "regenerate the reports (HTML, JSON, CSV, VICS, CASE/UCO, DFXML) of a case folder"

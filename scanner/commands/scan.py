@@ -10,9 +10,10 @@ from pathlib import Path
 
 from scanner.config import SETTINGS, load_config
 from scanner.errors import ConfigError
-from scanner.progress import Progress
-from scanner.resources import sample_configs_dir
-from scanner.worker_server import worker_context
+from scanner.lib.processes import worker_context
+from scanner.lib.resources import sample_configs_dir
+from scanner.pipeline import WORKER_MODULES
+from scanner.pipeline.progress import Progress
 
 HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
 PASSWORD_VARIABLE = "DFTRIAGE_PASSWORD"
@@ -56,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         sets=args.sets.split(",") if args.sets else None,
         model_choice=_model_choice(args.model) if args.model else None,
     )
-    worker_context()  # the workers' imports overlap this process's own
-    from scanner.pipeline import Scan
+    worker_context(WORKER_MODULES)  # the workers' imports overlap this process's own
+    from scanner.pipeline.engine import Scan
 
     progress = Progress(enabled=sys.stderr.isatty() and not args.json, json_events=args.json)
     command = shlex.join(["dftriage", *redacted(sys.argv[1:])])

@@ -124,8 +124,8 @@ def _face_embedder():  # noqa: ANN202 - returns an Embedder
     A face model that fails to load stops the build (no silent hashes-only set);
     `--no-faces` builds a hashes-only set on purpose.
     """
-    from scanner.analysis.face_hash import FACE_PDQ_MODEL, face_pdq, pdq_bits
-    from scanner.analysis.provenance import SOURCE_PATTERN_MODEL, prepare_reference
+    from scanner.analyse.signals.face_hash import FACE_PDQ_MODEL, face_pdq, pdq_bits
+    from scanner.analyse.signals.provenance import SOURCE_PATTERN_MODEL, prepare_reference
     from scanner.hashing.perceptual import PDQ_MIN_QUALITY
     from scanner.inference.analyser import PictureAnalyser
 

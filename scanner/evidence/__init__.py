@@ -1,6 +1,6 @@
 """Read-only access to evidence: containers, volumes, file systems and carving extents."""
 
-from scanner.evidence.media import ContainerInfo, MediaReader, open_container, open_media
+from scanner.evidence.images import ContainerInfo, MediaReader, open_container, open_media
 from scanner.evidence.source import (
     DiskSource,
     FolderSource,

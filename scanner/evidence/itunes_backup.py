@@ -30,8 +30,8 @@ from scanner.errors import EvidenceError
 from scanner.evidence.cbc_stream import CbcStream
 from scanner.evidence.containers import ContainerOptions
 from scanner.evidence.containers.base import printable
+from scanner.evidence.images import ContainerInfo
 from scanner.evidence.itunes_keys import BackupKeys, unlock
-from scanner.evidence.media import ContainerInfo
 from scanner.evidence.streams import FileStream, Stream, read_all
 from scanner.evidence.tsk_filesystem import WalkLimits
 from scanner.types import Extent, FileItem, ItemError, Locator, Times

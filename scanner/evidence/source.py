@@ -24,13 +24,13 @@ from scanner.evidence.containers import (
     expand,
     sniff,
 )
-from scanner.evidence.itunes_backup import ItunesBackupSource, is_itunes_backup
-from scanner.evidence.media import (
+from scanner.evidence.images import (
     ContainerInfo,
     MediaReader,
     open_container,
     open_media,
 )
+from scanner.evidence.itunes_backup import ItunesBackupSource, is_itunes_backup
 from scanner.evidence.streams import (
     READ_CHUNK,
     FileStream,

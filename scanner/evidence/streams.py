@@ -124,7 +124,7 @@ class FileStream:
             return handle.read(max(0, min(length, self.size - offset)))
 
     def advise(self, offset: int, length: int) -> None:
-        from scanner.evidence.media import advise_file
+        from scanner.evidence.images import advise_file
 
         try:
             with open(self._path, "rb") as handle:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytsk3
 
-from scanner.evidence.media import MediaReader
+from scanner.evidence.images import MediaReader
 from scanner.evidence.ranges import merge_ranges
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from scanner.errors import ModelError
-from scanner.home import data_home
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.manifest import TASKS, Manifest, discover
 from scanner.inference.session import load_adapter
 from scanner.inference.tiling import SmallFaces, detect_small_faces
+from scanner.lib.home import data_home
 
 log = logging.getLogger(__name__)
 

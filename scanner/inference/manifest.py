@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from scanner.errors import ModelError
-from scanner.resources import models_dir
+from scanner.lib.resources import models_dir
 
 TASKS = ("face-detect", "face-embed", "nudity", "deepfake")
 METRICS = ("cosine", "euclidean")
@@ -141,7 +141,7 @@ class Manifest:
 def _home(home: Path | None) -> Path:
     if home is not None:
         return home
-    from scanner.home import data_home
+    from scanner.lib.home import data_home
 
     return data_home()
 

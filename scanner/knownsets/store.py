@@ -22,8 +22,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from scanner.errors import KnownSetError
-from scanner.home import data_home
 from scanner.knownsets.model import SetInfo
+from scanner.lib.home import data_home
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SCHEMA = """

@@ -68,7 +68,7 @@ def write_reports(
 
 def write_from_case(case_dir: Path, name: str, exported: dict[str, str], pictures: bool) -> Path:
     """Write the one report `name` from the case folder alone (in a worker process)."""
-    from scanner.content import ContentSource
+    from scanner.report.content import ContentSource
 
     db = CaseDatabase(case_dir)
     try:

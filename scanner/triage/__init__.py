@@ -6,7 +6,7 @@
     attribute_apps(path)   -> ["telegram", "downloads"]   (bundled rules/apps.yaml)
 
 The facts a rule may use are listed in `scanner.triage.facts.FACTS`; see docs/triage.md.
-This package imports only scanner.types, scanner.errors and scanner.resources from the rest of
+This package imports only scanner.types, scanner.errors and scanner.lib.resources from the rest of
 dftriage.
 """
 

@@ -12,7 +12,7 @@ A file is a mapping with a `rules:` list, an `apps:` list, or both:
         description: optional text for the docs and the report's methods section
 
 The bundled rules are the repository's top-level `rules/` folder, shipped inside the package
-and found with importlib.resources (`scanner.resources.rules_dir()`), in a checkout, an
+and found with importlib.resources (`scanner.lib.resources.rules_dir()`), in a checkout, an
 editable install and a wheel alike.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from scanner.errors import RuleError
-from scanner.resources import rules_dir
+from scanner.lib.resources import rules_dir
 from scanner.triage.attribution import AppAttribution, AppRule, parse_apps
 from scanner.triage.condition_parser import ParseContext, parse_condition
 from scanner.triage.ruleset import PRIORITIES, Rule, RuleSet

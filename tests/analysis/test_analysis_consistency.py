@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from analysis_support import FACES, jpeg, paste_face
 
-from scanner.analysis.consistency import (
+from scanner.analyse.signals.consistency import (
     CONSISTENCY_THRESHOLD,
     THRESHOLD_FPR,
     FaceConsistency,
     face_consistency,
     load_stats,
 )
-from scanner.analysis.features import BASE_FEATURES
-from scanner.analysis.jpeg_features import JPEG_FEATURES
+from scanner.analyse.signals.features import BASE_FEATURES
+from scanner.analyse.signals.jpeg_features import JPEG_FEATURES
 from scanner.media.decode import decode_picture
 
 # Evaluation people only: none of these photos was used to fit genuine_stats.json.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from scanner.analysis.generator_metadata import GeneratorFact, generator_facts
+from scanner.analyse.signals.generator_metadata import GeneratorFact, generator_facts
 
 A1111 = (
     "a portrait photo\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1"

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from analysis_support import jpeg, paste_face
 
-from scanner.analysis.provenance import SourcePhotoMatch, match_source_photo, prepare_reference
+from scanner.analyse.signals.provenance import (
+    SourcePhotoMatch,
+    match_source_photo,
+    prepare_reference,
+)
 from scanner.media.decode import decode_picture
 
 # Evaluation people only (never used to set SOURCE_MATCH_THRESHOLD).

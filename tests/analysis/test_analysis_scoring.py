@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
-from scanner.analysis.generator_metadata import _c2pa_assertions
-from scanner.analysis.scoring import (
+from scanner.analyse.signals.generator_metadata import _c2pa_assertions
+from scanner.analyse.signals.scoring import (
     GaussianModel,
     chi2_to_z,
     fit_genuine,

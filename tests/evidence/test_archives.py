@@ -23,8 +23,9 @@ from scanner.evidence.containers import ContainerOptions
 from scanner.evidence.containers.inflate import GZIP, InflatedStream
 from scanner.evidence.resolver import Resolver
 from scanner.evidence.streams import BytesStream, read_chunks
+from scanner.pipeline.tasks import ItemTask
+from scanner.pipeline.worker import hash_item
 from scanner.types import FileItem, Locator
-from scanner.workers import ItemTask, hash_item
 
 SEEDS = (11, 12, 13)  # development seeds; the bench reports others
 

@@ -342,7 +342,7 @@ def test_read_ahead_hints_name_the_file_s_own_media_bytes(
 
 
 def test_raw_reader_hints_each_segment_of_a_split_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.evidence.media import RawReader
+    from scanner.evidence.images import RawReader
 
     segments = [DATA / "split.raw.001", DATA / "split.raw.002"]
     reader = RawReader(segments)

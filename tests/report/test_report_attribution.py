@@ -7,9 +7,9 @@ import json
 
 from report_case import HOSTILE_PATH, Case
 
-from scanner.facts import record_attributions
 from scanner.report.writers import write_reports
 from scanner.triage import load_rules
+from scanner.triage.gather import record_attributions
 
 HOSTILE_ROOM = "<img src=x onerror=alert(7)>"
 

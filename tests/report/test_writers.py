@@ -41,7 +41,7 @@ def test_writes_every_report_manifest_last(case: Case) -> None:
 def test_writers_run_in_a_pool_write_the_same_bytes(case: Case, tmp_path: Path) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    from scanner.content import ContentSource
+    from scanner.report.content import ContentSource
 
     for sha256 in case.pictures:  # thumbnails stored as a scan stores them
         case.db.execute(

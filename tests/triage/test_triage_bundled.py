@@ -45,7 +45,7 @@ def test_every_app_is_documented() -> None:
 
 def test_triage_imports_only_types_errors_and_resources() -> None:
     package = REPO / "scanner" / "triage"
-    allowed = {"scanner.errors", "scanner.resources", "scanner.types"}
+    allowed = {"scanner.errors", "scanner.lib.resources", "scanner.types"}
     for module in package.glob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

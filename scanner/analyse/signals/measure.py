@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scanner.analysis.features import DETAIL_UNIT, MAX_UNIT, RING, base_features, detail_features
-from scanner.analysis.jpeg_features import JPEG_FEATURES, jpeg_features
-from scanner.analysis.regions import (
+from scanner.analyse.signals.features import (
+    DETAIL_UNIT,
+    MAX_UNIT,
+    RING,
+    base_features,
+    detail_features,
+)
+from scanner.analyse.signals.jpeg_features import JPEG_FEATURES, jpeg_features
+from scanner.analyse.signals.regions import (
     FaceFrame,
     check_landmarks,
     face_frame,

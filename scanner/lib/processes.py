@@ -24,15 +24,13 @@ WORKER_ENVIRONMENT = {
     "OMP_NUM_THREADS": "1",
     "OPENCV_FFMPEG_LOGLEVEL": "-8",
 }
-# What every worker imports (scipy.fftpack: imagehash's pHash imports it on first use);
-# none of them starts a thread on import, so the forkserver stays safe to fork.
-WORKER_MODULES = ["scanner.workers", "scanner.analysis_stage", "scipy.fftpack"]
 
 
-def worker_context() -> ForkServerContext:
-    """The forkserver context, its server started (once) with the worker modules loaded."""
+def worker_context(preload: list[str]) -> ForkServerContext:
+    """The forkserver context, its server started (once) with `preload` imported (modules
+    that start no thread on import, so the server stays safe to fork)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
+    context.set_forkserver_preload(preload)
     os.environ.update(WORKER_ENVIRONMENT)  # before the server starts: workers inherit it
     forkserver.ensure_running()
     return context

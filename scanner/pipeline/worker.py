@@ -26,11 +26,11 @@ from scanner.evidence.resolver import Resolver
 from scanner.evidence.streams import READ_CHUNK, Stream, read_chunks
 from scanner.hashing.crypto import hash_chunks
 from scanner.media.sniff import confirm
-from scanner.types import FileItem, ItemError, Locator, Times
+from scanner.pipeline.tasks import MEDIA_PREFIXES, BlobTask, ItemResult, ItemTask
+from scanner.types import BlobAnalysis, FileItem, ItemError, Locator
 
 log = logging.getLogger(__name__)
 
-MEDIA_PREFIXES = ("image/", "video/")
 MAX_PICTURE_BYTES = 512 << 20
 TDEF = b"TDEF"  # Telegram Desktop's encrypted cache and media files start so
 TDEF_REASON = (
@@ -38,16 +38,17 @@ TDEF_REASON = (
     " account's local key"
 )
 
-_analysers: dict[tuple[tuple[str, ...], int, tuple[tuple[str, str], ...]], Any] = {}
+AnalyserKey = tuple[tuple[str, ...], int, tuple[tuple[str, str], ...]]
 
 
 @dataclass
 class WorkerContext:
     """What a worker process keeps between tasks: its resolver (opened evidence, parsed
-    containers) and the container limits of the scan."""
+    containers), the container limits of the scan and the loaded model analysers."""
 
     options: ContainerOptions = field(default_factory=ContainerOptions)
     resolver: Resolver = field(default_factory=Resolver)
+    analysers: dict[AnalyserKey, Any] = field(default_factory=dict)
 
     def configure(self, options: ContainerOptions) -> None:
         self.resolver.close()
@@ -57,83 +58,11 @@ class WorkerContext:
 CONTEXT = WorkerContext()
 
 
-@dataclass(frozen=True)
-class ItemTask:
-    """One file, member or carved range to identify and hash, and what is known of it."""
-
-    evidence_id: int
-    locator: Locator
-    path: str
-    size: int
-    deleted: bool
-    runs: tuple[tuple[int, int], ...] | None = None  # carved byte runs in media coordinates
-    extent_kind: str | None = None
-    complete: bool = True
-    times: Times = field(default_factory=Times)
-    enclosing: tuple[str, ...] = ()  # SHA-256 of the containers it was found in
-    parent: str = ""  # the expansion unit of the container it came from
-    origin: dict[str, str] = field(default_factory=dict)  # a cache entry's store, path…
-
-    @property
-    def unit(self) -> str:
-        return f"item:{self.evidence_id}:{self.locator}"
-
-    def child(self, item: FileItem, container_sha256: str, parent: str) -> ItemTask:
-        """A member of this item (a container) as a task of its own."""
-        return ItemTask(
-            self.evidence_id,
-            item.locator,
-            item.path,
-            item.size,
-            item.deleted,
-            times=item.times,
-            enclosing=(*self.enclosing, container_sha256),
-            parent=parent,
-            origin=item.origin,
-        )
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    task: ItemTask
-    media_type: str = ""
-    md5: str = ""
-    sha1: str = ""
-    sha256: str = ""
-    error: str = ""
-    container: str = ""  # the container kind, when the item is one
-    children: tuple[FileItem, ...] = ()
-    problems: tuple[ItemError, ...] = ()
-
-    @property
-    def is_media(self) -> bool:
-        return self.media_type.startswith(MEDIA_PREFIXES)
-
-
-@dataclass(frozen=True)
-class BlobTask:
-    sha256: str
-    media_type: str
-    size: int
-    locator: Locator
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BlobResult:
-    sha256: str
-    facts: dict[str, Any] = field(default_factory=dict)
-    faces: list[dict[str, Any]] = field(default_factory=list)
-    scores: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    thumbnail: bytes | None = None
-
-
 def init_worker(scan_pid: int, options: ContainerOptions | None = None) -> None:
     """Runs once in each worker process; it ends with the scan process `scan_pid`."""
     import cv2
 
-    from scanner.worker_server import exit_with
+    from scanner.lib.processes import exit_with
 
     exit_with(scan_pid)
     CONTEXT.configure(options or ContainerOptions())
@@ -210,23 +139,24 @@ def _advised(task: ItemTask) -> Stream | None:
         return None
 
 
-def analyse_blob(task: BlobTask) -> BlobResult:
+def analyse_blob(task: BlobTask) -> BlobAnalysis:
     """Decode a picture (or sample a video) and gather every fact the scan asks for."""
-    from scanner.analysis_stage import analyse_picture, analyse_video
+    from scanner.analyse.picture import analyse_picture
+    from scanner.analyse.video import analyse_video
 
     try:
         if task.size > MAX_PICTURE_BYTES and task.media_type.startswith("image/"):
-            return BlobResult(task.sha256, errors=[f"picture of {task.size} bytes is too large"])
+            return BlobAnalysis(task.sha256, errors=(f"picture of {task.size} bytes is too large",))
         if task.media_type.startswith("video/"):
             with _spooled(task) as path:
-                return analyse_video(task, path, _analyser(task))
+                return analyse_video(task.sha256, path, _analyser(task))
         data = b"".join(item_chunks(task.locator))
-        return analyse_picture(task, data, _analyser(task))
+        return analyse_picture(task.sha256, data, _analyser(task), task.settings)
     except (ScannerError, OSError, ValueError) as exc:
-        return BlobResult(task.sha256, errors=[str(exc)])
+        return BlobAnalysis(task.sha256, errors=(str(exc),))
     except Exception as exc:  # noqa: BLE001 - no single input may stop a scan
         log.exception("unexpected failure analysing %s", task.sha256)
-        return BlobResult(task.sha256, errors=[f"unexpected {type(exc).__name__}: {exc}"])
+        return BlobAnalysis(task.sha256, errors=(f"unexpected {type(exc).__name__}: {exc}",))
 
 
 class _spooled:
@@ -255,9 +185,9 @@ def _analyser(task: BlobTask) -> Any:
     grid = int(task.settings.get("small_face_grid") or 0)
     choice = tuple(sorted((task.settings.get("model_choice") or {}).items()))
     key = (tasks, grid, choice)
-    if key not in _analysers:
-        _analysers[key] = load_analyser(tasks, grid, dict(choice))
-    return _analysers[key]
+    if key not in CONTEXT.analysers:
+        CONTEXT.analysers[key] = load_analyser(tasks, grid, dict(choice))
+    return CONTEXT.analysers[key]
 
 
 def load_analyser(

@@ -27,8 +27,8 @@ import math
 import cv2
 import numpy as np
 
-from scanner.analysis.features import INNER, RING
-from scanner.analysis.regions import AXES, FaceFrame, point_radius
+from scanner.analyse.signals.features import INNER, RING
+from scanner.analyse.signals.regions import AXES, FaceFrame, point_radius
 
 JPEG_FEATURES = ("block_ratio", "ghost_dist", "ghost_low", "ghost_high")
 GHOST_QUALITIES = (50, 60, 70, 80, 90)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
+from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
 from scanner.triage import RuleSet
 

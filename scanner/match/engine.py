@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from scanner.analysis.consistency import CONSISTENCY_THRESHOLD
+from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
+from scanner.analyse.source_photo import relaxed_threshold
 from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
-from scanner.victim_references import relaxed_threshold
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
 
 def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
     """PDQ of each aligned face against the victims' reference face hashes (method pdq-face)."""
-    from scanner.analysis.face_hash import FACE_PDQ_MODEL, pdq_bits
+    from scanner.analyse.signals.face_hash import FACE_PDQ_MODEL, pdq_bits
     from scanner.hashing.perceptual import PDQ_MIN_QUALITY
     from scanner.knownsets import VictimStore
 

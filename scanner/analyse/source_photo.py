@@ -3,7 +3,7 @@
 For each face, the victims whose reference faces are close to it — with a relaxed
 identity threshold, because a composite carries a mixed identity — are candidates; the
 face is then compared with each candidate's reference photos after removing colour
-and illumination (scanner.analysis.provenance). The best correlating photo is kept
+and illumination (scanner.analyse.signals.provenance). The best correlating photo is kept
 when it passes the provenance threshold.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from scanner.analysis.provenance import (
+from scanner.analyse.signals.provenance import (
     SOURCE_PATTERN_MODEL,
     PreparedReference,
     match_source_photo,

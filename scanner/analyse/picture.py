@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 
-from scanner.analysis.face_hash import face_pdq
+from scanner.analyse.signals.face_hash import face_pdq
+from scanner.analyse.source_photo import references_for, source_photos
 from scanner.media.decode import MediaError, decode_picture, picture_size
 from scanner.media.resize import shrink_to_side
 from scanner.media.thumbnail import thumbnail_jpeg
-from scanner.victim_references import references_for, source_photos
-
-if TYPE_CHECKING:
-    from scanner.workers import BlobResult, BlobTask
+from scanner.types import BlobAnalysis, Face, Score
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +22,11 @@ HASH_SIDE = 512  # perceptual hashes reduce to 64x64 (PDQ) or 32x32 (pHash) anyw
 DECODE_SIDE = HASH_SIDE  # without models nothing needs more: JPEGs decode at 1/4 or 1/8 scale
 
 
-def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
+def analyse_picture(
+    sha256: str, data: bytes, analyser: Any, settings: dict[str, Any]
+) -> BlobAnalysis:
     """Facts, faces and scores of a picture. Large JPEGs are decoded at reduced size
     (DCT scaling); face boxes and landmarks are reported in original pixel coordinates."""
-    from scanner.workers import BlobResult
-
-    settings = task.settings
     errors: list[str] = []
     facts: dict[str, Any] = {"generator": _generator_facts(data, errors)}
     side = analyser.decode_side if analyser is not None else DECODE_SIDE
@@ -39,25 +36,31 @@ def analyse_picture(task: BlobTask, data: bytes, analyser: Any) -> BlobResult:
             data, max_pixels=settings.get("max_pixels", 100_000_000), max_side=side
         )
     except MediaError as exc:
-        return BlobResult(task.sha256, facts, errors=errors + [f"decode: {exc}"])
+        return BlobAnalysis(sha256, facts, errors=(*errors, f"decode: {exc}"))
     facts.update(width=width, height=height)
     small = shrink_to_side(rgb, HASH_SIDE)
     facts.update(_perceptual(small, errors))
     thumbnail = thumbnail_jpeg(small)
     if min(width, height) < settings.get("min_picture_side", 32) or analyser is None:
-        return BlobResult(task.sha256, facts, errors=errors, thumbnail=thumbnail)
+        return BlobAnalysis(sha256, facts, errors=tuple(errors), thumbnail=thumbnail)
     analysis = analyser.analyse(rgb)
     scale = width / rgb.shape[1]
-    faces = [_face_row(index, face, analyser, scale) for index, face in enumerate(analysis.faces)]
+    faces = [face_row(index, face, analyser, scale) for index, face in enumerate(analysis.faces)]
     _add_consistency(rgb, data, analysis.faces, faces, errors)
     _add_source_photos(rgb, analysis.faces, faces, settings, analyser, errors)
     _add_face_hashes(rgb, analysis.faces, faces, errors)
-    scores = _score_rows(analysis, analyser)
-    return BlobResult(task.sha256, facts, faces, scores, errors, thumbnail)
+    return BlobAnalysis(
+        sha256,
+        facts,
+        faces_of(faces),
+        scores_of(analysis, analyser),
+        tuple(errors),
+        thumbnail,
+    )
 
 
 def _generator_facts(data: bytes, errors: list[str]) -> list[list[str]]:
-    from scanner.analysis.generator_metadata import generator_facts
+    from scanner.analyse.signals.generator_metadata import generator_facts
 
     try:
         return [[fact.kind, fact.detail] for fact in generator_facts(data)]
@@ -82,7 +85,16 @@ def _perceptual(rgb: np.ndarray, errors: list[str]) -> dict[str, Any]:
     }
 
 
-def _face_row(index: int, face: Any, analyser: Any, scale: float = 1.0) -> dict[str, Any]:
+def faces_of(rows: list[dict[str, Any]]) -> tuple[Face, ...]:
+    """The typed faces of the rows the signals filled in."""
+    return tuple(
+        Face(**{**row, "box": tuple(row["box"]), "landmarks": tuple(map(tuple, row["landmarks"]))})
+        for row in rows
+    )
+
+
+def face_row(index: int, face: Any, analyser: Any, scale: float = 1.0) -> dict[str, Any]:
+    """A detected face as the row its signals fill in (source photo, consistency, hash)."""
     embedding = None if face.embedding is None else np.asarray(face.embedding, np.float32).tobytes()
     embedder = analyser.manifests.get("face-embed")
     return {
@@ -103,7 +115,7 @@ def _add_consistency(
     """Per-face consistency scores; a failure is recorded and the faces are kept."""
     jpeg = data if data[:3] == b"\xff\xd8\xff" else None
     try:
-        from scanner.analysis.consistency import face_consistency
+        from scanner.analyse.signals.consistency import face_consistency
 
         for face, row in zip(faces, rows, strict=True):
             landmarks = np.asarray(face.landmarks, dtype=np.float32)
@@ -144,7 +156,7 @@ def _add_face_hashes(
             errors.append(f"face hash: {exc}")
 
 
-def _score_rows(analysis: Any, analyser: Any) -> list[dict[str, Any]]:
+def scores_of(analysis: Any, analyser: Any) -> tuple[Score, ...]:
     """Nudity and deepfake scores, each tagged with the manifest of the model that gave it."""
     by_task = analyser.manifests
     rows = []
@@ -160,37 +172,10 @@ def _score_rows(analysis: Any, analyser: Any) -> list[dict[str, Any]]:
         )
     if analysis.deepfake is not None:
         rows.append(_score("deepfake", analysis.deepfake, by_task.get("deepfake"), ""))
-    return rows
+    return tuple(rows)
 
 
-def _score(name: str, value: float, model: Any, detail: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": float(value),
-        "model": getattr(model, "name", ""),
-        "model_sha256": getattr(model, "sha256", ""),
-        "detail": detail,
-    }
-
-
-def analyse_video(task: BlobTask, path: str, analyser: Any) -> BlobResult:
-    from scanner.hashing.perceptual import video_pdq
-    from scanner.workers import BlobResult
-
-    errors: list[str] = []
-    facts: dict[str, Any] = {}
-    try:
-        frames = video_pdq(path)
-        facts["frame_pdq"] = [[round(t, 2), pdq, quality] for t, pdq, quality in frames]
-    except Exception as exc:  # noqa: BLE001
-        errors.append(f"video frames: {exc}")
-    if analyser is None:
-        return BlobResult(task.sha256, facts, errors=errors)
-    from scanner.inference.analyser import analyse_video
-
-    try:
-        analysis = analyse_video(path, analyser)
-    except Exception as exc:  # noqa: BLE001
-        return BlobResult(task.sha256, facts, errors=errors + [f"video analysis: {exc}"])
-    faces = [_face_row(index, face, analyser) for index, face in enumerate(analysis.faces)]
-    return BlobResult(task.sha256, facts, faces, _score_rows(analysis, analyser), errors)
+def _score(name: str, value: float, model: Any, detail: str) -> Score:
+    return Score(
+        name, float(value), getattr(model, "name", ""), getattr(model, "sha256", ""), detail
+    )

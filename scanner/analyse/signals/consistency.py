@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from scanner.analysis.measure import MIN_UNIT, Measurement, measure, model_kind
-from scanner.analysis.scoring import GaussianModel
+from scanner.analyse.signals.measure import MIN_UNIT, Measurement, measure, model_kind
+from scanner.analyse.signals.scoring import GaussianModel
 
 STATS_FILE = "genuine_stats.json"
 
@@ -50,7 +50,9 @@ class FaceConsistency:
 @lru_cache(maxsize=1)
 def load_stats() -> dict[str, Any]:
     """The shipped calibration (genuine statistics, threshold, measured accuracy)."""
-    text = resources.files("scanner.analysis").joinpath(STATS_FILE).read_text(encoding="utf-8")
+    text = (
+        resources.files("scanner.analyse.signals").joinpath(STATS_FILE).read_text(encoding="utf-8")
+    )
     return json.loads(text)
 
 

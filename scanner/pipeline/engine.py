@@ -27,26 +27,25 @@ from typing import Any
 
 from scanner import __version__
 from scanner.case.database import CaseDatabase
+from scanner.case.writer import store_analysis
 from scanner.config import ScanConfig
-from scanner.content import ContentSource
 from scanner.errors import ScannerError
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
 from scanner.evidence.containers import ContainerOptions
-from scanner.matching import match_all
-from scanner.progress import Progress
-from scanner.triage import load_rules
-from scanner.types import Extent, FileItem, ItemError, Locator
-from scanner.worker_server import worker_context
-from scanner.workers import (
-    BlobResult,
-    BlobTask,
-    ItemResult,
-    ItemTask,
+from scanner.lib.processes import worker_context
+from scanner.match.engine import match_all
+from scanner.pipeline import WORKER_MODULES
+from scanner.pipeline.progress import Progress
+from scanner.pipeline.tasks import BlobTask, ItemResult, ItemTask
+from scanner.pipeline.worker import (
     analyse_blob,
     hash_items,
     init_worker,
     load_analyser,
 )
+from scanner.report.content import ContentSource
+from scanner.triage import load_rules
+from scanner.types import BlobAnalysis, Extent, FileItem, ItemError, Locator
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,9 @@ class Scan:
     def run(self) -> ScanSummary:
         workers = self.config.workers or os.cpu_count() or 1
         initargs = (os.getpid(), self.options)
-        with ProcessPoolExecutor(workers, worker_context(), init_worker, initargs) as pool:
+        with ProcessPoolExecutor(
+            workers, worker_context(WORKER_MODULES), init_worker, initargs
+        ) as pool:
             for path in self.evidence:
                 self._scan_evidence(pool, workers, path)
             if self.config.analyse:
@@ -360,56 +361,9 @@ class Scan:
         locator = Locator.from_json(row["locator_json"]).with_root(row["evidence_path"])
         return BlobTask(row["sha256"], row["media_type"], row["size"], locator, self.settings)
 
-    def _store_blob(self, result: BlobResult) -> None:
-        facts = dict(result.facts)
-        columns = {
-            k: facts.pop(k, None)
-            for k in ("width", "height", "pdq", "pdq_quality", "phash", "dhash")
-        }
-        self.db.execute(
-            "UPDATE blobs SET width=?, height=?, pdq=?, pdq_quality=?, phash=?, dhash=?, facts=?,"
-            " thumbnail=? WHERE sha256=?",
-            (*columns.values(), json.dumps(facts, sort_keys=True), result.thumbnail, result.sha256),
-        )
-        self.db.execute("DELETE FROM faces WHERE sha256 = ?", (result.sha256,))
-        for face in result.faces:
-            self.db.execute(
-                "INSERT INTO faces (sha256, idx, box, landmarks, score, embedding, embed_model, deepfake,"
-                " consistency, source_set, source_label, source_reference, source_correlation,"
-                " face_pdq, face_pdq_quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    result.sha256,
-                    face["idx"],
-                    json.dumps(face["box"]),
-                    json.dumps(face["landmarks"]),
-                    face["score"],
-                    face["embedding"],
-                    face.get("embed_model"),
-                    face["deepfake"],
-                    face["consistency"],
-                    face.get("source_set"),
-                    face.get("source_label"),
-                    face.get("source_reference"),
-                    face.get("source_correlation"),
-                    face.get("face_pdq"),
-                    face.get("face_pdq_quality"),
-                ),
-            )
-        for score in result.scores:
-            self.db.execute(
-                "INSERT OR REPLACE INTO scores (sha256, name, value, model, model_sha256, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    result.sha256,
-                    score["name"],
-                    score["value"],
-                    score["model"],
-                    score["model_sha256"],
-                    score["detail"],
-                ),
-            )
-        for error in result.errors:
-            self.db.add_error(f"sha256:{result.sha256}", "analyse", error)
-        self.db.done(f"analyse:{result.sha256}")
+    def _store_blob(self, analysis: BlobAnalysis) -> None:
+        store_analysis(self.db, analysis)
+        self.db.done(f"analyse:{analysis.sha256}")
 
     # after analysis ---------------------------------------------------------------------
     def _check_models(self) -> list[dict[str, Any]]:
@@ -430,7 +384,7 @@ class Scan:
         ]
 
     def _triage(self, rules: Any) -> None:
-        from scanner.facts import blob_facts
+        from scanner.triage.gather import blob_facts
 
         self.db.execute("DELETE FROM findings")
         for sha256, facts in blob_facts(self.db, rules):

@@ -1,0 +1,6 @@
+"""The scan's driver: stage order (`engine`), bounded pool (`pool`), the task and result
+types both sides share (`tasks`), what runs in worker processes (`worker`), progress."""
+
+# What every worker process imports once, in the forkserver (scipy.fftpack: imagehash's
+# pHash imports it on first use); none of them starts a thread on import.
+WORKER_MODULES = ["scanner.pipeline.worker", "scanner.analyse.picture", "scipy.fftpack"]
