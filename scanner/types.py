@@ -180,3 +180,31 @@ class BlobAnalysis:
     scores: tuple[Score, ...] = ()
     errors: tuple[str, ...] = ()
     thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A blob (face_idx -1) or one of its faces found in a known set; its fields are the
+    columns of the case's `matches` table."""
+
+    sha256: str
+    face_idx: int
+    set_name: str
+    set_kind: str
+    method: str  # md5, sha1, sha256, pdq, face, face-weak, pdq-face
+    distance: float
+    entry_id: str
+    similarity: float | None = None
+    category: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A triage rule's verdict on a blob."""
+
+    sha256: str
+    rule: str
+    priority: int
+    category: str
+    reason: str

@@ -10,6 +10,8 @@ import pytest
 
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
+from scanner.case.queries import match_inputs
+from scanner.case.writer import replace_matches
 from scanner.config import load_config
 from scanner.knownsets import VictimStore, import_set
 from scanner.match.engine import match_all
@@ -54,7 +56,8 @@ def test_strong_and_weak_identity_matches(
     name, reference = victim_set
     high = CONSISTENCY_THRESHOLD + 1
     db = _case(tmp_path, [(0.4, 0.0), (0.7, high), (0.7, 0.0), (1.2, high)], reference)
-    match_all(db, load_config(None).with_overrides(sets=[name]))
+    matches, _ = match_all(match_inputs(db), load_config(None).with_overrides(sets=[name]))
+    replace_matches(db, matches)
     found = {(row["sha256"][-1], row["method"]) for row in db.rows("SELECT * FROM matches")}
     assert found == {("0", "face"), ("1", "face-weak")}
     strong = db.rows(

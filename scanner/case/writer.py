@@ -7,15 +7,17 @@ in `scanner/types.py`, the code that computes it, and a column in `case/schema.p
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from collections.abc import Iterable
+from dataclasses import asdict, astuple, fields
 from typing import Any
 
 from scanner.case.database import CaseDatabase
-from scanner.types import BlobAnalysis, Face, Score
+from scanner.types import BlobAnalysis, Face, Finding, Match, Score
 
 BLOB_COLUMNS = ("width", "height", "pdq", "pdq_quality", "phash", "dhash")
 FACE_COLUMNS = tuple(f.name for f in fields(Face))
 SCORE_COLUMNS = tuple(f.name for f in fields(Score))
+MATCH_COLUMNS = tuple(f.name for f in fields(Match))
 JSON_FACE_COLUMNS = {"box", "landmarks"}
 
 
@@ -35,6 +37,39 @@ def store_analysis(db: CaseDatabase, analysis: BlobAnalysis) -> None:
         _insert(db, "scores", analysis.sha256, asdict(score), replace=True)
     for error in analysis.errors:
         db.add_error(f"sha256:{analysis.sha256}", "analyse", error)
+
+
+def replace_matches(db: CaseDatabase, matches: list[Match]) -> None:
+    """The case's matches are `matches` (recomputed on every run)."""
+    db.execute("DELETE FROM matches")
+    names, marks = ", ".join(MATCH_COLUMNS), ", ".join("?" * len(MATCH_COLUMNS))
+    for match in matches:
+        values = astuple(match)
+        db.execute(f"INSERT OR REPLACE INTO matches ({names}) VALUES ({marks})", values)
+
+
+def replace_findings(db: CaseDatabase, findings: list[Finding]) -> None:
+    """The case's findings are `findings` (recomputed on every run)."""
+    db.execute("DELETE FROM findings")
+    for finding in findings:
+        db.execute(
+            "INSERT OR REPLACE INTO findings (sha256, rule, priority, category, reason)"
+            " VALUES (?, ?, ?, ?, ?)",
+            astuple(finding),
+        )
+
+
+def replace_attributions(
+    db: CaseDatabase, rows: Iterable[tuple[int, str, str, str | None, str | None]]
+) -> None:
+    """The apps, chats and accounts each item's path names (recomputed on every run)."""
+    db.execute("DELETE FROM attributions")
+    for row in rows:
+        db.execute(
+            "INSERT OR IGNORE INTO attributions (evidence_id, locator, app, chat_id, account_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            row,
+        )
 
 
 def _face_values(face: Face) -> dict[str, Any]:

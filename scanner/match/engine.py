@@ -1,20 +1,23 @@
 """The match stage: every blob and face against the imported known sets and victim faces.
 
 Matches are recomputed from stored hashes and embeddings on every run (no evidence is
-re-read), so importing a new set and re-running a scan reuses everything computed.
+re-read), so importing a new set and re-running a scan reuses everything computed. The
+inputs are plain records read by `case.queries`; the `Match` records go to `case.writer`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.analyse.source_photo import relaxed_threshold
-from scanner.case.database import CaseDatabase
 from scanner.config import ScanConfig
+from scanner.types import Match
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +25,37 @@ log = logging.getLogger(__name__)
 BATCH = 4096
 
 
-def match_all(db: CaseDatabase, config: ScanConfig) -> list[dict[str, Any]]:
-    """Replace the case's matches; returns the sets used (for the run record)."""
+@dataclass(frozen=True)
+class MatchInputs:
+    """What matching reads from a case: blob hashes, face embeddings and face hashes
+    (each a mapping with the column names as keys)."""
+
+    blobs: Sequence[Any]  # sha256, md5, sha1, pdq, pdq_quality
+    embedded_faces: Sequence[Any]  # sha256, idx, embedding, embed_model, consistency
+    hashed_faces: Sequence[Any]  # sha256, idx, face_pdq (of quality >= PDQ_MIN_QUALITY)
+
+    @property
+    def embed_models(self) -> set[str]:
+        return {face["embed_model"] for face in self.embedded_faces if face["embed_model"]}
+
+
+def match_all(inputs: MatchInputs, config: ScanConfig) -> tuple[list[Match], list[dict[str, Any]]]:
+    """Every match of the case's blobs and faces, and the sets used (for the run record)."""
     from scanner.knownsets import load_matcher
 
     matcher = load_matcher(config.sets, pdq_radius=config.pdq_max_distance)
-    db.execute("DELETE FROM matches")
-    blobs = db.rows("SELECT sha256, md5, sha1, pdq, pdq_quality FROM blobs ORDER BY sha256")
+    matches: list[Match] = []
+    blobs = inputs.blobs
     for start in range(0, len(blobs), BATCH):
         batch = blobs[start : start + BATCH]
         for blob, hits in zip(batch, _hash_matches(matcher, batch), strict=True):
-            for hit in hits:
-                _insert(db, {"sha256": blob["sha256"], "face_idx": -1, **_fields(hit)})
-    _match_faces(db, matcher)
-    _match_face_hashes(db, matcher, config.pdq_max_distance)
-    return [_set_record(info) for info in matcher.sets]
+            matches += [Match(blob["sha256"], -1, **_fields(hit)) for hit in hits]
+    matches += _match_faces(inputs, matcher)
+    matches += _match_face_hashes(inputs.hashed_faces, matcher, config.pdq_max_distance)
+    return matches, [_set_record(info) for info in matcher.sets]
 
 
-def _hash_matches(matcher: Any, blobs: list[Any]) -> list[list[Any]]:
+def _hash_matches(matcher: Any, blobs: Sequence[Any]) -> list[list[Any]]:
     """Batched exact and PDQ matches per blob; one match per set entry, named by the
     strongest digest that found it (SHA-256, then SHA-1, then MD5)."""
     found: list[dict[tuple[str, str], Any]] = [{} for _ in blobs]
@@ -64,7 +80,7 @@ def _fields(hit: Any) -> dict[str, Any]:
     return {name: getattr(hit, name) for name in names}
 
 
-def _match_faces(db: CaseDatabase, matcher: Any) -> None:
+def _match_faces(inputs: MatchInputs, matcher: Any) -> Iterator[Match]:
     """Each stored face embedding against the victim faces embedded by the same model.
 
     `distance` is the model's own metric (its manifest threshold decides a match);
@@ -73,13 +89,8 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
     threshold, because a composite carries a mixed identity; such hits are recorded with
     method `face-weak` and never count as victim identifications.
     """
-    indexes = _victim_indexes(db, matcher)
-    if not indexes:
-        return
-    faces = db.rows(
-        "SELECT sha256, idx, embedding, embed_model, consistency FROM faces WHERE embedding IS NOT NULL"
-    )
-    for face in faces:
+    indexes = _victim_indexes(inputs.embed_models, matcher)
+    for face in inputs.embedded_faces if indexes else ():
         vector = np.frombuffer(face["embedding"], dtype=np.float32)
         pasted = (face["consistency"] or 0.0) >= CONSISTENCY_THRESHOLD
         for set_name, model, strong, weak in indexes:
@@ -94,8 +105,7 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
             for method, hit in hits:
                 reference = strong.matrix[strong.references.index(hit.reference)]
                 distance = hit.similarity if strong.metric == "euclidean" else 1.0 - hit.similarity
-                _insert_face_match(
-                    db,
+                yield _face_match(
                     face,
                     set_name,
                     method,
@@ -107,10 +117,9 @@ def _match_faces(db: CaseDatabase, matcher: Any) -> None:
                 )
 
 
-def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
+def _match_face_hashes(faces: Sequence[Any], matcher: Any, radius: int) -> Iterator[Match]:
     """PDQ of each aligned face against the victims' reference face hashes (method pdq-face)."""
     from scanner.analyse.signals.face_hash import FACE_PDQ_MODEL, pdq_bits
-    from scanner.hashing.perceptual import PDQ_MIN_QUALITY
     from scanner.knownsets import VictimStore
 
     store = VictimStore()
@@ -125,22 +134,15 @@ def _match_face_hashes(db: CaseDatabase, matcher: Any, radius: int) -> None:
     if not references:
         return
     table = np.stack([bits for *_, bits in references])
-    faces = db.rows(
-        "SELECT sha256, idx, face_pdq FROM faces WHERE face_pdq IS NOT NULL AND face_pdq_quality >= ?",
-        (PDQ_MIN_QUALITY,),
-    )
     for face in faces:
         query = pdq_bits(face["face_pdq"]) > 0.5
         distances = np.count_nonzero(table != query, axis=1)
         for index in np.flatnonzero(distances <= radius):
             set_name, label, reference, _ = references[index]
-            _insert_face_match(
-                db, face, set_name, "pdq-face", int(distances[index]), label, reference
-            )
+            yield _face_match(face, set_name, "pdq-face", int(distances[index]), label, reference)
 
 
-def _insert_face_match(
-    db: CaseDatabase,
+def _face_match(
     face: Any,
     set_name: str,
     method: str,
@@ -148,21 +150,18 @@ def _insert_face_match(
     label: str,
     reference: str,
     **extra: Any,
-) -> None:
+) -> Match:
     """One victim match of one evidence face."""
-    _insert(
-        db,
-        {
-            "sha256": face["sha256"],
-            "face_idx": face["idx"],
-            "set_name": set_name,
-            "set_kind": "victim",
-            "method": method,
-            "distance": distance,
-            "label": label,
-            "entry_id": reference,
-            **extra,
-        },
+    return Match(
+        face["sha256"],
+        face["idx"],
+        set_name,
+        "victim",
+        method,
+        distance,
+        reference,
+        label=label,
+        **extra,
     )
 
 
@@ -171,15 +170,13 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12))
 
 
-def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any, Any]]:
+def _victim_indexes(models: set[str], matcher: Any) -> list[tuple[str, str, Any, Any]]:
     """Per (victim set, embedding model) present in the case: an index at the model's
     threshold and one at the relaxed threshold used for possibly pasted faces."""
     from scanner.inference.identity import BruteForceIndex
     from scanner.inference.manifest import discover
     from scanner.knownsets import VictimStore
 
-    rows = db.rows("SELECT DISTINCT embed_model FROM faces WHERE embed_model IS NOT NULL")
-    models = {row[0] for row in rows}
     manifests = {m.name: m for m in discover(None).values()} if models else {}
     indexes = []
     victims = VictimStore()
@@ -197,28 +194,6 @@ def _victim_indexes(db: CaseDatabase, matcher: Any) -> list[tuple[str, str, Any,
             weak = BruteForceIndex(labels, references, matrix, metric, loose)
             indexes.append((info.name, model, strong, weak))
     return indexes
-
-
-MATCH_COLUMNS = (
-    "sha256",
-    "face_idx",
-    "set_name",
-    "set_kind",
-    "method",
-    "distance",
-    "similarity",
-    "category",
-    "label",
-    "entry_id",
-)
-
-
-def _insert(db: CaseDatabase, row: dict[str, Any]) -> None:
-    db.execute(
-        f"INSERT OR REPLACE INTO matches ({', '.join(MATCH_COLUMNS)})"
-        f" VALUES ({', '.join('?' * len(MATCH_COLUMNS))})",
-        tuple(row.get(column) for column in MATCH_COLUMNS),
-    )
 
 
 def _set_record(info: Any) -> dict[str, Any]:

@@ -26,8 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.case import queries
 from scanner.case.database import CaseDatabase
-from scanner.case.writer import store_analysis
+from scanner.case.writer import (
+    replace_attributions,
+    replace_findings,
+    replace_matches,
+    store_analysis,
+)
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
@@ -45,7 +51,7 @@ from scanner.pipeline.worker import (
 )
 from scanner.report.content import ContentSource
 from scanner.triage import load_rules
-from scanner.types import BlobAnalysis, Extent, FileItem, ItemError, Locator
+from scanner.types import BlobAnalysis, Extent, FileItem, Finding, ItemError, Locator
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +124,8 @@ class Scan:
                     self._analyse(pool, workers)
             with self._timed("match and triage"):
                 self.db.begin()
-                sets = match_all(self.db, self.config)
+                matches, sets = match_all(queries.match_inputs(self.db), self.config)
+                replace_matches(self.db, matches)
                 self._triage(self.rules)
                 self.db.update_run(self.run_id, models=self.models, sets=sets)
                 # finished before the reports are written, so that they say so
@@ -155,7 +162,7 @@ class Scan:
 
     def _analyse(self, pool: ProcessPoolExecutor, workers: int) -> None:
         """Blobs whose analysis did not happen during the walk (resumed or re-run cases)."""
-        pending = list(self.db.blobs_to_analyse())
+        pending = list(queries.blobs_to_analyse(self.db))
         if pending:
             self.progress.expect("analyse", len(pending) + self.progress.counts.get("analyse", 0))
         tasks = (self._blob_task(row) for row in pending)
@@ -384,26 +391,21 @@ class Scan:
         ]
 
     def _triage(self, rules: Any) -> None:
-        from scanner.triage.gather import blob_facts
+        from scanner.triage.gather import attributions, blob_facts
 
-        self.db.execute("DELETE FROM findings")
-        for sha256, facts in blob_facts(self.db, rules):
-            for finding in rules.evaluate(facts):
-                self.db.execute(
-                    "INSERT OR REPLACE INTO findings (sha256, rule, priority, category, reason) VALUES (?, ?, ?, ?, ?)",
-                    (sha256, finding.rule, finding.priority, finding.category, finding.reason),
-                )
+        records = queries.triage_records(self.db)
+        items = (item for group in records.items.values() for item in group)
+        replace_attributions(self.db, attributions(items, rules))
+        findings = [
+            Finding(sha256, found.rule, found.priority, found.category, found.reason)
+            for sha256, facts in blob_facts(records, rules)
+            for found in rules.evaluate(facts)
+        ]
+        replace_findings(self.db, findings)
 
     def _summary(self) -> ScanSummary:
-        def count(sql: str) -> int:
-            return int(self.db.conn.execute(sql).fetchone()[0])
-
-        return ScanSummary(
-            self.case,
-            items=count("SELECT COUNT(*) FROM items"),
-            blobs=count("SELECT COUNT(*) FROM blobs"),
-            errors=count("SELECT COUNT(*) FROM errors"),
-        )
+        found = queries.counts(self.db)
+        return ScanSummary(self.case, found["items"], found["blobs"], found["errors"])
 
 
 def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:

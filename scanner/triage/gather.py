@@ -3,51 +3,53 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
-from scanner.case.database import CaseDatabase
 from scanner.triage import RuleSet
 
 KIND_ORDER = {"known-bad": 0, "victim": 1, "known-good": 2}
 
 
-def blob_facts(db: CaseDatabase, rules: RuleSet) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`.
+@dataclass(frozen=True)
+class TriageRecords:
+    """What triage reads of a case: every blob, and its items, matches, faces and scores
+    by SHA-256 (mappings with the column names as keys; `case.queries.triage_records`)."""
 
-    First records every item's attribution in `attributions` (replacing the last run's),
-    so that the reports show the apps, chats and accounts the rules saw.
-    """
-    items = _by_sha(
-        db,
-        "SELECT sha256, evidence_id, locator, path, deleted, carved, origin FROM items"
-        " ORDER BY locator",
-    )
-    record_attributions(db, rules, [item for group in items.values() for item in group])
-    matches = _by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id")
-    faces = _by_sha(
-        db,
-        "SELECT sha256, idx, deepfake, consistency, source_label, source_reference,"
-        " source_correlation FROM faces ORDER BY idx",
-    )
-    scores = _by_sha(db, "SELECT sha256, name, value, detail FROM scores")
-    for blob in db.rows("SELECT * FROM blobs ORDER BY sha256"):
+    blobs: list[Any]
+    items: dict[str, list[dict[str, Any]]]
+    matches: dict[str, list[dict[str, Any]]]
+    faces: dict[str, list[dict[str, Any]]]
+    scores: dict[str, list[dict[str, Any]]]
+    consistency_threshold: float  # a face's consistency from which it looks pasted in
+
+
+def blob_facts(records: TriageRecords, rules: RuleSet) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(sha256, facts) for every blob, in sha256 order; apps are attributed by `rules`."""
+    for blob in records.blobs:
         sha = blob["sha256"]
-        yield sha, _facts(dict(blob), items[sha], matches[sha], faces[sha], scores[sha], rules)
+        yield (
+            sha,
+            _facts(
+                dict(blob),
+                records.items.get(sha, []),
+                records.matches.get(sha, []),
+                records.faces.get(sha, []),
+                records.scores.get(sha, []),
+                rules,
+                records.consistency_threshold,
+            ),
+        )
 
 
-def record_attributions(db: CaseDatabase, rules: RuleSet, items: list[dict[str, Any]]) -> None:
-    """Replace the `attributions` rows with those of `items` (evidence_id, locator, path)."""
-    db.execute("DELETE FROM attributions")
+def attributions(
+    items: Iterable[dict[str, Any]], rules: RuleSet
+) -> Iterator[tuple[int, str, str, str | None, str | None]]:
+    """(evidence_id, locator, app, chat_id, account_id) of every item an app's paths match."""
     for item in items:
         for found in rules.apps.identify(item["path"]):
-            db.execute(
-                "INSERT INTO attributions (evidence_id, locator, app, chat_id, account_id)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (item["evidence_id"], item["locator"], found.app, found.chat_id, found.account_id),
-            )
+            yield item["evidence_id"], item["locator"], found.app, found.chat_id, found.account_id
 
 
 def _cache_facts(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -58,13 +60,6 @@ def _cache_facts(items: list[dict[str, Any]]) -> dict[str, Any]:
         "cache_stores": sorted({store for store in stores if store}),
         "only_in_cache": bool(stores) and all(stores),
     }
-
-
-def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in db.rows(sql):
-        grouped[row["sha256"]].append(dict(row))
-    return grouped
 
 
 def _best(matches: list[dict[str, Any]]) -> dict[str, Any]:
@@ -82,6 +77,7 @@ def _facts(
     faces: list[dict[str, Any]],
     scores: list[dict[str, Any]],
     rules: RuleSet,
+    consistency_threshold: float,
 ) -> dict[str, Any]:
     paths = [item["path"] for item in items]
     extra = json.loads(blob["facts"] or "{}")
@@ -132,7 +128,7 @@ def _facts(
             deepfake, default=score["deepfake"]["value"] if "deepfake" in score else None
         ),
         "consistency": max(consistency, default=None),
-        "consistency_high": any(c >= CONSISTENCY_THRESHOLD for c in consistency),
+        "consistency_high": any(c >= consistency_threshold for c in consistency),
         "source_photo_victim": sources[0]["source_label"] if sources else None,
         "source_photo_reference": sources[0]["source_reference"] if sources else None,
         "source_photo_correlation": sources[0]["source_correlation"] if sources else None,

@@ -7,9 +7,10 @@ import json
 
 from report_case import HOSTILE_PATH, Case
 
+from scanner.case.writer import replace_attributions
 from scanner.report.writers import write_reports
 from scanner.triage import load_rules
-from scanner.triage.gather import record_attributions
+from scanner.triage.gather import attributions
 
 HOSTILE_ROOM = "<img src=x onerror=alert(7)>"
 
@@ -19,7 +20,7 @@ def test_attribution_of_each_location_in_every_report(case: Case) -> None:
     kakao = f"/sdcard/Android/data/com.kakao.talk/contents/Mg==/{HOSTILE_ROOM}/a1b2"
     hostile = next(item for item in items if item["path"] == HOSTILE_PATH)
     hostile["path"] = kakao  # as if the extraction held it there
-    record_attributions(case.db, load_rules(), items)
+    replace_attributions(case.db, attributions(items, load_rules()))
     write_reports(case.db, case.folder)
 
     report = json.loads((case.folder / "report.json").read_text())
