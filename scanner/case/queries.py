@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
@@ -12,6 +13,7 @@ from scanner.case.database import CaseDatabase
 from scanner.hashing.perceptual import PDQ_MIN_QUALITY
 from scanner.match.engine import MatchInputs
 from scanner.triage.gather import TriageRecords
+from scanner.types import Locator
 
 
 def match_inputs(db: CaseDatabase) -> MatchInputs:
@@ -36,6 +38,33 @@ def counts(db: CaseDatabase) -> dict[str, int]:
         table: int(db.rows(f"SELECT COUNT(*) FROM {table}")[0][0])
         for table in ("items", "blobs", "errors")
     }
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A blob's stored thumbnail (None if none was made) with what decides making one."""
+
+    thumbnail: bytes | None
+    media_type: str
+    size: int
+
+
+def thumbnail(db: CaseDatabase, sha256: str) -> Thumbnail | None:
+    rows = db.rows("SELECT thumbnail, media_type, size FROM blobs WHERE sha256 = ?", (sha256,))
+    if not rows:
+        return None
+    stored, media_type, size = rows[0]
+    return Thumbnail(None if stored is None else bytes(stored), media_type, size)
+
+
+def first_location(db: CaseDatabase, sha256: str) -> Locator | None:
+    """Where a blob was first found, its evidence step at the evidence's recorded path."""
+    rows = db.rows(
+        "SELECT e.path, i.locator_json FROM items i JOIN evidence e ON e.id = i.evidence_id"
+        " WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
+        (sha256,),
+    )
+    return Locator.from_json(rows[0][1]).with_root(rows[0][0]) if rows else None
 
 
 def blobs_to_analyse(db: CaseDatabase) -> Iterator[sqlite3.Row]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from scanner.case import queries
 from scanner.case.database import CaseDatabase
 from scanner.errors import ScannerError
 from scanner.evidence.containers import ContainerOptions
 from scanner.evidence.resolver import Resolver
 from scanner.evidence.streams import read_chunks
 from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
-from scanner.types import Locator
 
 
 class ContentSource:
@@ -22,14 +22,9 @@ class ContentSource:
         self.resolver = Resolver(options)
 
     def chunks(self, sha256: str) -> Iterator[bytes]:
-        row = self.db.conn.execute(
-            "SELECT e.path, i.locator_json FROM items i JOIN evidence e"
-            " ON e.id = i.evidence_id WHERE i.sha256 = ? ORDER BY i.id LIMIT 1",
-            (sha256,),
-        ).fetchone()
-        if row is None:
+        locator = queries.first_location(self.db, sha256)
+        if locator is None:
             return iter(())
-        locator = Locator.from_json(row[1]).with_root(row[0])
         return read_chunks(self.resolver.open_stream(locator))
 
     def reference_thumbnail(self, set_name: str, reference: str) -> bytes | None:
@@ -51,13 +46,11 @@ class ContentSource:
     def thumbnail(self, sha256: str) -> bytes | None:
         """The thumbnail made during analysis; else one made now from the evidence
         (None if unreadable, not a picture or too large)."""
-        row = self.db.conn.execute(
-            "SELECT thumbnail, media_type, size FROM blobs WHERE sha256 = ?", (sha256,)
-        ).fetchone()
-        if row is None or not row[1].startswith("image/") or row[2] > MAX_INPUT_BYTES:
+        row = queries.thumbnail(self.db, sha256)
+        if row is None or not row.media_type.startswith("image/") or row.size > MAX_INPUT_BYTES:
             return None
-        if row[0] is not None:
-            return bytes(row[0])
+        if row.thumbnail is not None:
+            return row.thumbnail
         try:
             return make_thumbnail(b"".join(self.chunks(sha256)))
         except (ScannerError, OSError, ValueError):
