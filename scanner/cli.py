@@ -27,6 +27,7 @@ COMMANDS = (
     "sets",
     "models",
     "example",
+    "formats",
 )
 
 

@@ -84,6 +84,13 @@ def _register_builtins() -> None:
         register(fmt)
 
 
+def all_formats() -> list[SetFormat]:
+    """Every registered format, built-ins first."""
+    if not FORMATS:
+        _register_builtins()
+    return list(FORMATS.values())
+
+
 def get_format(name: str) -> SetFormat:
     if not FORMATS:
         _register_builtins()
