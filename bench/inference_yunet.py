@@ -23,9 +23,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from scanner.errors import MediaError  # noqa: E402
 from scanner.inference.catalog import add_model  # noqa: E402
 from scanner.inference.session import load_adapter  # noqa: E402
-from scanner.media.decode import MediaError, decode_picture  # noqa: E402
+from scanner.media.decode import decode_picture  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"

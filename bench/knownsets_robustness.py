@@ -27,10 +27,11 @@ sys.path.insert(0, str(ROOT / "tests" / "knownsets"))
 
 from ks_transforms import TRANSFORMS  # noqa: E402
 
+from scanner.errors import MediaError  # noqa: E402
 from scanner.hashing import pdq_hash, video_pdq  # noqa: E402
 from scanner.knownsets import build_victims, load_matcher  # noqa: E402
 from scanner.knownsets.pdq_index import PdqIndex  # noqa: E402
-from scanner.media.decode import MediaError, decode_picture  # noqa: E402
+from scanner.media.decode import decode_picture  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 PICTURES = {".jpg", ".jpeg", ".png", ".webp"}

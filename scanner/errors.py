@@ -6,6 +6,7 @@
      ├── RuleError            a triage rule is malformed (names file, line and reason)
      ├── KnownSetError        a hash set cannot be imported or loaded
      ├── ModelError           a model is missing, does not match its manifest, or fails to load
+     ├── MediaError           a picture or video cannot be decoded (corrupt, truncated, too large)
      └── CaseError            the case database is unusable (locked, newer schema, corrupt)
 
 Backend exceptions (pytsk3, libewf, onnxruntime, sqlite3) are wrapped once, at the
@@ -35,6 +36,10 @@ class KnownSetError(ScannerError):
 
 class ModelError(ScannerError):
     """A model is missing, does not match its manifest, or fails to load."""
+
+
+class MediaError(ScannerError):
+    """A picture or video cannot be decoded (corrupt, truncated, too large, not a picture)."""
 
 
 class CaseError(ScannerError):

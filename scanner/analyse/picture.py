@@ -10,7 +10,8 @@ import numpy as np
 
 from scanner.analyse.signals.face_hash import face_pdq
 from scanner.analyse.source_photo import references_for, source_photos
-from scanner.media.decode import MediaError, decode_picture, picture_size
+from scanner.errors import MediaError
+from scanner.media.decode import decode_picture, picture_size
 from scanner.media.resize import shrink_to_side
 from scanner.media.thumbnail import thumbnail_jpeg
 from scanner.types import BlobAnalysis, Face, Score

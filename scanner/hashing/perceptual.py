@@ -18,8 +18,8 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from scanner.errors import MediaError
 from scanner.hashing.pdq_fast import pdq_bits
-from scanner.media.decode import MediaError
 from scanner.media.resize import shrink_to_side
 
 PDQ_MIN_QUALITY = 50

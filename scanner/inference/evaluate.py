@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from scanner.errors import ModelError
+from scanner.errors import MediaError, ModelError
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.manifest import discover
-from scanner.media.decode import MediaError, decode_picture
+from scanner.media.decode import decode_picture
 from scanner.media.video import sample_frames
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from scanner.media.decode import MediaError, decode_picture
+from scanner.errors import MediaError
+from scanner.media.decode import decode_picture
 
 if TYPE_CHECKING:
     from scanner.inference.analyser import PictureAnalyser

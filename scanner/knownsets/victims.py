@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.errors import KnownSetError
+from scanner.errors import KnownSetError, MediaError
 from scanner.hashing.crypto import hash_bytes, hash_file
 from scanner.hashing.perceptual import PDQ_MIN_QUALITY, pdq_dihedral, pdq_hash, video_pdq
 from scanner.knownsets import store
 from scanner.knownsets.builder import SetBuilder
 from scanner.knownsets.model import ImportReport, Record, SetInfo
-from scanner.media.decode import MediaError, decode_picture
+from scanner.media.decode import decode_picture
 from scanner.media.resize import shrink_to_side
 
 log = logging.getLogger(__name__)

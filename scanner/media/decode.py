@@ -8,6 +8,7 @@ import re
 import numpy as np
 from PIL import Image, ImageOps
 
+from scanner.errors import MediaError
 from scanner.media.resize import shrink_to_side
 
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -15,10 +16,6 @@ DEFAULT_MAX_PIXELS = 100_000_000
 # Pillow's own fixed decompression-bomb limit is replaced by the configurable one.
 Image.MAX_IMAGE_PIXELS = None
 EXIF_ORIENTATION = 0x0112
-
-
-class MediaError(ValueError):
-    """A picture cannot be decoded (corrupt, truncated, too large, not a picture)."""
 
 
 def picture_size(data: bytes) -> tuple[int, int]:

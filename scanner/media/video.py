@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageSequence
 
-from scanner.media.decode import DEFAULT_MAX_PIXELS, MediaError
+from scanner.errors import MediaError
+from scanner.media.decode import DEFAULT_MAX_PIXELS
 from scanner.media.resize import shrink_to_side
 
 DEFAULT_MAX_FRAMES = 600

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scanner.media.decode import MediaError, decode_picture
+from scanner.errors import MediaError
+from scanner.media.decode import decode_picture
 from scanner.media.thumbnail import thumbnail_jpeg
 
 THUMBNAIL_MAX_PIXELS = 50_000_000

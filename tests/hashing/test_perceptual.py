@@ -9,6 +9,7 @@ import numpy as np
 import pdqhash
 import pytest
 
+from scanner.errors import MediaError
 from scanner.hashing.perceptual import (
     PDQ_MIN_QUALITY,
     hamming,
@@ -19,7 +20,7 @@ from scanner.hashing.perceptual import (
     perceptual_hashes,
     video_pdq,
 )
-from scanner.media.decode import MediaError, decode_picture
+from scanner.media.decode import decode_picture
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
 
