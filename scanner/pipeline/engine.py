@@ -17,9 +17,8 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,12 +34,12 @@ from scanner.case.writer import (
     store_analysis,
 )
 from scanner.config import ScanConfig
-from scanner.errors import ScannerError
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
 from scanner.evidence.containers import ContainerOptions
 from scanner.lib.processes import worker_context
 from scanner.match.engine import match_all
 from scanner.pipeline import WORKER_MODULES
+from scanner.pipeline.pool import Work, WorkPool
 from scanner.pipeline.progress import Progress
 from scanner.pipeline.tasks import BlobTask, ItemResult, ItemTask
 from scanner.pipeline.worker import (
@@ -57,19 +56,6 @@ log = logging.getLogger(__name__)
 
 BATCH_ITEMS = 64  # files hashed per worker task
 BATCH_BYTES = 8 << 20  # or fewer, to keep a task's reading short
-COMMIT_EVERY = 200
-COMMIT_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Work:
-    """One unit for the pool: the worker function, its task, and how its result is stored."""
-
-    function: Callable[[Any], Any]
-    task: Any
-    store: Callable[[Any], None]
-    stage: str
-    count: int = 1  # units of progress it stands for
 
 
 @dataclass
@@ -104,24 +90,22 @@ class Scan:
         # the password is given to the workers, never stored with the run
         self.options = ContainerOptions.from_settings(self.settings, password)
         self.run_id = self.db.start_run(command, __version__, self.settings)
-        self._pending = 0
-        self._last_commit = time.monotonic()
+        self.workers = config.workers or os.cpu_count() or 1
         self._follow_ups: deque[Work] = deque()
         self._members: deque[ItemTask] = deque()  # members of containers, not claimed yet
         self._open_members: dict[str, int] = {}  # expansion unit -> members not finished
         self._expanding: dict[str, ItemTask] = {}  # expansion unit -> its container's task
 
     def run(self) -> ScanSummary:
-        workers = self.config.workers or os.cpu_count() or 1
         initargs = (os.getpid(), self.options)
-        with ProcessPoolExecutor(
-            workers, worker_context(WORKER_MODULES), init_worker, initargs
-        ) as pool:
+        context = worker_context(WORKER_MODULES)
+        with ProcessPoolExecutor(self.workers, context, init_worker, initargs) as executor:
+            self.pool = WorkPool(executor, self.workers, self.db, self.progress)
             for path in self.evidence:
-                self._scan_evidence(pool, workers, path)
+                self._scan_evidence(path)
             if self.config.analyse:
                 with self._timed("analyse"):
-                    self._analyse(pool, workers)
+                    self._analyse()
             with self._timed("match and triage"):
                 self.db.begin()
                 matches, sets = match_all(queries.match_inputs(self.db), self.config)
@@ -133,7 +117,7 @@ class Scan:
                 self.db.commit()
             summary = self._summary()
             with self._timed("report"):
-                summary.reports = self._write_reports(pool)
+                summary.reports = self._write_reports(executor)
         self.db.close()
         return summary
 
@@ -146,30 +130,31 @@ class Scan:
         log.info("%s took %.1f s", stage, seconds)
         self.progress.event("timing", stage=stage, seconds=seconds)
 
-    def _scan_evidence(self, pool: ProcessPoolExecutor, workers: int, path: Path) -> None:
+    def _scan_evidence(self, path: Path) -> None:
         limits = WalkLimits(self.config.walk_max_entries, 128, self.config.walk_max_seconds)
         source = open_evidence(path, limits, self.options)
         evidence_id = self._register(path, source)
         if self.config.files:
             with self._timed(f"files of {path.name}"):
                 tasks = self._file_tasks(source, evidence_id)
-                self._drain(pool, workers, self._hashing(tasks, "files"))
+                self._drain(self._hashing(tasks, "files"))
         if self.config.carve:
             with self._timed(f"carving of {path.name}"):
-                self._carve(pool, workers, source, evidence_id)
+                self._carve(source, evidence_id)
         self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
         source.close()
 
-    def _analyse(self, pool: ProcessPoolExecutor, workers: int) -> None:
+    def _analyse(self) -> None:
         """Blobs whose analysis did not happen during the walk (resumed or re-run cases)."""
         pending = list(queries.blobs_to_analyse(self.db))
         if pending:
             self.progress.expect("analyse", len(pending) + self.progress.counts.get("analyse", 0))
         tasks = (self._blob_task(row) for row in pending)
         claimed = (t for t in tasks if self.db.claim(f"analyse:{t.sha256}"))
-        self._drain(pool, workers, (self._analysis(t) for t in claimed))
+        self._drain(self._analysis(t) for t in claimed)
 
     def _write_reports(self, pool: ProcessPoolExecutor) -> list[str]:
+        """Every report; the slowest are written by the worker processes of `pool`."""
         from scanner.report.writers import write_reports
 
         content = ContentSource(self.db, self.options)
@@ -213,9 +198,7 @@ class Scan:
             if task.size > 0:
                 yield task
 
-    def _carve(
-        self, pool: ProcessPoolExecutor, workers: int, source: Source, evidence_id: int
-    ) -> None:
+    def _carve(self, source: Source, evidence_id: int) -> None:
         from scanner.carve.engine import carve
 
         if not isinstance(source, DiskSource):
@@ -225,9 +208,9 @@ class Scan:
             unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
             if not self.db.claim(unit):
                 continue
-            found = carve(source.media_opener, [extent], types=types, workers=workers)
+            found = carve(source.media_opener, [extent], types=types, workers=self.workers)
             tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
-            self._drain(pool, workers, self._hashing(tasks, "carve"))
+            self._drain(self._hashing(tasks, "carve"))
             self.db.done(unit)
             self.db.commit()
 
@@ -261,26 +244,11 @@ class Scan:
     def _analysis(self, task: BlobTask) -> Work:
         return Work(analyse_blob, task, self._store_blob, "analyse")
 
-    def _drain(self, pool: ProcessPoolExecutor, workers: int, works: Iterable[Work]) -> None:
-        """Run `works` with a bounded number in flight, storing results as they come.
-        Follow-up work queued by a store (a new blob's analysis) goes ahead of new reads."""
-        in_flight: dict[Future[Any], Work] = {}
-        limit = workers * 4
+    def _drain(self, works: Iterable[Work]) -> None:
+        """Run `works` through the pool; follow-up work queued by a store (a new blob's
+        analysis, a container's members) goes ahead of new reads."""
         incoming = iter(works)
-        self.db.begin()
-        while True:
-            if len(in_flight) >= limit:
-                self._collect(in_flight)
-            work = self._next_work(incoming)
-            if work is None:
-                if not in_flight:
-                    break
-                self._collect(in_flight)
-                continue
-            self.db.begin()
-            in_flight[pool.submit(work.function, work.task)] = work
-            self._maybe_commit()
-        self.db.commit()
+        self.pool.drain(lambda: self._next_work(incoming))
 
     def _next_work(self, incoming: Iterator[Work]) -> Work | None:
         """Follow-ups first (a new blob's analysis), then containers' members (claimed a
@@ -290,32 +258,6 @@ class Scan:
             batch = [self._members.popleft() for _ in range(count)]
             self._follow_ups.extend(self._hashing(batch, "files"))
         return self._follow_ups.popleft() if self._follow_ups else next(incoming, None)
-
-    def _collect(self, in_flight: dict[Future[Any], Work]) -> None:
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        for future in done:
-            work = in_flight.pop(future)
-            try:
-                result = future.result()
-            except BrokenProcessPool as exc:
-                self.db.commit()
-                raise ScannerError(
-                    f"a worker process died during {work.stage} ({exc}); all finished work is "
-                    "saved: run the same command again to resume (the item in progress is "
-                    "retried once, then skipped as poisoned)"
-                ) from exc
-            work.store(result)
-            self.progress.advance(work.stage, work.count)
-            self._maybe_commit()
-
-    def _maybe_commit(self) -> None:
-        """Commit every COMMIT_EVERY writes or COMMIT_SECONDS, whichever comes first."""
-        self._pending += 1
-        if self._pending >= COMMIT_EVERY or time.monotonic() - self._last_commit > COMMIT_SECONDS:
-            self.db.commit()
-            self.db.begin()
-            self._pending = 0
-            self._last_commit = time.monotonic()
 
     def _store_items(self, results: list[ItemResult]) -> None:
         for result in results:
