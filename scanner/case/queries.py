@@ -67,6 +67,11 @@ def first_location(db: CaseDatabase, sha256: str) -> Locator | None:
     return Locator.from_json(rows[0][1]).with_root(rows[0][0]) if rows else None
 
 
+def media_items(db: CaseDatabase, evidence_id: int) -> int:
+    """How many pictures and videos were found in one evidence item."""
+    return int(db.rows("SELECT COUNT(*) FROM items WHERE evidence_id = ?", (evidence_id,))[0][0])
+
+
 def blobs_to_analyse(db: CaseDatabase) -> Iterator[sqlite3.Row]:
     """Blobs whose analysis is not done, with the first place each was found."""
     return db.blobs_to_analyse()

@@ -141,6 +141,10 @@ class Scan:
         if self.config.carve:
             with self._timed(f"carving of {path.name}"):
                 self._carve(source, evidence_id)
+        if not queries.media_items(self.db, evidence_id):
+            reason = "no pictures or videos found in it (see the other rows for what failed)"
+            self.db.add_error(str(source.locator), "walk", reason)
+            self.db.commit()
         self.db.set_fingerprint(evidence_id, "after", _fingerprint(source))
         source.close()
 

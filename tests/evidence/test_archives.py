@@ -314,3 +314,14 @@ def test_archives_on_a_disk_image_are_opened(tmp_path: Path) -> None:
         assert head == "raw:disk.img > vol:whole"
         assert rest.split(" > ", 1)[1] == tail
         assert location["path"] == path
+
+
+def test_evidence_without_pictures_says_so(tmp_path: Path) -> None:
+    archive = tmp_path / "docs.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("notes/a.txt", b"no picture here")
+    report = scan(tmp_path / "case", archive)
+    assert report["blobs"] == []
+    (error,) = report["errors"]
+    assert error["locator"] == "file:docs.zip"
+    assert error["reason"].startswith("no pictures or videos found in it")
