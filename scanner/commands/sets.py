@@ -23,6 +23,7 @@ from scanner.knownsets import (
     remove_set,
 )
 from scanner.knownsets.formats import get_format
+from scanner.knownsets.victims import Embedder
 
 HELP = "import, build, list and export known sets (VICS, NSRL, hash lists, PDQ, victims)"
 SHOWN_MESSAGES = 20
@@ -118,7 +119,7 @@ def _victims(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
-def _face_embedder():  # noqa: ANN202 - returns an Embedder
+def _face_embedder() -> Embedder:
     """The embedding of the largest face of each reference picture, tagged with its model.
 
     A face model that fails to load stops the build (no silent hashes-only set);

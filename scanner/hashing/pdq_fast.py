@@ -37,7 +37,8 @@ def _box(length: int, window: int) -> np.ndarray:
     high = np.minimum(index + half - 1, length - 1)
     columns = np.arange(length)[None, :]
     inside = (columns >= low[:, None]) & (columns <= high[:, None])
-    return inside / (high - low + 1)[:, None]
+    result: np.ndarray = inside / (high - low + 1)[:, None]
+    return result
 
 
 @lru_cache(maxsize=64)
@@ -72,9 +73,10 @@ def _dct() -> np.ndarray:
     """(16, 64): the reference's DCT rows 1..16 (the DC row is left out)."""
     rows = np.arange(1, 17)[:, None]
     columns = np.arange(SIDE)[None, :]
-    return (np.sqrt(2.0 / SIDE) * np.cos(np.pi / 2 / SIDE * rows * (2 * columns + 1))).astype(
-        np.float32
-    )
+    result: np.ndarray = (
+        np.sqrt(2.0 / SIDE) * np.cos(np.pi / 2 / SIDE * rows * (2 * columns + 1))
+    ).astype(np.float32)
+    return result
 
 
 def _quality(block: np.ndarray) -> int:

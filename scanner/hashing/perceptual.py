@@ -145,7 +145,9 @@ def video_pdq(
     return frames
 
 
-def _sample_frames(capture, fps: float, max_frames: int, max_side: int) -> list:  # noqa: ANN001
+def _sample_frames(
+    capture: cv2.VideoCapture, fps: float, max_frames: int, max_side: int
+) -> list[tuple[float, str, int]]:
     rate = capture.get(cv2.CAP_PROP_FPS) or 0.0
     rate = rate if math.isfinite(rate) and rate > 0 else 25.0
     results: list[tuple[float, str, int]] = []

@@ -31,7 +31,7 @@ class SetBuilder:
         self.digests = {m: bytearray() for m in HASH_BYTES}
         self.rows = {m: array("i") for m in HASH_BYTES}
         self.ncrypto = array("b")
-        self.pending: list[tuple] = []
+        self.pending: list[tuple[object, ...]] = []
         self.count = 0
 
     def add(self, record: Record) -> int:

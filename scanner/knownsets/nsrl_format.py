@@ -66,7 +66,15 @@ def _v3_columns(path: Path, db: sqlite3.Connection) -> tuple[str, ...]:
     return V3_COLUMNS
 
 
-def _v3_record(rowid, sha256, sha1, md5, name, package, options: ReadOptions) -> Record | Rejection:  # noqa: ANN001
+def _v3_record(
+    rowid: int,
+    sha256: str | None,
+    sha1: str | None,
+    md5: str | None,
+    name: str | None,
+    package: object,
+    options: ReadOptions,
+) -> Record | Rejection:
     where = f"FILE row {rowid}"
     try:
         hashes = {

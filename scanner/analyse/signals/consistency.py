@@ -53,7 +53,8 @@ def load_stats() -> dict[str, Any]:
     text = (
         resources.files("scanner.analyse.signals").joinpath(STATS_FILE).read_text(encoding="utf-8")
     )
-    return json.loads(text)
+    result: dict[str, Any] = json.loads(text)
+    return result
 
 
 @lru_cache(maxsize=4)

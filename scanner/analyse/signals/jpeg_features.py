@@ -72,7 +72,8 @@ def _sample(luma: np.ndarray) -> np.ndarray:
 def _pick(indices: np.ndarray) -> np.ndarray:
     if len(indices) <= MAX_BLOCKS:
         return indices
-    return indices[np.linspace(0, len(indices) - 1, MAX_BLOCKS).round().astype(int)]
+    result: np.ndarray = indices[np.linspace(0, len(indices) - 1, MAX_BLOCKS).round().astype(int)]
+    return result
 
 
 def _blocks(
@@ -128,7 +129,8 @@ def _ghost_curve(blocks: np.ndarray) -> np.ndarray:
         used = diff.reshape(rows, 8, _MOSAIC_COLUMNS, 8).mean(axis=(1, 3)).ravel()[:count]
         errors.append(float(used.mean()))
     curve = np.asarray(errors)
-    return curve / (curve.max() + _EPS)
+    result: np.ndarray = curve / (curve.max() + _EPS)
+    return result
 
 
 def jpeg_features(rgb: np.ndarray, frame: FaceFrame) -> dict[str, float] | None:

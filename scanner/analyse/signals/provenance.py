@@ -63,7 +63,8 @@ def _band_pass(chip_rgb: np.ndarray) -> np.ndarray:
         grey, (0, 0), _SIGMA_COARSE
     )
     energy = cv2.GaussianBlur(dog * dog, (0, 0), _SIGMA_CONTRAST)
-    return dog / np.sqrt(energy + 1.0)
+    result: np.ndarray = dog / np.sqrt(energy + 1.0)
+    return result
 
 
 def _check(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

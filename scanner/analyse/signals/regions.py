@@ -117,7 +117,8 @@ def radius_map(size: int, unit: float) -> np.ndarray:
     """Elliptical radius of every pixel of an upright crop of `size` centred on the face."""
     half = (size - 1) / 2
     ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    return np.hypot((xs - half) / (AXES[0] * unit), (ys - half) / (AXES[1] * unit))
+    result: np.ndarray = np.hypot((xs - half) / (AXES[0] * unit), (ys - half) / (AXES[1] * unit))
+    return result
 
 
 def point_radius(frame: FaceFrame, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -55,7 +55,8 @@ class GaussianModel:
     def zscores(self, features: Mapping[str, float]) -> np.ndarray:
         values = np.array([features[name] for name in self.names], dtype=np.float64)
         z = (values - np.asarray(self.median)) / np.asarray(self.scale)
-        return np.clip(z, -Z_CLIP, Z_CLIP)
+        result: np.ndarray = np.clip(z, -Z_CLIP, Z_CLIP)
+        return result
 
     def two_sided(self, z: np.ndarray) -> float:
         """Normal-equivalent z of the Mahalanobis distance (chi-square, Wilson-Hilferty)."""
@@ -97,7 +98,8 @@ def chi2_to_z(d2: float, dof: int) -> float:
     """Normal deviate with the same upper tail as chi-square(dof) at d2 (Wilson-Hilferty)."""
     k = float(dof)
     ratio = max(d2, 0.0) / k
-    return (ratio ** (1.0 / 3.0) - (1.0 - 2.0 / (9.0 * k))) / math.sqrt(2.0 / (9.0 * k))
+    result: float = (ratio ** (1.0 / 3.0) - (1.0 - 2.0 / (9.0 * k))) / math.sqrt(2.0 / (9.0 * k))
+    return result
 
 
 def ledoit_wolf(x: np.ndarray) -> np.ndarray:
@@ -111,7 +113,8 @@ def ledoit_wolf(x: np.ndarray) -> np.ndarray:
     beta_sum = sum(float(((np.outer(row, row) - sample) ** 2).sum()) for row in centred)
     beta = min(beta_sum / n**2, delta)
     shrinkage = beta / delta if delta > 0 else 1.0
-    return shrinkage * target + (1.0 - shrinkage) * sample
+    result: np.ndarray = shrinkage * target + (1.0 - shrinkage) * sample
+    return result
 
 
 def fit_genuine(names: Sequence[str], genuine: np.ndarray) -> GaussianModel:

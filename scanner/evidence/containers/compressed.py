@@ -115,7 +115,7 @@ class Bzip2Container(_ForwardOnly):
 
 class XzContainer(_ForwardOnly):
     kind: ClassVar[str] = "xz"
-    opener = staticmethod(lzma.LZMAFile)  # type: ignore[assignment]
+    opener = staticmethod(lzma.LZMAFile)
 
     @staticmethod
     def sniff(head: bytes, stream: Stream) -> bool:

@@ -100,7 +100,7 @@ class InflatedStream:
                 if not cursor.pending:
                     raise EvidenceError(f"compressed data ends early, at input byte {cursor.at}")
             try:
-                data = cursor.inflater.decompress(cursor.pending, want)
+                data: bytes = cursor.inflater.decompress(cursor.pending, want)
             except zlib.error as exc:
                 reason = f"damaged compressed data near input byte {cursor.at}: {exc}"
                 raise EvidenceError(reason) from exc

@@ -96,7 +96,8 @@ class ZipContainer(Container):
         signature, name_length, extra_length = LOCAL_HEADER.unpack(header)
         if signature != b"PK\x03\x04":
             raise EvidenceError(f"zip member {info.filename[:200]!r}: bad local header")
-        return info.header_offset + LOCAL_HEADER.size + name_length + extra_length
+        start: int = info.header_offset + LOCAL_HEADER.size + name_length + extra_length
+        return start
 
 
 def _times(info: zipfile.ZipInfo) -> Times:
