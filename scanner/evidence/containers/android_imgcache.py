@@ -31,7 +31,7 @@ from scanner.evidence.containers.base import (
     member_value,
 )
 from scanner.evidence.containers.cache_common import iso_time
-from scanner.evidence.streams import RangeStream, Stream
+from scanner.evidence.streams import READ_CHUNK, RangeStream, Stream, read_chunks
 
 STORE = "android-gallery-imgcache"
 DATA_MAGIC = 0xBD248510
@@ -41,7 +41,7 @@ ITEM = re.compile(r"^/local/(image|video)/item/(\d{1,19})$")
 TYPES = {"1": "thumbnail (Gallery type 1)", "2": "micro-thumbnail (Gallery type 2)"}
 MAX_KEY_BYTES = 1024
 RESYNC_WINDOW = 1 << 20
-PICTURE_STARTS = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8")
+PICTURE_START = re.compile(rb"\xff\xd8\xff|\x89PNG|RIFF|GIF8")
 
 
 class ImgcacheContainer(Container):
@@ -77,19 +77,23 @@ class ImgcacheContainer(Container):
             yield Problem(f"{STORE}: {size - at} bytes after the last record at {at}: cut off")
 
     def _record(self, at: int, key: int, checksum: int, length: int) -> Iterator[Member | Problem]:
-        blob = self._stream.read(at + HEADER.size, length)
         entry = f"record at offset {at} (key {key:016x})"
         note = ""
-        if zlib.adler32(blob) != checksum:
+        blob = RangeStream(self._stream, at + HEADER.size, length)
+        head = blob.read(0, min(length, READ_CHUNK))  # a thumbnail: one read
+        adler = zlib.adler32(head)
+        if length > len(head):
+            for chunk in read_chunks(RangeStream(blob, len(head), length - len(head))):
+                adler = zlib.adler32(chunk, adler)
+        if adler != checksum:
             note = "checksum mismatch: the blob was changed or partly overwritten"
             yield Problem(f"{STORE}: {entry}: Adler-32 checksum mismatch; listed anyway")
-        gallery_key, start = _split_key(blob)
+        gallery_key, start = _split_key(head[: MAX_KEY_BYTES + 4])
         origin = {"store": STORE, "entry": gallery_key or f"{key:016x}", "cache_key": f"{key:016x}"}
         name = f"record-{at}"
         if gallery_key:
             match = KEY.match(gallery_key)
-            assert match is not None
-            path, modified, kind = match.groups()
+            path, modified, kind = match.groups() if match else ("", "", "")
             item = ITEM.match(path)
             if item:
                 origin["media_store_id"] = item.group(2)
@@ -157,12 +161,7 @@ def _split_key(blob: bytes) -> tuple[str, int]:
 
 
 def _picture_starts(head: bytes) -> Iterator[int]:
-    hits = sorted(
-        match.start()
-        for signature in PICTURE_STARTS
-        for match in re.finditer(re.escape(signature), head)
-    )
-    yield from hits
+    return (match.start() for match in PICTURE_START.finditer(head))
 
 
 CONTAINERS.add("imgcache", ImgcacheContainer, "Android Gallery image cache (BlobCache data file)")

@@ -55,17 +55,16 @@ def _metadata(stream: Stream) -> tuple[int, tuple[int, ...], bytes] | None:
         return None
     hashes = -(-offset // CHUNK)
     at = offset + 4 + 2 * hashes
-    meta = stream.read(at, min(MAX_META, size - 4 - at))
-    if len(meta) < HEADER_V2.size:
+    head = stream.read(at, HEADER_V2.size)  # a small read first: most files stop here
+    if len(head) < HEADER_V2.size or struct.unpack_from(">I", head)[0] not in VERSIONS:
         return None
-    version = struct.unpack_from(">I", meta)[0]
-    if version not in VERSIONS:
-        return None
-    header = HEADER_V1 if version == 1 else HEADER_V2
-    fields = header.unpack_from(meta)
+    header = HEADER_V1 if head[3] == 1 else HEADER_V2
+    fields = header.unpack_from(head)
     key_size = fields[6]
-    rest = meta[header.size :]
-    if key_size == 0 or key_size > min(MAX_KEY, len(rest) - 1) or rest[key_size] != 0:
+    if key_size == 0 or key_size > min(MAX_KEY, size - 4 - at - header.size - 1):
+        return None
+    rest = stream.read(at + header.size, min(MAX_META, size - 4 - at - header.size))
+    if rest[key_size] != 0:
         return None
     return offset, fields, rest
 
