@@ -310,3 +310,20 @@ def test_jpeg_end_walks_segments_and_entropy_data() -> None:
 def test_a_url_never_becomes_a_path_with_separators_or_parent_steps(url: str) -> None:
     path = url_member_path(url, "entry")
     assert "/" not in path and ".." not in path and "\x00" not in path and len(path) < 200
+
+
+def test_a_data_1_header_that_overstates_its_blocks_or_is_another_block_file() -> None:
+    small = b"\xff\xd8\xff\xe0" + bytes(100) + b"\xff\xd9"
+    entry = entry_store(
+        "https://a.example/x.jpg",
+        1_700_000_000,
+        [0, len(small), 0, 0],
+        [0, block_addr(2, 1, 2), 0, 0],
+    )
+    data = data_1({0: entry, 2: small.ljust(256, b"\0")}, {0, 2}, capacity=1 << 20)
+    expansion, contents = listing(data, "chromium-blockfile")
+    assert list(contents.values()) == [small]
+    assert "header says 1048576 blocks, the file holds 3" in reasons(expansion)
+    data_2 = bytearray(data)
+    struct.pack_into("<h", data_2, 8, 2)  # data_2: blocks of data, no entries
+    assert sniff(bytes(data_2[:4096]), BytesStream(bytes(data_2))) is None
