@@ -86,4 +86,6 @@ def test_faces_count_only_in_the_gallery_caches(rules: RuleSet) -> None:
     assert "gallery-cache-face" in findings(rules, **thumbdata, faces=1)
     assert "gallery-cache-face" not in findings(rules, **BROWSER, faces=3)
     assert "gallery-cache-face" not in findings(rules, **GALLERY, faces=0)
-    assert "gallery-cache-face" not in findings(rules, **{**GALLERY, "only_in_cache": False}, faces=1)
+    assert "gallery-cache-face" not in findings(
+        rules, **{**GALLERY, "only_in_cache": False}, faces=1
+    )
