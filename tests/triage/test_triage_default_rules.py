@@ -115,6 +115,15 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         {"consistency": 5.0, "consistency_high": True},
         [{"consistency": 2.99, "consistency_high": False}, {"consistency": None}],
     ),
+    "cached-copy-of-matched-material": (
+        {**KNOWN_BAD, "only_in_cache": True, "cache_stores": ["firefox-cache2"]},
+        [KNOWN_BAD, {"only_in_cache": True, "cache_stores": ["firefox-cache2"]}],
+    ),
+    "cached-copy-nudity": ({**NUDE, "only_in_cache": True}, [NUDE, {"only_in_cache": True}]),
+    "gallery-cache-face": (
+        {"only_in_cache": True, "cache_stores": ["android-thumbdata"], "faces": 1},
+        [{"only_in_cache": True, "cache_stores": ["firefox-cache2"], "faces": 1}],
+    ),
     "deleted-nudity": (
         {**NUDE, "carved": True},
         [{**NUDE}, {"nudity": 0.1, "deleted": True}],

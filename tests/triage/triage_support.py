@@ -12,6 +12,8 @@ NEUTRAL: dict[str, Any] = {
     "size": 123_456,
     "deleted": False,
     "carved": False,
+    "cache_stores": [],
+    "only_in_cache": False,
     "paths": ["/Users/kim/Pictures/holiday.jpg"],
     "apps": [],
     "chat_ids": [],

@@ -6,6 +6,11 @@ their signatures are tried (the more specific first: a UFDR is also a zip).
 
 from scanner.evidence.containers import (  # noqa: F401 - importing registers them
     adb_backup,
+    android_imgcache,
+    android_thumbdata,
+    browser_firefox_cache2,  # before compressed/tar/zip: its content may be one of them
+    chromium_blockfile_cache,
+    chromium_simple_cache,
     compressed,
     tar_container,
     ufdr_container,  # before zip_container: a UFDR is also a zip
