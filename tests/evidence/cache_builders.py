@@ -43,6 +43,7 @@ class CacheEntry:
     padding: int = 0
     bad_header_crc: bool = False
     bad_data_crc: bool = False
+    extension: str = "jpg"  # format 20 only
 
 
 def thumbcache_entry(version: int, entry: CacheEntry) -> bytes:
@@ -56,7 +57,7 @@ def thumbcache_entry(version: int, entry: CacheEntry) -> bytes:
     size = header_size + len(ident) + entry.padding + len(entry.data)
     if version == 20:
         head = struct.pack(
-            "<4sIQ8sIII4sQ", b"CMMM", size, entry.hash, "jpg\0".encode("utf-16-le"),
+            "<4sIQ8sIII4sQ", b"CMMM", size, entry.hash, f"{entry.extension}\0".encode("utf-16-le")[:8].ljust(8, b"\0"),
             len(ident), entry.padding, len(entry.data), b"\0" * 4, data_crc,
         )  # fmt: skip
     elif version == 21:
