@@ -99,13 +99,13 @@ class ThumbsDbContainer(Container):
         return BytesStream(data)
 
     def _read(self, name: str) -> bytes:
-        if not self._ole.exists(name):
+        if not self._ole.exists([name]):
             raise EvidenceError(f"{STORE}: no stream {printable(name)[:80]!r}")
-        size = self._ole.get_size(name)
+        size = self._ole.get_size([name])
         if size > self._limit:
             raise EvidenceError(f"{STORE} stream {printable(name)[:80]!r}: {size} bytes: too large")
         try:
-            return bytes(self._ole.openstream(name).read())
+            return bytes(self._ole.openstream([name]).read())
         except (OSError, ValueError, IndexError) as exc:
             raise EvidenceError(f"{STORE} stream {printable(name)[:80]!r}: {exc}") from exc
 
@@ -161,8 +161,10 @@ def _catalog(raw: bytes, problems: list[str]) -> dict[int, tuple[str, float | No
     header_size = struct.unpack_from("<H", raw)[0]
     entries: dict[int, tuple[str, float | None]] = {}
     at = max(16, header_size)
-    while at + 20 <= len(raw):
-        size, ident, stamp = struct.unpack_from("<IIQ", raw, at)
+    while at < len(raw):
+        size, ident, stamp = struct.unpack_from("<IIQ", raw[at : at + 16].ljust(16, b"\x00"))
+        if size == 0 and not raw[at:].strip(b"\x00"):
+            break  # zero bytes after the last entry
         if size < 20 or at + size > len(raw):
             problems.append(f"{STORE} Catalog entry at offset {at}: size {size} out of range")
             break
