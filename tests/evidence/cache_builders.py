@@ -245,3 +245,60 @@ def windows_db(path: str, items: dict[int, dict[str, object]]) -> None:
     )
     db.commit()
     db.close()
+
+
+# --- macOS QuickLook index.sqlite + thumbnails.data -------------------------------------
+
+MAC_EPOCH = 978_307_200
+
+
+@dataclass
+class QuickLookThumb:
+    file_id: int
+    width: int
+    height: int
+    location: int
+    length: int
+    bytes_per_row: int
+    last_hit: float
+    bits_per_pixel: int = 32
+    bitmap_info: int | None = None
+
+
+def quicklook_index(
+    path: str, files: dict[int, tuple[str, str, bytes]], thumbs: list[QuickLookThumb],
+    bitmap_info: bool,
+) -> None:  # fmt: skip
+    """files: rowid -> (folder, file_name, version plist); the older layout without a
+    bitmapinfo column when `bitmap_info` is False."""
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE files (folder TEXT, file_name TEXT, version BLOB, fs_id TEXT)")
+    info = ", bitmapinfo INTEGER" if bitmap_info else ""
+    db.execute(
+        "CREATE TABLE thumbnails (file_id INTEGER, size INTEGER, width INTEGER, height INTEGER,"
+        " bitspercomponent INTEGER, bitsperpixel INTEGER, bytesperrow INTEGER,"
+        " bitmapdata_location INTEGER, bitmapdata_length INTEGER, last_hit_date INTEGER,"
+        f" hit_count INTEGER{info})"
+    )
+    for rowid, (folder, name, version) in files.items():
+        db.execute(
+            "INSERT INTO files (rowid, folder, file_name, version, fs_id) VALUES (?, ?, ?, ?, ?)",
+            (rowid, folder, name, version, "file:///.file/id=1"),
+        )
+    for t in thumbs:
+        values = [t.file_id, max(t.width, t.height), t.width, t.height, 8, t.bits_per_pixel,
+                  t.bytes_per_row, t.location, t.length, t.last_hit - MAC_EPOCH, 1]  # fmt: skip
+        if bitmap_info:
+            values.append(t.bitmap_info)
+        db.execute(f"INSERT INTO thumbnails VALUES ({', '.join('?' * len(values))})", values)
+    db.commit()
+    db.close()
+
+
+def quicklook_version(modified: float, size: int) -> bytes:
+    """A files.version plist: the original's modification date and size."""
+    import plistlib
+
+    return plistlib.dumps(
+        {"date": modified - MAC_EPOCH, "size": size, "gen": "com.apple.x"}, fmt=plistlib.FMT_BINARY
+    )
