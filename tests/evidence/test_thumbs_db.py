@@ -143,3 +143,18 @@ def test_hostile_stream_names_never_become_paths() -> None:
     assert members[0].path == "______x_y_z.jpg"
     assert members[0].value == f"stream={name}"
     assert read(container, members[0].value) == jpeg
+
+
+def test_the_standard_tables_are_libjpegs() -> None:
+    """Annex K tables at quality 75 are what libjpeg (Pillow) writes by default."""
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 20, 30)).save(out, "JPEG", quality=75)
+    jpeg, at, dqt, dht = out.getvalue(), 2, b"", b""
+    while jpeg[at + 1] != 0xDA:
+        length = struct.unpack_from(">H", jpeg, at + 2)[0]
+        body = jpeg[at + 4 : at + 2 + length]
+        dqt += body if jpeg[at + 1] == 0xDB else b""
+        dht += body if jpeg[at + 1] == 0xC4 else b""
+        at += 2 + length
+    assert standard_dqt()[4:] == dqt
+    assert standard_dht()[4:] == dht
