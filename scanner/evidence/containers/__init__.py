@@ -13,6 +13,8 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     chromium_simple_cache,
     compressed,
     tar_container,
+    thumbcache_container,
+    thumbs_db_container,
     ufdr_container,  # before zip_container: a UFDR is also a zip
     zip_container,
 )

@@ -1,0 +1,187 @@
+"""Windows Search: which file a thumbcache entry was made from.
+
+The index stores for each file its `System.ThumbnailCacheId`, the 64-bit id a
+`thumbcache_*.db` entry carries as its entry hash, and `System.ItemPathDisplay`, the path
+Windows shows. `cache_id_paths` reads that pair from the index database:
+
+* `Windows.db` (Windows 11): SQLite, one row per (WorkId, ColumnId, Value) in
+  `SystemIndex_1_PropertyStore`, the property of each ColumnId named in
+  `SystemIndex_1_PropertyStore_Metadata` (UniqueKey "4454-System_ThumbnailCacheId" or
+  Name "System.ThumbnailCacheId"); the cache id is 8 little-endian bytes.
+* `Windows.edb` (Vista to 10): ESE, read with libesedb (`pyesedb`); properties are columns
+  of `SystemIndex_PropertyStore` (8 and later, "4454-System_ThumbnailCacheId") or
+  `SystemIndex_0A` (Vista, 7). Not tested on a real Windows.edb (there is no ESE writer
+  on Linux to build one): both byte orders of the cache id are keyed.
+
+Joining is not done by a container (a container sees only its own stream): the scan calls
+`cache_id_paths` on the evidence's index and `attribute` on each thumbcache item's origin.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+
+from scanner.errors import EvidenceError
+from scanner.evidence.containers.base import printable
+from scanner.evidence.streams import Stream, read_all, stream_file
+
+CACHE_ID = "System_ThumbnailCacheId"
+PATH = "System_ItemPathDisplay"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ESE_MAGIC = b"\xef\xcd\xab\x89"  # at offset 4
+ESE_TABLES = ("SystemIndex_PropertyStore", "SystemIndex_0A")
+MAX_SQLITE = 2 << 30  # Windows.db is read into memory (SQLite cannot read a Stream)
+MAX_PATH = 32_767
+DATABASE = re.compile(r"(^|/)Windows\.(db|edb)$", re.IGNORECASE)
+BASIS = "Windows Search index ({database}): System.ItemPathDisplay of the cache id"
+
+
+def is_search_database(path: str) -> bool:
+    """Whether an evidence path names a Windows Search index (`.../Windows.db|edb`)."""
+    return bool(DATABASE.search(path)) and "/search/" in path.lower()
+
+
+def property_name(key: str) -> str:
+    """ "4454-System_ThumbnailCacheId", "4631F-System_X" or "System.X" as "System_X"."""
+    return re.sub(r"^\d+F?-", "", key).replace(".", "_")
+
+
+def cache_id_paths(stream: Stream, limit: int = MAX_SQLITE) -> dict[str, str]:
+    """{cache id as 16 hex digits -> original path} from a Windows.db or Windows.edb."""
+    head = stream.read(0, 16)
+    if head == SQLITE_MAGIC:
+        return dict(_sqlite_pairs(stream, limit))
+    if head[4:8] == ESE_MAGIC:
+        return dict(_ese_pairs(stream))
+    raise EvidenceError("Windows Search: neither a SQLite Windows.db nor an ESE Windows.edb")
+
+
+def attribute(origin: dict[str, str], paths: dict[str, str], database: str) -> dict[str, str]:
+    """A thumbcache item's origin with the original path the index gives its cache id."""
+    path = paths.get(origin.get("entry", "")) if origin.get("store") == "thumbcache" else None
+    if path is None or "original_path" in origin:
+        return origin
+    basis = BASIS.format(database=printable(database)[:200])
+    return {**origin, "original_path": path, "original_path_basis": basis}
+
+
+def _cache_id(value: object, big_endian: bool = False) -> str | None:
+    if isinstance(value, bytes | bytearray) and len(value) == 8:
+        return f"{int.from_bytes(value, 'big' if big_endian else 'little'):016x}"
+    if isinstance(value, int) and not big_endian:
+        return f"{value & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+    return None
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+        utf16 = len(raw) % 2 == 0 and raw[1:2] == b"\x00"
+        text = raw.decode("utf-16-le" if utf16 else "utf-8", "replace")
+    else:
+        return None
+    text = text.rstrip("\x00")
+    return printable(text)[:MAX_PATH] if text else None
+
+
+def _sqlite_pairs(stream: Stream, limit: int) -> Iterator[tuple[str, str]]:
+    try:
+        data = read_all(stream, limit)
+    except EvidenceError as exc:
+        raise EvidenceError(f"Windows Search Windows.db: {exc}") from exc
+    db = sqlite3.connect(":memory:")
+    try:
+        db.deserialize(data)
+        columns = {
+            row[1] for row in db.execute("PRAGMA table_info(SystemIndex_1_PropertyStore_Metadata)")
+        }
+        named = [c for c in ("UniqueKey", "Name", "PropertyId") if c in columns]
+        if "Id" not in columns or not named:
+            raise EvidenceError(
+                "Windows Search Windows.db: no SystemIndex_1_PropertyStore_Metadata"
+            )
+        ids: dict[int, str] = {}
+        for row in db.execute(
+            f"SELECT Id, {', '.join(named)} FROM SystemIndex_1_PropertyStore_Metadata"
+        ):
+            for key in row[1:]:
+                if isinstance(key, str) and property_name(key) in (CACHE_ID, PATH):
+                    ids[row[0]] = property_name(key)
+        wanted = list(ids)
+        if set(ids.values()) != {CACHE_ID, PATH}:
+            return
+        marks = ", ".join("?" for _ in wanted)
+        rows = db.execute(
+            "SELECT WorkId, ColumnId, Value FROM SystemIndex_1_PropertyStore"
+            f" WHERE ColumnId IN ({marks}) ORDER BY WorkId",
+            wanted,
+        )
+        yield from _paired((work, ids[column], value) for work, column, value in rows)
+    except sqlite3.DatabaseError as exc:
+        raise EvidenceError(f"Windows Search Windows.db unreadable: {exc}") from exc
+    finally:
+        db.close()
+
+
+def _paired(rows: Iterator[tuple[int, str, object]]) -> Iterator[tuple[str, str]]:
+    """(cache id, path) of each WorkId that has both, from rows ordered by WorkId."""
+    current, cache_id, path = None, None, None
+    for work, name, value in rows:
+        if work != current:
+            if cache_id and path:
+                yield cache_id, path
+            current, cache_id, path = work, None, None
+        if name == CACHE_ID:
+            cache_id = _cache_id(value)
+        else:
+            path = _text(value)
+    if cache_id and path:
+        yield cache_id, path
+
+
+def _ese_pairs(stream: Stream) -> Iterator[tuple[str, str]]:
+    """Untested on a real Windows.edb: see the module docstring."""
+    import pyesedb
+
+    edb = pyesedb.file()
+    try:
+        edb.open_file_object(stream_file(stream))
+    except OSError as exc:
+        raise EvidenceError(f"Windows Search Windows.edb unreadable: {exc}") from exc
+    try:
+        table = next((edb.get_table_by_name(n) for n in ESE_TABLES if _has_table(edb, n)), None)
+        if table is None:
+            raise EvidenceError("Windows Search Windows.edb: no SystemIndex table")
+        names = [property_name(column.name) for column in table.columns]
+        if CACHE_ID not in names or PATH not in names:
+            return
+        id_at, path_at = names.index(CACHE_ID), names.index(PATH)
+        for record in table.records:
+            raw = record.get_value_data(id_at)
+            path = _ese_text(record, path_at)
+            if raw is None or path is None:
+                continue
+            for big_endian in (False, True):
+                cache_id = _cache_id(bytes(raw), big_endian)
+                if cache_id:
+                    yield cache_id, path
+    except OSError as exc:
+        raise EvidenceError(f"Windows Search Windows.edb: {exc}") from exc
+    finally:
+        edb.close()
+
+
+def _ese_text(record: object, at: int) -> str | None:
+    """A text column's value; a long or undecodable one read as its raw bytes."""
+    try:
+        return _text(record.get_value_data_as_string(at))  # type: ignore[attr-defined]
+    except (OSError, TypeError, ValueError):
+        return _text(record.get_value_data(at))  # type: ignore[attr-defined]
+
+
+def _has_table(edb: object, name: str) -> bool:
+    return any(table.name == name for table in edb.tables)  # type: ignore[attr-defined]
