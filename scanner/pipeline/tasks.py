@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.evidence.containers.ios_thumbnails import ios_thumbnail_origin
 from scanner.types import FileItem, ItemError, Locator, Times
 
 MEDIA_PREFIXES = ("image/", "video/")
@@ -42,7 +43,7 @@ class ItemTask:
             times=item.times,
             enclosing=(*self.enclosing, container_sha256),
             parent=parent,
-            origin=item.origin,
+            origin=item.origin or ios_thumbnail_origin(item.path) or {},
         )
 
 

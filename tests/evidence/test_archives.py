@@ -325,3 +325,15 @@ def test_evidence_without_pictures_says_so(tmp_path: Path) -> None:
     (error,) = report["errors"]
     assert error["locator"] == "file:docs.zip"
     assert error["reason"].startswith("no pictures or videos found in it")
+
+
+def test_an_ios_photos_thumbnail_in_an_extraction_names_its_asset(tmp_path: Path) -> None:
+    thumb = picture(random.Random(23))
+    path = "private/var/mobile/Media/PhotoData/Thumbnails/V2/DCIM/100APPLE/IMG_0042.JPG/5005.JPG"
+    archive = write_tar([Planted(path, thumb, 1_700_000_000)], tmp_path / "iphone.tar")
+    (location,) = locations(scan(tmp_path / "case", archive))[hashlib.sha256(thumb).hexdigest()]
+    assert location["origin"]["store"] == "ios-photos-thumbnails"
+    assert (
+        location["origin"]["original_path"]
+        == "/private/var/mobile/Media/DCIM/100APPLE/IMG_0042.JPG"
+    )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from windows_cache_builders import QuickLookThumb, quicklook_index, quicklook_version
 from PIL import Image
+from windows_cache_builders import QuickLookThumb, quicklook_index, quicklook_version
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers.base import Member, Problem

@@ -8,6 +8,7 @@ import struct
 
 import numpy as np
 import pytest
+from PIL import Image
 from windows_cache_builders import (
     catalog,
     compound_file,
@@ -17,7 +18,6 @@ from windows_cache_builders import (
     thumbs_stream,
     thumbs_stream_type1,
 )
-from PIL import Image
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers import ContainerOptions, sniff
