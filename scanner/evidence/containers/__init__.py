@@ -6,6 +6,7 @@ their signatures are tried (the more specific first: a UFDR is also a zip).
 
 from scanner.evidence.containers import (  # noqa: F401 - importing registers them
     compressed,
+    pdf_container,
     rar_container,
     sevenzip_container,
     tar_container,
