@@ -9,6 +9,7 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     pdf_container,
     rar_container,
     sevenzip_container,
+    sqlite_container,
     tar_container,
     zip_container,
 )
