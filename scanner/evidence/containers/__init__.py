@@ -13,6 +13,9 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     tar_container,
     zip_container,
 )
+
+# isort: split
+from scanner.evidence.containers import datauri_container  # noqa: F401 - last: sniffs text
 from scanner.evidence.containers.base import (
     CONTAINERS,
     SNIFF_BYTES,
