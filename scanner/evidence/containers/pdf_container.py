@@ -5,7 +5,8 @@ JPEG (DCTDecode) and JPEG 2000 (JPXDecode) images are the stream's bytes as they
 (after any general filter before them, e.g. FlateDecode); every other image is decoded
 and re-encoded losslessly as PNG, which its path says (`page-3/Im1.png`). pypdf has hung
 on hostile PDFs: parsing and opening run under `options.max_seconds` (a listing is
-already under expand()'s limit).
+already under expand()'s limit); as pypdf catches Exception in places, the alarm repeats
+once expired and the listing checks the clock between pages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
@@ -33,6 +35,7 @@ from scanner.evidence.streams import BytesStream, Stream, stream_file
 from scanner.lib.deadline import DeadlineExceeded, deadline
 
 AS_IS = {"/DCTDecode": "jpg", "/DCT": "jpg", "/JPXDecode": "jp2"}
+REPEAT = 0.2  # seconds between alarms once a time limit has expired
 MAX_PIXELS = 100_000_000  # a decoded image larger than this is not re-encoded
 NAME = re.compile(r"[^A-Za-z0-9._-]")
 VALUE = re.compile(r"^object=(\d{1,10})$")
@@ -68,7 +71,11 @@ class PdfContainer(Container):
 
     def members(self) -> Iterator[Member | Problem]:
         seen: set[int] = set()
+        _repeat_alarm()
+        end = time.monotonic() + self._seconds
         for number in range(self._pages):
+            if self._seconds > 0 and time.monotonic() > end:  # the alarm was swallowed
+                raise DeadlineExceeded(f"time limit of {self._seconds:g} s reached")
             try:
                 page = self._reader.pages[number]
                 found = list(_images(page.get("/Resources"), seen))
@@ -112,6 +119,7 @@ class _Limit:
 
     def __enter__(self) -> None:
         self._inner.__enter__()
+        _repeat_alarm()
 
     def __exit__(self, kind: Any, exc: Any, trace: Any) -> None:
         try:
@@ -122,6 +130,14 @@ class _Limit:
             raise EvidenceError(
                 f"pdf: time limit of {self._seconds:g} s reached {self._doing}"
             ) from exc
+
+
+def _repeat_alarm() -> None:
+    """Make a running time limit fire again every REPEAT seconds once it has expired:
+    pypdf catches Exception in places, and so can swallow a single DeadlineExceeded."""
+    left = signal.getitimer(signal.ITIMER_REAL)[0]
+    if left > 0:
+        signal.setitimer(signal.ITIMER_REAL, left, REPEAT)
 
 
 def _images(resources: Any, seen: set[int], depth: int = 0) -> Iterator[tuple[str, Any]]:
