@@ -11,14 +11,25 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
 import py7zr
 import pytest
-from container_helpers import content, image_pdf, listing, members, picture, sha256
+from container_helpers import (
+    build_pdf,
+    content,
+    image_pdf,
+    listing,
+    members,
+    pdf_stream,
+    picture,
+    sha256,
+)
 from PIL import Image
 
+from scanner.errors import EvidenceError
 from scanner.evidence.containers import CONTAINERS, ContainerOptions
 from scanner.evidence.containers.sevenzip_container import IN_MEMORY
 from scanner.evidence.streams import FileStream, read_chunks
@@ -297,3 +308,58 @@ def test_docx_and_xlsx_media_come_out_of_the_zip(tmp_path: Path) -> None:
         out.writestr("word/media/image2.png", PNG)
     got = members(listing("zip", document))
     assert got["/word/media/image1.jpeg"] == JPEG and got["/word/media/image2.png"] == PNG
+
+
+def _many_page_pdf(pages: int, side: int) -> bytes:
+    """`pages` pages, each with its own `side` x `side` FlateDecode image (re-encoding them
+    all as PNG takes seconds; parsing the document does not)."""
+    import zlib
+
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>"}
+    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)
+    for i in range(pages):
+        image = 3 + pages + i
+        objects[3 + i] = (
+            b"<< /Type /Page /Parent 2 0 R /Resources << /XObject << /Im %d 0 R >> >> >>" % image
+        )
+        objects[image] = pdf_stream(
+            b"<< /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB" % (side, side)
+            + b" /BitsPerComponent 8 /Filter /FlateDecode",
+            zlib.compress(bytes([i % 256]) * (side * side * 3)),
+        )
+    return build_pdf(objects)
+
+
+def test_pdf_listing_stops_at_the_time_limit_and_keeps_what_it_found(tmp_path: Path) -> None:
+    document = tmp_path / "many.pdf"
+    document.write_bytes(_many_page_pdf(500, 400))
+    started = time.monotonic()
+    found = listing("pdf", document, max_seconds=1)
+    assert time.monotonic() - started < 3
+    assert [p.reason for p in found.problems] == ["pdf: time limit of 1 s reached while listing"]
+    assert 0 < len(found.children) < 500
+    assert found.children[0].path == "/page-1/Im.png"
+
+
+def test_pdf_open_runs_under_the_time_limit(tmp_path: Path) -> None:
+    import zlib
+
+    image = b"<< /Subtype /Image /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode"
+    big = pdf_stream(image + b" /Width 5000 /Height 5000", zlib.compress(bytes(75_000_000)))
+    document = tmp_path / "big.pdf"
+    document.write_bytes(
+        build_pdf(
+            {
+                1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                3: b"<< /Type /Page /Parent 2 0 R /Resources << /XObject << /Im 4 0 R >> >> >>",
+                4: big,
+            }
+        )
+    )
+    container = CONTAINERS["pdf"](FileStream(document), ContainerOptions(max_seconds=0.05))
+    started = time.monotonic()
+    with pytest.raises(EvidenceError, match=r"pdf: time limit of 0.05 s reached reading object 4"):
+        container.open("object=4")
+    assert time.monotonic() - started < 5
