@@ -12,12 +12,19 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     chromium_blockfile_cache,
     chromium_simple_cache,
     compressed,
+    pdf_container,
+    rar_container,
+    sevenzip_container,
+    sqlite_container,
     tar_container,
     thumbcache_container,
     thumbs_db_container,
     ufdr_container,  # before zip_container: a UFDR is also a zip
     zip_container,
 )
+
+# isort: split
+from scanner.evidence.containers import datauri_container  # noqa: F401 - last: sniffs text
 from scanner.evidence.containers.base import (
     CONTAINERS,
     SNIFF_BYTES,

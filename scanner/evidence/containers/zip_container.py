@@ -119,7 +119,11 @@ def _times(info: zipfile.ZipInfo) -> Times:
             if modified is not None:
                 return Times(modified, accessed, None, born, basis=NTFS_BASIS)
         at += 4 + size
-    return Times(modified=float(calendar.timegm((*info.date_time, 0, 0, 0))), basis=DOS_BASIS)
+    try:
+        modified = float(calendar.timegm((*info.date_time, 0, 0, 0)))
+    except (ValueError, OverflowError):  # month 0, day 0…: a DOS time that names no day
+        return Times(basis=f"no valid time in the zip (DOS time {info.date_time})")
+    return Times(modified=modified, basis=DOS_BASIS)
 
 
 def _flagged(flags: int, fields: tuple[int, ...]) -> list[float | None]:
