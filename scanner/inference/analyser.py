@@ -23,7 +23,7 @@ from scanner.home import data_home
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.builders import present, try_build
 from scanner.inference.manifest import TASKS, Manifest, discover
-from scanner.inference.session import load_adapter, provider_of
+from scanner.inference.session import CUDA, load_adapter, provider_of, providers_for
 from scanner.inference.tiling import SmallFaces, detect_small_faces
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _manifest_for(
     """The manifest to use for `task`, or None when no model is available.
 
     Without a choice: default models first, a default int8 model before the float one
-    it was made from (int8 kernels are CPU kernels, so not when a GPU may be used),
+    it was made from (int8 kernels are CPU kernels, so not when CUDA will be used),
     then by name; a model dftriage builds is built on first use, and one that cannot
     be built (an int8 build giving another sha256) leaves the next candidate."""
     if wanted is not None:
@@ -112,7 +112,7 @@ def _manifest_for(
             raise ModelError(f"model {wanted!r} is for {manifest.task}, not {task}")
         return manifest
     candidates = [item for item in manifests.values() if item.task == task]
-    if device != "cpu":
+    if CUDA in providers_for(device):
         candidates = [item for item in candidates if not item.quantise]
     candidates.sort(key=lambda item: (not item.default, not item.quantise, item.name))
     for manifest in candidates:
