@@ -110,6 +110,8 @@ def _manifest_for(
             raise ModelError(f"no model named {wanted!r} (see `dftriage models list`)")
         if manifest.task != task:
             raise ModelError(f"model {wanted!r} is for {manifest.task}, not {task}")
+        if manifest.build and not present(manifest, home):
+            try_build(manifest, home if home is not None else data_home())  # first use
         return manifest
     candidates = [item for item in manifests.values() if item.task == task]
     if CUDA in providers_for(device):

@@ -48,7 +48,9 @@ def verified_bytes(manifest: Manifest, part: str, home: Path | None = None) -> t
     path = manifest.locate(part, home)
     if not path.is_file():
         hint = ""
-        if manifest.build:
+        if manifest.quantise:
+            hint = " (run `dftriage models quantise`)"
+        elif manifest.build:
             hint = " (run `dftriage models build`)"
         elif not manifest.package:
             hint = " (add it with `dftriage models add FILE`)"
