@@ -2,7 +2,8 @@
 baseline measured in the same run.
 
     python bench/inference_throughput.py [--pictures 48] [--chunk 16] [--workers 2] [--detector yunet-n]
-                                         [--small-faces GRID] [--stages]
+                                         [--small-faces GRID] [--stages] [--no-deepfake]
+                                         [--int8 | --device cuda]
 
 Pictures: 4000×3000 JPEGs (quality 92) made in memory from real photos: a face-free
 wallpaper photo (/usr/share/wallpapers, plasma-workspace-wallpapers) or a blurred face
@@ -20,6 +21,11 @@ shared machine hits both alike.
 
 Prints pictures/s for both, the ratio (issue #5 targets: ≥ 4× and ≥ 20 pictures/s) and
 the load average before and after (the machine is shared: compare ratios, not absolutes).
+`--int8` runs, instead of the naive baseline, the float models against the int8 ones
+(dlib-resnet-v1-int8, nudenet-320n-int8: `dftriage models quantise`), both the dftriage
+way, in alternating turns, and prints the ratio; `--device cuda` does the same with the
+CPU run against the CUDA run (needs onnxruntime-gpu and a GPU). `--no-deepfake` leaves out
+Meso4 (not a bundled model: the bundled cascade is MTCNN + dlib + NudeNet).
 `--small-faces GRID` turns on the tiled small-face search in the dftriage run only;
 `--stages` adds the CPU milliseconds per picture of each stage, in one process, and the
 rate those allow on idle cores (workers × 1000 / CPU ms per picture).
@@ -90,13 +96,18 @@ def make_pictures(count: int) -> list[bytes]:
     return pictures
 
 
-def _tasks(home: Path, detector: str) -> tuple[tuple[str, ...], dict[str, str]]:
+INT8 = {"face-embed": "dlib-resnet-v1-int8", "nudity": "nudenet-320n-int8"}
+
+
+def _tasks(
+    home: Path, detector: str, deepfake: bool = True
+) -> tuple[tuple[str, ...], dict[str, str]]:
     from scanner.inference.catalog import add_model
 
     choose = {"face-detect": detector}
     if detector == "yunet-n":
         add_model(YUNET, home=home)
-    if MESO.is_file():
+    if deepfake and MESO.is_file():
         add_model(MESO, home=home)
         choose["deepfake"] = "meso4-df"
         return ("face-detect", "face-embed", "nudity", "deepfake"), choose
@@ -106,10 +117,12 @@ def _tasks(home: Path, detector: str) -> tuple[tuple[str, ...], dict[str, str]]:
 _worker: PictureAnalyser | None = None
 
 
-def _init(home: str, tasks: tuple[str, ...], choose: dict[str, str], grid: int) -> None:
+def _init(
+    home: str, tasks: tuple[str, ...], choose: dict[str, str], grid: int, device: str = "cpu"
+) -> None:
     global _worker
     cv2.setNumThreads(1)
-    _worker = PictureAnalyser.load(tasks, choose, Path(home), 1, SmallFaces(grid))
+    _worker = PictureAnalyser.load(tasks, choose, Path(home), 1, SmallFaces(grid), device)
 
 
 def _analyse(path: str) -> int:
@@ -144,6 +157,40 @@ def interleaved(
             faces["dftriage"] += sum(pool.imap_unordered(_analyse, part, chunksize=1))
             spent["dftriage"] += time.perf_counter() - start
     return {name: (len(pictures) / spent[name], faces[name]) for name in spent}
+
+
+def alternating(
+    pictures: list[str],
+    home: Path,
+    tasks,
+    runs: dict[str, tuple[dict[str, str], str]],
+    workers: int,
+    grid: int,
+    chunk: int,
+) -> dict[str, tuple[float, int]]:
+    """pictures/s and faces of each run (label → (model choice, device)), each with its own
+    pool of `workers` processes, in turns on chunks of `chunk` pictures."""
+    context = multiprocessing.get_context("spawn")
+    pools = {
+        label: context.Pool(workers, _init, (str(home), tasks, choose, grid, device))
+        for label, (choose, device) in runs.items()
+    }
+    spent = dict.fromkeys(runs, 0.0)
+    faces = dict.fromkeys(runs, 0)
+    try:
+        for pool in pools.values():
+            pool.map(_analyse, pictures[:workers], chunksize=1)
+        for turn, first in enumerate(range(0, len(pictures), chunk)):
+            part = pictures[first : first + chunk]
+            order = list(pools) if turn % 2 == 0 else list(pools)[::-1]
+            for label in order:
+                start = time.perf_counter()
+                faces[label] += sum(pools[label].imap_unordered(_analyse, part, chunksize=1))
+                spent[label] += time.perf_counter() - start
+    finally:
+        for pool in pools.values():
+            pool.terminate()
+    return {label: (len(pictures) / spent[label], faces[label]) for label in runs}
 
 
 def stages(pictures: list[bytes], home: Path, tasks, choose, grid: int) -> dict[str, float]:
@@ -192,6 +239,10 @@ def main() -> None:
     parser.add_argument("--small-faces", type=int, default=0, metavar="GRID")
     parser.add_argument("--stages", action="store_true")
     parser.add_argument("--chunk", type=int, default=16, help="pictures per turn of each method")
+    parser.add_argument("--no-deepfake", action="store_true", help="bundled models only")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--int8", action="store_true", help="float against int8 models")
+    group.add_argument("--device", choices=["cuda"], help="CPU against CUDA")
     args = parser.parse_args()
     pictures = make_pictures(args.pictures)
     with tempfile.TemporaryDirectory() as folder:
@@ -200,11 +251,14 @@ def main() -> None:
         for index, data in enumerate(pictures):
             paths.append(str(home / f"picture-{index:03d}.jpg"))
             Path(paths[-1]).write_bytes(data)
-        tasks, choose = _tasks(home, args.detector)
+        tasks, choose = _tasks(home, args.detector, not args.no_deepfake)
         PictureAnalyser.load(tasks, choose, home)  # builds the default embedder once
         models = ", ".join(ref.name for ref in PictureAnalyser.load(tasks, choose, home).models)
         print(f"{len(pictures)} pictures {SIZE[0]}x{SIZE[1]}, 0-5 faces; models: {models}")
         print(f"before   : {_load()}")
+        if args.int8 or args.device:
+            _compare(args, paths, home, tasks, choose)
+            return
         rates = interleaved(paths, home, tasks, choose, args.workers, args.small_faces, args.chunk)
         (base_rate, base_faces), (rate, faces) = rates["naive"], rates["dftriage"]
         print(f"naive    : {base_rate:6.2f} pictures/s  ({base_faces} faces)")
@@ -218,6 +272,43 @@ def main() -> None:
                 print(f"  {name:14s} {spent.get(name, 0.0):7.1f} CPU ms/picture")
             ceiling = args.workers * 1000 / (spent["decode"] + spent["analyse (all)"])
             print(f"CPU-bound ceiling on {args.workers} idle cores: {ceiling:.1f} pictures/s")
+
+
+def _compare(args, paths: list[str], home: Path, tasks, choose: dict[str, str]) -> None:
+    """Float against int8, or CPU against CUDA, the dftriage way, in alternating turns."""
+    if args.int8:
+        int8 = {**choose, **{task: name for task, name in INT8.items() if task in tasks}}
+        PictureAnalyser.load(tasks, int8, home)  # builds the int8 models once
+        print(f"int8     : {', '.join(f'{t}={n}' for t, n in INT8.items())}")
+        runs = {"float": (choose, "cpu"), "int8": (int8, "cpu")}
+    else:
+        try:
+            PictureAnalyser.load(tasks, choose, home, device="cuda")
+        except Exception as exc:  # noqa: BLE001 - say why and stop
+            raise SystemExit(f"--device cuda: {exc}") from None
+        runs = {"cpu": (choose, "cpu"), "cuda": (choose, "cuda")}
+    rates = alternating(paths, home, tasks, runs, args.workers, args.small_faces, args.chunk)
+    first, second = runs
+    for label in runs:
+        rate, faces = rates[label]
+        print(f"{label:9s}: {rate:6.2f} pictures/s  ({faces} faces, {args.workers} workers)")
+    ratio = rates[second][0] / rates[first][0]
+    print(f"ratio    : {ratio:6.2f} x {first} (same run); absolute target >= 20/s")
+    print(f"after    : {_load()}")
+    if args.stages and args.int8:
+        data = [Path(path).read_bytes() for path in paths]
+        spent = {
+            label: stages(data, home, tasks, choice, args.small_faces)
+            for label, (choice, _) in runs.items()
+        }
+        for name in ("decode", *tasks, "analyse (all)"):
+            row = "  ".join(f"{spent[label].get(name, 0.0):7.1f}" for label in runs)
+            print(f"  {name:14s} {row}  CPU ms/picture ({' / '.join(runs)})")
+        for label in runs:
+            ceiling = args.workers * 1000 / (spent[label]["decode"] + spent[label]["analyse (all)"])
+            print(
+                f"CPU-bound ceiling on {args.workers} idle cores, {label}: {ceiling:.1f} pictures/s"
+            )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ SETTINGS: dict[str, Setting] = {
         "model to use per task, e.g. {face-detect: yunet-n} (default: the bundled model,"
         " else the first added one; none = skip the task)",
     ),
+    "device": Setting(
+        "cpu",
+        str,
+        "where the models run: cpu, cuda (needs pip install 'dftriage[gpu]') or auto"
+        " (cuda when available)",
+    ),
     "small_face_grid": Setting(
         0,
         int,

@@ -33,6 +33,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--negatives", type=Path, help="folder of face-free pictures (face-detect only)"
     )
     sub.add_parser("build", help="build the models dftriage makes itself (dlib ResNet → ONNX)")
+    quantise = sub.add_parser(
+        "quantise", help="build the int8 models from the float ones; or measure their agreement"
+    )
+    quantise.add_argument(
+        "--agreement",
+        type=Path,
+        metavar="DIR",
+        help="compare every int8 model with its float model on a labelled faces folder (JSON)",
+    )
+    quantise.add_argument(
+        "--extra", type=Path, action="append", default=[], help="more pictures for --agreement"
+    )
+    quantise.add_argument(
+        "--pictures", type=int, default=520, help="pictures generated for the nudity table"
+    )
+    quantise.add_argument(
+        "--calibrate",
+        type=Path,
+        metavar="DIR",
+        help="developer: re-measure the activation ranges on DIR and rewrite int8_ranges.py",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "verify": _verify,
         "evaluate": _evaluate,
         "build": _build,
+        "quantise": _quantise,
     }
     return actions[args.action](args)
 
@@ -152,3 +174,37 @@ def _build(args: argparse.Namespace) -> int:
     path = module.build_dlib_onnx(data_home())
     print(f"built {path}")
     return 0
+
+
+def _quantise(args: argparse.Namespace) -> int:
+    from scanner.home import data_home
+
+    home = data_home()
+    if args.calibrate is not None:
+        from scanner.inference.calibration import calibrate, int8_manifests, write_ranges
+        from scanner.inference.variants import stills, variants
+
+        pictures = [rgb for _, rgb in variants(stills(args.calibrate), 200, seed=3)]
+        ranges = {name: calibrate(item, pictures, home) for name, item in int8_manifests().items()}
+        write_ranges(
+            ranges, how=f"Calibrated on {len(pictures)} pictures from {args.calibrate.name}."
+        )
+        print(json.dumps({name: len(value) for name, value in ranges.items()}))
+        return 0
+    if args.agreement is not None:
+        from scanner.inference.agreement import compare
+
+        result = compare(home, args.agreement, args.extra, args.pictures)
+        print(json.dumps(result, indent=2))
+        return 0
+    from scanner.inference.builders import build
+    from scanner.inference.calibration import int8_manifests
+
+    failed = 0
+    for name, manifest in sorted(int8_manifests().items()):
+        try:
+            print(f"built {build(manifest, home)}")
+        except ModelError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0

@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TASK=NAME",
         help="use model NAME for TASK, e.g. face-detect=yunet-n (repeatable; see `models list`)",
     )
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), help=SETTINGS["device"].help)
     parser.add_argument("--sets", help="comma-separated known sets to match (default: all)")
     parser.add_argument(
         "--json", action="store_true", help="JSON progress events and summary on stdout"
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         models=[] if args.no_models else None,
         sets=args.sets.split(",") if args.sets else None,
         model_choice=_model_choice(args.model) if args.model else None,
+        device=args.device,
     )
     worker_context(WORKER_MODULES)  # the workers' imports overlap this process's own
     from scanner.pipeline.engine import Scan

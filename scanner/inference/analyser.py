@@ -10,7 +10,6 @@ with its sha256 so a report can say exactly which model answered.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ import numpy as np
 
 from scanner.errors import ModelError
 from scanner.inference.align import ARCFACE_112, align_face
+from scanner.inference.builders import present, try_build
 from scanner.inference.manifest import TASKS, Manifest, discover
-from scanner.inference.session import load_adapter
+from scanner.inference.session import CUDA, load_adapter, provider_of, providers_for
 from scanner.inference.tiling import SmallFaces, detect_small_faces
 from scanner.lib.home import data_home
 
@@ -31,16 +31,16 @@ log = logging.getLogger(__name__)
 DEFAULT_TASKS = ("face-detect", "face-embed", "nudity")
 NEEDS_FACES = ("face-embed", "deepfake")
 THUMBNAIL_SIDE = 112
-BUILDERS = {"dlib-resnet": ("scanner.inference.dlib_convert", "build_dlib_onnx")}
-"""Models dftriage makes itself on first use: manifest `build:` → (module, function(home))."""
 
 
 @dataclass(frozen=True)
 class ModelRef:
-    """Which model answered: its manifest name and pinned sha256."""
+    """Which model answered: its manifest name, pinned sha256 and the onnxruntime
+    execution provider that ran it."""
 
     name: str
     sha256: str
+    provider: str = "CPUExecutionProvider"
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,18 @@ class PictureAnalysis:
 
 
 def _manifest_for(
-    task: str, manifests: Mapping[str, Manifest], wanted: str | None, home: Path | None
+    task: str,
+    manifests: Mapping[str, Manifest],
+    wanted: str | None,
+    home: Path | None,
+    device: str = "cpu",
 ) -> Manifest | None:
-    """The manifest to use for `task`, or None when no model is available."""
+    """The manifest to use for `task`, or None when no model is available.
+
+    Without a choice: default models first, a default int8 model before the float one
+    it was made from (int8 kernels are CPU kernels, so not when CUDA will be used),
+    then by name; a model dftriage builds is built on first use, and one that cannot
+    be built (an int8 build giving another sha256) leaves the next candidate."""
     if wanted is not None:
         if wanted.lower() in ("none", "off", ""):
             return None
@@ -101,33 +110,20 @@ def _manifest_for(
             raise ModelError(f"no model named {wanted!r} (see `dftriage models list`)")
         if manifest.task != task:
             raise ModelError(f"model {wanted!r} is for {manifest.task}, not {task}")
+        if manifest.build and not present(manifest, home):
+            try_build(manifest, home if home is not None else data_home())  # first use
         return manifest
     candidates = [item for item in manifests.values() if item.task == task]
-    candidates.sort(key=lambda item: (not item.default, item.name))
+    if CUDA in providers_for(device):
+        candidates = [item for item in candidates if not item.quantise]
+    candidates.sort(key=lambda item: (not item.default, not item.quantise, item.name))
     for manifest in candidates:
-        if _present(manifest, home):
+        if present(manifest, home):
             return manifest
-        if manifest.default and manifest.build and _build(manifest, home):
-            return manifest
+        if manifest.default and manifest.build:
+            if try_build(manifest, home if home is not None else data_home()):
+                return manifest
     return None
-
-
-def _present(manifest: Manifest, home: Path | None) -> bool:
-    return all(manifest.locate(part, home).is_file() for part in manifest.parts)
-
-
-def _build(manifest: Manifest, home: Path | None) -> bool:
-    """Make a model that dftriage builds itself (first use); False when it cannot."""
-    target = BUILDERS.get(manifest.build or "")
-    if target is None:
-        return False
-    try:
-        module = importlib.import_module(target[0])
-        getattr(module, target[1])(home if home is not None else data_home())
-    except (ImportError, AttributeError, ModelError, OSError) as exc:
-        log.warning("cannot build model %s: %s", manifest.name, exc)
-        return False
-    return _present(manifest, home)
 
 
 class PictureAnalyser:
@@ -150,7 +146,10 @@ class PictureAnalyser:
             # the tiles need the picture at about grid × the detector's own size
             decode_side = max(decode_side, self.small_faces.picture_side(detector.max_side))
         self.decode_side = decode_side
-        self.models = tuple(ModelRef(item.name, item.sha256) for item in self.manifests.values())
+        self.models = tuple(
+            ModelRef(item.name, item.sha256, provider_of(_sessions(self.adapters.get(task))))
+            for task, item in self.manifests.items()
+        )
         embed = self.manifests.get("face-embed")
         self.embed_metric: str = (embed.metric if embed else None) or "cosine"
         self.embed_threshold: float = (
@@ -165,12 +164,14 @@ class PictureAnalyser:
         home: Path | None = None,
         threads: int = 1,
         small_faces: SmallFaces | None = None,
+        device: str = "cpu",
     ) -> PictureAnalyser:
         """Load one verified model per task; ModelError if a chosen model is unusable.
 
         A task without any available model is skipped with a warning, unless the
         user chose a model for it in `choose` (task → model name). `small_faces`
         turns on the tiled search for small faces (see tiling.py; off by default).
+        `device` is cpu (default), cuda or auto (see session.providers_for).
         """
         choose = dict(choose or {})
         unknown = sorted(set(tasks) - set(TASKS) | set(choose) - set(TASKS))
@@ -184,7 +185,7 @@ class PictureAnalyser:
         for task in TASKS:
             if task not in wanted:
                 continue
-            manifest = _manifest_for(task, manifests, choose.get(task), home)
+            manifest = _manifest_for(task, manifests, choose.get(task), home, device)
             if manifest is None:
                 if task not in choose:
                     log.warning("no %s model available; %s is skipped", task, task)
@@ -194,7 +195,9 @@ class PictureAnalyser:
             for task in NEEDS_FACES:
                 if chosen.pop(task, None) is not None:
                     log.warning("%s needs a face-detect model; %s is skipped", task, task)
-        adapters = {task: load_adapter(item, home, threads) for task, item in chosen.items()}
+        adapters = {
+            task: load_adapter(item, home, threads, device) for task, item in chosen.items()
+        }
         return cls(adapters, chosen, small_faces=small_faces)
 
     def analyse(self, rgb: np.ndarray) -> PictureAnalysis:
@@ -247,6 +250,16 @@ class PictureAnalyser:
                 )
             )
         return tuple(faces)
+
+
+def _sessions(adapter: Any) -> Any:
+    """The onnxruntime session(s) an adapter runs (None for a stand-in without any)."""
+    if adapter is None:
+        return None
+    for name in ("session", "pnet"):
+        if hasattr(adapter, name):
+            return getattr(adapter, name)
+    return None
 
 
 def analyse_video(path: str, analyser: PictureAnalyser, fps: float = 1.0) -> PictureAnalysis:

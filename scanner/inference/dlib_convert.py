@@ -282,3 +282,8 @@ def build_dlib_onnx(
         )
     _write_atomically(target, payload)
     return target
+
+
+def build_for(home: Path, manifest: object = None) -> Path:
+    """The `dlib-resnet` builder of `builders.py` (the manifest pins the same sha256)."""
+    return build_dlib_onnx(home)

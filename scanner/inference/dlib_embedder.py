@@ -16,10 +16,12 @@ import numpy as np
 from scanner.inference.align import DLIB_150, align_face
 from scanner.inference.manifest import Manifest
 from scanner.inference.registry import family
+from scanner.inference.session import on_gpu
 
 CHIP_SIZE = 150
 DIMENSION = 128
 DEFAULT_BATCH = 16
+GPU_BATCH = 64  # chips per run when the session runs on a GPU
 
 
 @family("dlib-resnet")
@@ -37,6 +39,8 @@ class DlibResnetEmbedder:
         self.session = session
         self.input = spec.name
         self.batch = int(manifest.params.get("batch", DEFAULT_BATCH))
+        if on_gpu(session):
+            self.batch = max(self.batch, GPU_BATCH)
         if self.batch < 1:
             raise ValueError(f"params.batch: expected a positive batch size, got {self.batch}")
         self.metric = manifest.metric or "euclidean"

@@ -13,8 +13,12 @@ Schema (top-level keys; `*` = required)::
                 for models made of several ONNX files (MTCNN: pnet, rnet, onet)
     package:    a Python distribution that ships the file(s); `file` is then relative
                 to its install root (located with importlib.metadata, never imported)
-    build:      a builder in our code that makes the file (e.g. dlib-resnet); the file
-                then lives in $DFTRIAGE_HOME/models/
+    build:      a builder in our code that makes the file (e.g. dlib-resnet, int8); the
+                file then lives in $DFTRIAGE_HOME/models/
+    quantise:   with `build: int8`, how the file is made from a float model:
+                {from: float model name, format: qdq | qoperator, per_channel: bool,
+                float_nodes: [node-name prefixes kept in float], quantised_nodes:
+                [prefixes quantised even under a float_nodes prefix]}; see quantise.py
     default:    true if this is the default model for its task when its file is present
     params:     family-specific preprocessing and decoding (input size, channel order,
                 mean/std, score and NMS thresholds, crop margin, which output is "fake")
@@ -62,6 +66,7 @@ _KEYS = frozenset(
         "source",
         "measured",
         "description",
+        "quantise",
         *_FILE_KEYS,
     }
 )
@@ -105,6 +110,7 @@ class Manifest:
     measured: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     path: Path | None = None
+    quantise: Mapping[str, Any] | None = None
 
     @property
     def single(self) -> ModelFile:
@@ -133,6 +139,8 @@ class Manifest:
         """A short description of where the model comes from, for listings."""
         if self.package:
             return f"package {self.package}"
+        if self.quantise:
+            return f"built by dftriage (int8 from {self.quantise.get('from')})"
         if self.build:
             return f"built by dftriage ({self.build})"
         return "added file"
@@ -183,6 +191,9 @@ def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
     metric = data.get("metric")
     if metric is not None and metric not in METRICS:
         raise ModelError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
+    quantise = data.get("quantise")
+    if quantise is not None and (not isinstance(quantise, dict) or data.get("build") != "int8"):
+        raise ModelError("'quantise' must be a mapping, in a manifest with 'build: int8'")
     threshold = data.get("threshold")
     if threshold is not None and not isinstance(threshold, int | float):
         raise ModelError(f"threshold must be a number, got {threshold!r}")
@@ -202,6 +213,7 @@ def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
         measured=dict(data.get("measured") or {}),
         description=str(data.get("description") or "").strip(),
         path=path,
+        quantise=dict(quantise) if quantise is not None else None,
     )
 
 

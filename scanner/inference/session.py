@@ -17,6 +17,9 @@ from scanner.errors import ModelError
 from scanner.inference.manifest import Manifest, ModelFile, TensorSpec
 from scanner.inference.registry import adapter_class
 
+DEVICES = ("cpu", "cuda", "auto")
+CPU = "CPUExecutionProvider"
+CUDA = "CUDAExecutionProvider"
 _ORT_TYPES = {
     "tensor(float)": "float32",
     "tensor(float16)": "float16",
@@ -45,7 +48,9 @@ def verified_bytes(manifest: Manifest, part: str, home: Path | None = None) -> t
     path = manifest.locate(part, home)
     if not path.is_file():
         hint = ""
-        if manifest.build:
+        if manifest.quantise:
+            hint = " (run `dftriage models quantise`)"
+        elif manifest.build:
             hint = " (run `dftriage models build`)"
         elif not manifest.package:
             hint = " (add it with `dftriage models add FILE`)"
@@ -76,21 +81,54 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
 GraphRewrite = Callable[[onnx.ModelProto], onnx.ModelProto]
 
 
+def providers_for(device: str = "cpu") -> list[str]:
+    """onnxruntime providers for `device`: cpu → CPU only (the default, unchanged);
+    cuda → CUDA then CPU (ModelError when this onnxruntime has no CUDA provider);
+    auto → CUDA when available, else CPU."""
+    if device not in DEVICES:
+        raise ModelError(f"device {device!r} is not one of {', '.join(DEVICES)}")
+    available = ort.get_available_providers()
+    if device == "cpu" or (device == "auto" and CUDA not in available):
+        return [CPU]
+    if CUDA not in available:
+        raise ModelError(
+            "device cuda: this onnxruntime has no CUDAExecutionProvider "
+            "(install the GPU build: pip install 'dftriage[gpu]'; see docs/models.md)"
+        )
+    return [CUDA, CPU]
+
+
+def provider_of(session: Any) -> str:
+    """The provider that runs a session (or the first session of a multi-part model)."""
+    if isinstance(session, dict):
+        session = next(iter(session.values()))
+    get = getattr(session, "get_providers", None)
+    return str(get()[0]) if get is not None else CPU
+
+
+def on_gpu(session: Any) -> bool:
+    """True when `session` (or a mapping of them) runs on a GPU provider."""
+    return provider_of(session) != CPU
+
+
 def open_session(
     manifest: Manifest,
     part: str,
     home: Path | None = None,
     threads: int = 1,
     rewrite: GraphRewrite | None = None,
+    device: str = "cpu",
 ) -> ort.InferenceSession:
-    """An onnxruntime CPU session for `part`, after the sha256 and I/O checks; `rewrite`
-    (see graph_rewrite.py) is applied in memory to the verified file's graph."""
+    """An onnxruntime session for `part` on `device` (see `providers_for`), after the
+    sha256 and I/O checks; `rewrite` (see graph_rewrite.py) is applied in memory to the
+    verified file's graph."""
+    providers = providers_for(device)
     path, model = verified_bytes(manifest, part, home)
     try:
         if rewrite is not None:
             model = rewrite(onnx.load_model_from_string(model)).SerializeToString()
         session = ort.InferenceSession(
-            model, sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+            model, sess_options=session_options(threads), providers=providers
         )
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise ModelError(f"model {manifest.name!r}: onnxruntime cannot load {path}: {exc}") from exc
@@ -130,15 +168,18 @@ def _tensor_difference(item: TensorSpec, arg: Any) -> str | None:
     return None
 
 
-def load_adapter(manifest: Manifest, home: Path | None = None, threads: int = 1) -> Any:
-    """The family adapter for `manifest`, with verified session(s)."""
+def load_adapter(
+    manifest: Manifest, home: Path | None = None, threads: int = 1, device: str = "cpu"
+) -> Any:
+    """The family adapter for `manifest`, with verified session(s) on `device`."""
     cls = adapter_class(manifest.family)
     rewrite = getattr(cls, "graph_rewrite", None)
     if list(manifest.parts) == ["model"]:
-        session: Any = open_session(manifest, "model", home, threads, rewrite)
+        session: Any = open_session(manifest, "model", home, threads, rewrite, device)
     else:
         session = {
-            part: open_session(manifest, part, home, threads, rewrite) for part in manifest.parts
+            part: open_session(manifest, part, home, threads, rewrite, device)
+            for part in manifest.parts
         }
     try:
         return cls(manifest, session)
