@@ -163,6 +163,8 @@ def test_a_model_chosen_per_task_is_the_one_that_answers(tmp_path: Path) -> None
         dftriage("scan", str(evidence), "--case", str(case), "--model", choice)
         report = json.loads((case / "report.json").read_text())
         models = {m["task"]: m["name"] for m in report["runs"][-1]["models"]}
+        providers = {m["provider"] for m in report["runs"][-1]["models"]}
+        assert providers == {"CPUExecutionProvider"}  # --device defaults to cpu
         runs[choice] = models, report["blobs"][0]["faces"]
     for choice, (models, faces) in runs.items():
         assert models["face-detect"] == choice.split("=")[1]

@@ -324,8 +324,12 @@ class Scan:
         if not self.config.analyse or not self.config.models:
             return []
         analyser = load_analyser(
-            tuple(self.config.models), self.config.small_face_grid, self.config.model_choice
+            tuple(self.config.models),
+            self.config.small_face_grid,
+            self.config.model_choice,
+            self.config.device,
         )
+        providers = {ref.name: ref.provider for ref in analyser.models}
         return [
             {
                 "task": task,
@@ -333,6 +337,7 @@ class Scan:
                 "sha256": m.sha256,
                 "license": m.license,
                 "measured": dict(m.measured),
+                "provider": providers.get(m.name, ""),
             }
             for task, m in sorted(analyser.manifests.items())
         ]

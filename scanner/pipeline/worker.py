@@ -38,7 +38,7 @@ TDEF_REASON = (
     " account's local key"
 )
 
-AnalyserKey = tuple[tuple[str, ...], int, tuple[tuple[str, str], ...]]
+AnalyserKey = tuple[tuple[str, ...], int, tuple[tuple[str, str], ...], str]
 
 
 @dataclass
@@ -184,20 +184,24 @@ def _analyser(task: BlobTask) -> Any:
         return None
     grid = int(task.settings.get("small_face_grid") or 0)
     choice = tuple(sorted((task.settings.get("model_choice") or {}).items()))
-    key = (tasks, grid, choice)
+    device = str(task.settings.get("device") or "cpu")
+    key = (tasks, grid, choice, device)
     if key not in CONTEXT.analysers:
-        CONTEXT.analysers[key] = load_analyser(tasks, grid, dict(choice))
+        CONTEXT.analysers[key] = load_analyser(tasks, grid, dict(choice), device)
     return CONTEXT.analysers[key]
 
 
 def load_analyser(
-    tasks: tuple[str, ...], small_face_grid: int, model_choice: dict[str, str] | None = None
+    tasks: tuple[str, ...],
+    small_face_grid: int,
+    model_choice: dict[str, str] | None = None,
+    device: str = "cpu",
 ) -> Any:
-    """The model analyser for `tasks` (with the model chosen per task, if any), with tiled
-    small-face search when the grid is >= 2."""
+    """The model analyser for `tasks` (with the model chosen per task, if any) on `device`,
+    with tiled small-face search when the grid is >= 2."""
     from scanner.inference.analyser import PictureAnalyser
     from scanner.inference.tiling import SmallFaces
 
     return PictureAnalyser.load(
-        tasks=tasks, choose=model_choice, small_faces=SmallFaces(small_face_grid)
+        tasks=tasks, choose=model_choice, small_faces=SmallFaces(small_face_grid), device=device
     )
