@@ -23,7 +23,7 @@ import numpy as np
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.evaluate import _largest_embedding, read_face_labels
 
-DISTANCES = (0.50, 0.55, 0.58, 0.60, 0.62, 0.65, 0.68, 0.70, 0.715, 0.75, 0.80)
+DISTANCES = tuple(round(0.5 + 0.01 * i, 2) for i in range(31)) + (0.715,)
 
 
 def _upper_bound(false: int, pairs: int) -> float:
@@ -64,7 +64,7 @@ def main() -> None:
     )
     pairs = len(different)
     table = []
-    for distance in DISTANCES:
+    for distance in sorted(DISTANCES):
         false = int(np.count_nonzero(different <= distance))
         table.append(
             {
