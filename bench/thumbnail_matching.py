@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scanner.workers import load_analyser  # noqa: E402
+from scanner.pipeline.worker import load_analyser  # noqa: E402
 
 from scanner.config import ScanConfig  # noqa: E402
 from scanner.hashing.perceptual import hamming, pdq_hash  # noqa: E402

@@ -25,9 +25,10 @@ SETTINGS: dict[str, Setting] = {
     "carve_types": Setting(None, (list, type(None)), "carved formats (null = every format)"),
     "analyse": Setting(True, bool, "decode pictures: perceptual hashes, generator metadata"),
     "models": Setting(
-        ["face-detect", "face-embed", "nudity"],
+        ["face-detect", "face-embed", "nudity", "age"],
         list,
-        "model tasks to run: face-detect, face-embed, nudity, deepfake ([] = none)",
+        "model tasks to run: face-detect, face-embed, nudity, deepfake, age ([] = none;"
+        " a default task without a model is skipped with a warning)",
     ),
     "model_choice": Setting(
         {},

@@ -153,6 +153,10 @@ class Face:
     source_correlation: float | None = None
     face_pdq: str | None = None
     face_pdq_quality: int | None = None
+    apparent_age: float | None = None  # expected age of the age model's bins (years)
+    apparent_age_spread: float | None = None  # standard deviation of those bins (years)
+    minor_probability: float | None = None  # sum of the bins under 18 (not validated)
+    age_model: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.box) != 4:
@@ -197,6 +201,7 @@ class Match:
     similarity: float | None = None
     category: str | None = None
     label: str | None = None
+    false_match_rate: float | None = None  # face matches: different people this close
 
 
 @dataclass(frozen=True)

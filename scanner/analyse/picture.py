@@ -50,6 +50,7 @@ def analyse_picture(
     _add_consistency(rgb, data, analysis.faces, faces, errors)
     _add_source_photos(rgb, analysis.faces, faces, settings, analyser, errors)
     _add_face_hashes(rgb, analysis.faces, faces, errors)
+    _add_ages(rgb, analysis.faces, faces, analyser, errors)
     return BlobAnalysis(
         sha256,
         facts,
@@ -155,6 +156,31 @@ def _add_face_hashes(
             row["face_pdq"], row["face_pdq_quality"] = face_pdq(rgb, landmarks)
         except (ValueError, cv2.error) as exc:
             errors.append(f"face hash: {exc}")
+
+
+def _add_ages(
+    rgb: np.ndarray, faces: Any, rows: list[dict[str, Any]], analyser: Any, errors: list[str]
+) -> None:
+    """Apparent age, its spread and P(under 18) of each face with landmarks (age model)."""
+    estimator = getattr(analyser, "adapters", {}).get("age")
+    if estimator is None:
+        return
+    usable = [i for i, face in enumerate(faces) if np.isfinite(np.asarray(face.landmarks)).all()]
+    if not usable:
+        return
+    try:
+        found = estimator.estimate(rgb, [np.asarray(faces[i].landmarks) for i in usable])
+    except Exception as exc:  # noqa: BLE001 - a signal failing must not lose the faces
+        errors.append(f"apparent age: {exc}")
+        return
+    model = analyser.manifests["age"].name
+    for k, i in enumerate(usable):
+        rows[i].update(
+            apparent_age=round(float(found.age[k]), 2),
+            apparent_age_spread=round(float(found.spread[k]), 2),
+            minor_probability=round(float(found.minor[k]), 4),
+            age_model=model,
+        )
 
 
 def scores_of(analysis: Any, analyser: Any) -> tuple[Score, ...]:

@@ -10,6 +10,7 @@ when it passes the provenance threshold.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +26,43 @@ log = logging.getLogger(__name__)
 
 RELAX_EUCLIDEAN = 1.25  # candidate victims: distance up to 1.25 x the model's threshold
 RELAX_COSINE = 0.75  # candidate victims: similarity down to 0.75 x the model's threshold
+FALSE_MATCH_BUDGET = 0.001
+"""A weak (relaxed) identity match may be a stranger at most 1 in 1,000 times: the loosest
+distance whose measured different-person false-match rate stays within this budget."""
 
 
-def relaxed_threshold(metric: str, threshold: float) -> float:
-    """The identity threshold loosened for faces that may be composites (mixed identity)."""
+def candidate_threshold(metric: str, threshold: float) -> float:
+    """Identity threshold loosened by a fixed margin, only to pick the victims whose photos
+    a face is compared with (the band-pass correlation then decides; never a match)."""
     return threshold * (RELAX_EUCLIDEAN if metric == "euclidean" else RELAX_COSINE)
+
+
+def false_match_curve(measured: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """(distance, false-match rate) points of an embedder's `measured.false_match_curve`."""
+    block = measured.get("false_match_curve") or {}
+    points = block.get("points") if isinstance(block, Mapping) else None
+    return sorted((float(d), float(r)) for d, r in points or [])
+
+
+def relaxed_threshold(
+    metric: str, threshold: float, measured: Mapping[str, Any] | None = None
+) -> float:
+    """The weak-match threshold: the loosest measured distance within FALSE_MATCH_BUDGET,
+    never stricter than the model's own; the model's own without a measured curve."""
+    curve = false_match_curve(measured or {})
+    if metric != "euclidean" or not curve:
+        return threshold
+    within = [distance for distance, rate in curve if rate <= FALSE_MATCH_BUDGET]
+    return max([threshold, *within])
+
+
+def false_match_rate(measured: Mapping[str, Any], distance: float) -> float | None:
+    """Share of different-person pairs measured at or under `distance`, rounded up to the
+    next point of the curve (None without a curve)."""
+    curve = false_match_curve(measured)
+    if not curve:
+        return None
+    return next((rate for at, rate in curve if at >= distance), curve[-1][1])
 
 
 @dataclass
@@ -44,7 +77,7 @@ class VictimReferences:
 
     @property
     def relaxed_threshold(self) -> float:
-        return relaxed_threshold(self.metric, self.threshold)
+        return candidate_threshold(self.metric, self.threshold)
 
     def candidates(self, embedding: np.ndarray) -> list[tuple[str, str]]:
         """(set, victim) pairs whose reference faces are near `embedding`."""

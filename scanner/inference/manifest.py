@@ -46,7 +46,7 @@ import yaml
 from scanner.errors import ModelError
 from scanner.lib.resources import models_dir
 
-TASKS = ("face-detect", "face-embed", "nudity", "deepfake")
+TASKS = ("face-detect", "face-embed", "nudity", "deepfake", "age")
 METRICS = ("cosine", "euclidean")
 SINGLE_PART = "model"
 _FILE_KEYS = ("file", "sha256", "inputs", "outputs")

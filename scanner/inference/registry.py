@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from scanner.errors import ModelError
 
 FAMILIES: dict[str, type[Any]] = {}
-ADAPTER_SUFFIXES = ("_detector", "_embedder", "_classifier")
+ADAPTER_SUFFIXES = ("_detector", "_embedder", "_classifier", "_estimator")
 
 T = TypeVar("T", bound=type)
 

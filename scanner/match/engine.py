@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
-from scanner.analyse.source_photo import relaxed_threshold
+from scanner.analyse.source_photo import false_match_rate, relaxed_threshold
 from scanner.config import ScanConfig
 from scanner.types import Match
 
@@ -93,7 +93,7 @@ def _match_faces(inputs: MatchInputs, matcher: Any) -> Iterator[Match]:
     for face in inputs.embedded_faces if indexes else ():
         vector = np.frombuffer(face["embedding"], dtype=np.float32)
         pasted = (face["consistency"] or 0.0) >= CONSISTENCY_THRESHOLD
-        for set_name, model, strong, weak in indexes:
+        for set_name, model, strong, weak, measured in indexes:
             if model != face["embed_model"] or vector.shape[0] != strong.matrix.shape[1]:
                 continue
             hits = [("face", hit) for hit in strong.search(vector)]
@@ -114,6 +114,11 @@ def _match_faces(inputs: MatchInputs, matcher: Any) -> Iterator[Match]:
                     hit.reference,
                     similarity=_cosine(vector, reference),
                     category=strong.metric,
+                    false_match_rate=(
+                        false_match_rate(measured, distance)
+                        if strong.metric == "euclidean"
+                        else None
+                    ),
                 )
 
 
@@ -170,9 +175,10 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12))
 
 
-def _victim_indexes(models: set[str], matcher: Any) -> list[tuple[str, str, Any, Any]]:
+def _victim_indexes(models: set[str], matcher: Any) -> list[tuple[str, str, Any, Any, Any]]:
     """Per (victim set, embedding model) present in the case: an index at the model's
-    threshold and one at the relaxed threshold used for possibly pasted faces."""
+    threshold, one at the relaxed threshold used for possibly pasted faces (chosen from the
+    false-match budget on the manifest's measured curve), and the manifest's `measured`."""
     from scanner.inference.identity import BruteForceIndex
     from scanner.inference.manifest import discover
     from scanner.knownsets import VictimStore
@@ -190,9 +196,9 @@ def _victim_indexes(models: set[str], matcher: Any) -> list[tuple[str, str, Any,
                 continue
             metric = manifest.metric or "cosine"
             strong = BruteForceIndex(labels, references, matrix, metric, manifest.threshold)
-            loose = relaxed_threshold(metric, manifest.threshold)
+            loose = relaxed_threshold(metric, manifest.threshold, manifest.measured)
             weak = BruteForceIndex(labels, references, matrix, metric, loose)
-            indexes.append((info.name, model, strong, weak))
+            indexes.append((info.name, model, strong, weak, manifest.measured))
     return indexes
 
 

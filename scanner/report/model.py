@@ -13,11 +13,14 @@ case-uco, dfxml) renders this one model, so all reports agree. Schema (report.js
                 facts, priority (lowest finding priority or null),
                 locations: [{evidence, evidence_id, locator, path, deleted, carved, extent_kind, runs, complete, times,
                              apps, chat_ids, account_ids}],   # the last triage's attribution, "app:id"
-                faces: [{idx, box, landmarks, score, embed_model, deepfake, consistency}],
+                faces: [{idx, box, landmarks, score, embed_model, deepfake, consistency,
+                         apparent_age, apparent_age_spread, minor_probability, age_model, …}],
                 scores: [{name, value, model, model_sha256, detail}],
-                matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id}],
+                matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id,
+                           false_match_rate}],
                 findings: [{rule, priority, category, reason}]}],   # most urgent first, then sha256
-     "errors": [{locator, stage, reason}]}
+     "errors": [{locator, stage, reason}],
+     "age_warning": "…not validated on minors…"}
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from scanner import __version__
 from scanner.case.database import CaseDatabase
 
 SCHEMA = "dftriage-report/1"
+AGE_WARNING = (
+    "apparent age is NOT validated on minors (no age-labelled faces were available); a face"
+    " flagged as possibly under 18 is a lead for review, never a finding on its own"
+)
 
 
 def build_report(db: CaseDatabase) -> dict[str, Any]:
@@ -57,6 +64,7 @@ def build_report(db: CaseDatabase) -> dict[str, Any]:
         "summary": _summary(blobs, errors),
         "blobs": blobs,
         "errors": errors,
+        "age_warning": AGE_WARNING,
     }
 
 

@@ -62,6 +62,11 @@ def _spec(
     return name, FactSpec(name, type_, meaning, choices, bounds)
 
 
+APPARENT_MINOR_THRESHOLD = 0.5
+"""`apparent_minor` holds when a face's P(age < 18) from the age model's bins is at least
+this: the model's own posterior says "more likely under 18 than not". Fixed before any
+measurement, never tuned (no age-labelled faces were available; see docs/triage.md)."""
+
 _UNIT = (0.0, 1.0)
 _SIGNED_UNIT = (-1.0, 1.0)
 _COUNT = (0.0, float("inf"))
@@ -129,6 +134,35 @@ FACTS: Mapping[str, FactSpec] = dict(
             bounds=_SIGNED_UNIT,
         ),
         _spec("victim_reference", _S, "the victim reference photo of the best face match"),
+        _spec("weak_victim_labels", _L, "victims a face matched only weakly (face-weak), sorted"),
+        _spec(
+            "weak_victim_distance", _F, "distance of the closest weak victim match", bounds=_COUNT
+        ),
+        _spec(
+            "weak_victim_one_in",
+            _I,
+            "at that distance 1 in N different people match (embedder's measured rate)",
+            bounds=_COUNT,
+        ),
+        # apparent age (issue #17): NOT validated on minors, a lead for review only
+        _spec(
+            "apparent_age",
+            _F,
+            "expected age (years) of the face most likely to be under 18",
+            bounds=(0.0, 120.0),
+        ),
+        _spec("apparent_age_spread", _F, "spread (std of the bins, years) of that estimate"),
+        _spec(
+            "apparent_minor_probability",
+            _F,
+            "highest P(age < 18) over the faces, from the age model's bins",
+            bounds=_UNIT,
+        ),
+        _spec(
+            "apparent_minor",
+            _B,
+            f"true if a face's P(age < 18) >= {APPARENT_MINOR_THRESHOLD} (not validated on minors)",
+        ),
         # model scores
         _spec(
             "nudity",

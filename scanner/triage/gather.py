@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.triage import RuleSet
+from scanner.triage.facts import APPARENT_MINOR_THRESHOLD
 
 KIND_ORDER = {"known-bad": 0, "victim": 1, "known-good": 2}
 
@@ -95,6 +96,7 @@ def _facts(
     score = {s["name"]: s for s in scores}
     consistency = [f["consistency"] for f in faces if f["consistency"] is not None]
     deepfake = [f["deepfake"] for f in faces if f["deepfake"] is not None]
+    weak = sorted((m for m in matches if m["method"] == "face-weak"), key=lambda m: m["distance"])
     return {
         "media_type": blob["media_type"],
         "kind": "video" if blob["media_type"].startswith("video/") else "picture",
@@ -120,6 +122,8 @@ def _facts(
         "victim_labels": sorted({m["label"] for m in victims if m["label"]}),
         "victim_similarity": victims[0]["similarity"] if victims else None,
         "victim_reference": victims[0]["entry_id"] if victims else None,
+        **_weak_facts(weak),
+        **_age_facts(faces),
         "nudity": score["nudity"]["value"] if "nudity" in score else None,
         "nudity_labels": [p.split(":")[0] for p in score["nudity"]["detail"].split(", ") if p]
         if "nudity" in score
@@ -134,4 +138,28 @@ def _facts(
         "source_photo_correlation": sources[0]["source_correlation"] if sources else None,
         "generator_facts": sorted({kind for kind, _ in extra.get("generator", [])}),
         "exif_software": extra.get("exif_software"),
+    }
+
+
+def _weak_facts(weak: list[dict[str, Any]]) -> dict[str, Any]:
+    """Weak victim matches and, for the closest, 1 in how many strangers match that close."""
+    rate = weak[0].get("false_match_rate") if weak else None
+    return {
+        "weak_victim_labels": sorted({m["label"] for m in weak if m["label"]}),
+        "weak_victim_distance": weak[0]["distance"] if weak else None,
+        "weak_victim_one_in": None if not rate else max(1, round(1.0 / rate)),
+    }
+
+
+def _age_facts(faces: list[dict[str, Any]]) -> dict[str, Any]:
+    """The face most likely to be under 18: its apparent age, spread and probability."""
+    aged = [f for f in faces if f.get("minor_probability") is not None]
+    if not aged:
+        return {}
+    young = max(aged, key=lambda f: (f["minor_probability"], -f["apparent_age"]))
+    return {
+        "apparent_age": young["apparent_age"],
+        "apparent_age_spread": young["apparent_age_spread"],
+        "apparent_minor_probability": young["minor_probability"],
+        "apparent_minor": young["minor_probability"] >= APPARENT_MINOR_THRESHOLD,
     }

@@ -48,7 +48,7 @@ def test_explicit_choice_of_a_missing_model_fails(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="is for nudity, not face-detect"):
         PictureAnalyser.load(choose={"face-detect": "nudenet-320n"}, home=tmp_path)
     with pytest.raises(ModelError, match="unknown tasks"):
-        PictureAnalyser.load(tasks=("age",), home=tmp_path)
+        PictureAnalyser.load(tasks=("gender",), home=tmp_path)
 
 
 def test_added_model_is_picked_for_its_task(home: Path) -> None:

@@ -95,7 +95,7 @@ def test_io_difference_is_reported(tmp_path: Path, change: dict, expected: str) 
             {"name": "x", "task": "face-detect", "family": "mtcnn", "colour": 1},
             "unknown manifest keys",
         ),
-        ({"name": "x", "task": "age", "family": "mtcnn"}, "task 'age'"),
+        ({"name": "x", "task": "gender", "family": "mtcnn"}, "task 'gender'"),
         (
             {"name": "x", "task": "nudity", "family": "f", "file": "a.onnx", "sha256": "abc"},
             "sha256",

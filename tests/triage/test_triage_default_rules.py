@@ -43,6 +43,13 @@ NSRL = {
     "match_distance": 0,
 }
 NUDE = {"nudity": 0.6, "nudity_labels": ["FEMALE_BREAST_EXPOSED"]}
+MINOR = {
+    "apparent_age": 14.3,
+    "apparent_age_spread": 3.2,
+    "apparent_minor_probability": 0.71,
+    "apparent_minor": True,
+}
+WEAK = {"weak_victim_labels": ["victim-a"], "weak_victim_distance": 0.61, "weak_victim_one_in": 781}
 
 # rule -> (facts on which it fires, near misses on which it does not)
 CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
@@ -95,6 +102,19 @@ CASES: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
         ],
     ),
     "victim-face": (VICTIM, [{"victim_similarity": 0.9, "victim_reference": "x.jpg"}]),
+    "apparent-minor-nudity": (
+        {**MINOR, **NUDE},
+        [
+            {**MINOR, "nudity": 0.59},
+            {**NUDE, "apparent_minor_probability": 0.49, "apparent_minor": False},
+            {**NUDE, "apparent_age": None, "apparent_minor": None},
+        ],
+    ),
+    "victim-face-apparent-minor": (
+        {**VICTIM, **MINOR},
+        [{**VICTIM}, {**MINOR}],
+    ),
+    "victim-face-weak": (WEAK, [{"weak_victim_distance": 0.61}, {**VICTIM}]),
     "messenger-nudity": (
         {**NUDE, "apps": ["downloads", "telegram"]},
         [
@@ -236,3 +256,14 @@ def test_wrongly_typed_fact_is_a_pipeline_bug(rules: RuleSet) -> None:
 def test_facts_accept_tuples_and_ints_for_floats(rules: RuleSet) -> None:
     found = fired(rules, {"victim_labels": ("victim-a",), "nudity": 1})
     assert "victim-face-nudity" in found
+
+
+def test_minor_and_weak_reasons_carry_their_numbers(rules: RuleSet) -> None:
+    by_rule = {f.rule: f for f in rules.evaluate(facts(**MINOR, **NUDE, **VICTIM))}
+    csam = by_rule["apparent-minor-nudity"]
+    assert csam.priority == 1 and csam.category == "possible child sexual abuse material"
+    assert "apparent age 14.3" in csam.reason and "P(under 18) 0.71" in csam.reason
+    assert "not validated on minors" in csam.reason and "nudity 0.6" in csam.reason
+    assert "apparent age 14.3" in by_rule["victim-face-apparent-minor"].reason
+    (weak,) = [f for f in rules.evaluate(facts(**WEAK)) if f.rule == "victim-face-weak"]
+    assert weak.reason.startswith("weak: at this distance (0.61) 1 in 781 different people match")
