@@ -61,7 +61,8 @@ class ArcFaceEmbedder:
                 len(blob), -1
             )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        result: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result
 
     @property
     def dimension(self) -> int:

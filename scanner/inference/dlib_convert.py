@@ -229,7 +229,8 @@ def convert(dat: Path) -> bytes:
     data = dat.read_bytes()
     source_sha = hashlib.sha256(data).hexdigest()
     net = parse_dlib_resnet(data, dat)
-    return build_model(net, source_sha).SerializeToString(deterministic=True)
+    result: bytes = build_model(net, source_sha).SerializeToString(deterministic=True)
+    return result
 
 
 def _write_atomically(target: Path, payload: bytes) -> None:

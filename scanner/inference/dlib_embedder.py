@@ -85,4 +85,5 @@ class DlibResnetEmbedder:
         """Euclidean distances between rows of `a` (N, 128) and `b` (M, 128): (N, M)."""
         left = np.asarray(a, dtype=np.float32).reshape(-1, DIMENSION)
         right = np.asarray(b, dtype=np.float32).reshape(-1, DIMENSION)
-        return np.linalg.norm(left[:, None, :] - right[None, :, :], axis=2)
+        result: np.ndarray = np.linalg.norm(left[:, None, :] - right[None, :, :], axis=2)
+        return result

@@ -81,7 +81,8 @@ class BruteForceIndex:
         if self.metric == "cosine":
             vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
             return self.matrix @ vector
-        return np.linalg.norm(self.matrix - vector, axis=1)
+        result: np.ndarray = np.linalg.norm(self.matrix - vector, axis=1)
+        return result
 
     def search(self, embedding: np.ndarray) -> list[IdentityMatch]:
         """Matching references, the best one per label, best first."""

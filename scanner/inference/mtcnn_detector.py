@@ -178,7 +178,8 @@ def _network_input(images: np.ndarray) -> np.ndarray:
         out = cv2.transpose(images[0]).astype(np.float32)[None]
         out -= np.float32(127.5)
         out *= np.float32(1 / 128)
-        return out
+        typed: np.ndarray = out
+        return typed
     out = np.empty((images.shape[0], images.shape[2], images.shape[1], 3), dtype=np.float32)
     np.subtract(images.transpose(0, 2, 1, 3), np.float32(127.5), out=out, dtype=np.float32)
     out *= np.float32(1 / 128)
@@ -188,4 +189,5 @@ def _network_input(images: np.ndarray) -> np.ndarray:
 def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:
     """Apply MTCNN box regression (offsets relative to the inclusive box size)."""
     size = np.tile(boxes[:, 2:4] - boxes[:, 0:2] + 1, 2)
-    return boxes + reg * size
+    result: np.ndarray = boxes + reg * size
+    return result

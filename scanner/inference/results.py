@@ -48,7 +48,8 @@ class Detections:
     @property
     def has_landmarks(self) -> np.ndarray:
         """(N,) bool: which faces have all five landmarks."""
-        return np.isfinite(self.landmarks).all(axis=(1, 2))
+        result: np.ndarray = np.isfinite(self.landmarks).all(axis=(1, 2))
+        return result
 
     def select(self, index: np.ndarray) -> Detections:
         """The faces at `index` (integer or boolean array)."""

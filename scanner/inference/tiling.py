@@ -95,4 +95,5 @@ def _inside(box: np.ndarray, others: np.ndarray) -> np.ndarray:
     height = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    return width * height / np.maximum(np.minimum(area, areas), 1e-9)
+    result: np.ndarray = width * height / np.maximum(np.minimum(area, areas), 1e-9)
+    return result

@@ -54,7 +54,8 @@ def _variant(
         return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     if kind == "gamma":
         table = (255 * (np.arange(256) / 255) ** rng.uniform(0.6, 1.6)).astype(np.uint8)
-        return table[rgb]
+        result: np.ndarray = table[rgb]
+        return result
     if kind == "rotate":
         return np.ascontiguousarray(np.rot90(rgb, k=int(rng.integers(1, 4))))
     if kind == "jpeg":

@@ -102,7 +102,8 @@ def _unbrotli(body: bytes, limit: int) -> bytes:
         raise EvidenceError(f"damaged br body: {exc}") from exc
     if len(out) > limit:
         raise EvidenceError(f"br body decodes to more than {limit} bytes")
-    return out
+    typed: bytes = out
+    return typed
 
 
 def jpeg_end(data: bytes, start: int = 0) -> int | None:

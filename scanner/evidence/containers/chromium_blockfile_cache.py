@@ -176,7 +176,8 @@ class BlockfileData1(Container):
         if len(head) < 16 or struct.unpack_from("<I", head)[0] != BLOCK_MAGIC:
             return False
         this_file, _, block_size = struct.unpack_from("<hhi", head, 8)
-        return this_file == 1 and block_size == BLOCK
+        result: bool = this_file == 1 and block_size == BLOCK
+        return result
 
     def __init__(self, stream: Stream, options: ContainerOptions) -> None:
         self._stream = stream

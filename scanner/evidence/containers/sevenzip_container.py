@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import py7zr
 from py7zr.exceptions import ArchiveError, PasswordRequired
 from py7zr.io import Py7zIO, WriterFactory
-from py7zr.py7zr import MemIO, Worker
+from py7zr.py7zr import MemIO, Worker  # type: ignore[attr-defined]
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers.base import (
