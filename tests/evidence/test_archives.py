@@ -16,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from phone_extraction import Planted, nested_zip, picture, plant, write_tar, write_zip
 
 from scanner.evidence import open_evidence
 from scanner.evidence.containers import ContainerOptions
@@ -26,6 +25,14 @@ from scanner.evidence.streams import BytesStream, read_chunks
 from scanner.pipeline.tasks import ItemTask
 from scanner.pipeline.worker import hash_item
 from scanner.types import FileItem, Locator
+from tests.evidence.phone_extraction import (
+    Planted,
+    nested_zip,
+    picture,
+    plant,
+    write_tar,
+    write_zip,
+)
 
 SEEDS = (11, 12, 13)  # development seeds; the bench reports others
 

@@ -11,7 +11,12 @@ import zlib
 
 import brotli
 import pytest
-from cache_builders import (
+
+from scanner.evidence.containers import CONTAINERS, ContainerOptions, Expansion, expand, sniff
+from scanner.evidence.containers.cache_common import jpeg_end, url_member_path
+from scanner.evidence.streams import BytesStream, read_all
+from scanner.types import FileItem, Locator
+from tests.evidence.cache_builders import (
     block_addr,
     data_1,
     entry_store,
@@ -22,11 +27,6 @@ from cache_builders import (
     simple_entry,
     thumbdata,
 )
-
-from scanner.evidence.containers import CONTAINERS, ContainerOptions, Expansion, expand, sniff
-from scanner.evidence.containers.cache_common import jpeg_end, url_member_path
-from scanner.evidence.streams import BytesStream, read_all
-from scanner.types import FileItem, Locator
 
 OPTIONS = ContainerOptions()
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from windows_cache_builders import (
+from tests.evidence.windows_cache_builders import (
     CacheEntry,
     catalog,
     compound_file,

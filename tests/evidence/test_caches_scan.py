@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cache_builders import gallery_key, imgcache, jpeg, simple_entry
+from tests.evidence.cache_builders import gallery_key, imgcache, jpeg, simple_entry
 
 GALLERY = "data/data/com.sec.android.gallery3d/cache/imgcache.0"
 CHROME = "data/data/com.android.chrome/cache/Cache/Cache_Data/0123456789abcdef_0"

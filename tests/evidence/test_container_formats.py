@@ -17,7 +17,13 @@ from pathlib import Path
 
 import py7zr
 import pytest
-from container_helpers import (
+from PIL import Image
+
+from scanner.errors import EvidenceError
+from scanner.evidence.containers import CONTAINERS, ContainerOptions
+from scanner.evidence.containers.sevenzip_container import IN_MEMORY
+from scanner.evidence.streams import FileStream, read_chunks
+from tests.evidence.container_helpers import (
     build_pdf,
     content,
     image_pdf,
@@ -27,12 +33,6 @@ from container_helpers import (
     picture,
     sha256,
 )
-from PIL import Image
-
-from scanner.errors import EvidenceError
-from scanner.evidence.containers import CONTAINERS, ContainerOptions
-from scanner.evidence.containers.sevenzip_container import IN_MEMORY
-from scanner.evidence.streams import FileStream, read_chunks
 
 RAR = Path(__file__).parents[1] / "data" / "rar"
 JPEG = picture((200, 30, 30))

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import py7zr
 import pytest
-from container_helpers import build_pdf, image_pdf, picture, sha256
+
+from tests.evidence.container_helpers import build_pdf, image_pdf, picture, sha256
 
 DOS_DAY = (1 << 5) | 1  # 1980-01-01
 PICTURES = [picture((40 * i % 256, 90, 255 - 20 * i)) for i in range(12)]

@@ -12,7 +12,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from phone_builders import (
+
+from scanner.errors import EvidenceError
+from scanner.evidence import open_evidence
+from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
+from scanner.evidence.itunes_backup import ItunesBackupSource
+from scanner.evidence.resolver import Resolver
+from scanner.evidence.source import ContainerSource
+from scanner.evidence.streams import FileStream, read_all
+from scanner.types import FileItem, ItemError
+from tests.evidence.phone_builders import (
     IosFile,
     UfdrFile,
     build_ab,
@@ -23,15 +32,6 @@ from phone_builders import (
     sha256,
     tar_bytes,
 )
-
-from scanner.errors import EvidenceError
-from scanner.evidence import open_evidence
-from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
-from scanner.evidence.itunes_backup import ItunesBackupSource
-from scanner.evidence.resolver import Resolver
-from scanner.evidence.source import ContainerSource
-from scanner.evidence.streams import FileStream, read_all
-from scanner.types import FileItem, ItemError
 
 PASSWORD = "민지1234"
 ZIP_PASSWORD = "s3cret-1234"

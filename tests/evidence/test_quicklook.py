@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from windows_cache_builders import QuickLookThumb, quicklook_index, quicklook_version
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers.base import Member, Problem
 from scanner.evidence.containers.quicklook import QuickLookCache, is_quicklook_index
 from scanner.evidence.streams import BytesStream, FileStream
+from tests.evidence.windows_cache_builders import QuickLookThumb, quicklook_index, quicklook_version
 
 WHEN = 1_600_000_000.0  # 2020-09-13 12:26:40 UTC
 RNG = np.random.default_rng(11)

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from windows_cache_builders import CacheEntry, picture, thumbcache, thumbcache_entry
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers import ContainerOptions, expand, sniff
@@ -16,6 +15,7 @@ from scanner.evidence.containers.base import Member, Problem
 from scanner.evidence.containers.thumbcache_container import ThumbcacheContainer, crc64
 from scanner.evidence.streams import BytesStream
 from scanner.types import FileItem, Locator
+from tests.evidence.windows_cache_builders import CacheEntry, picture, thumbcache, thumbcache_entry
 
 REAL = Path(__file__).parents[1] / "data" / "caches" / "libwtcdb"
 

@@ -9,7 +9,14 @@ import struct
 import numpy as np
 import pytest
 from PIL import Image
-from windows_cache_builders import (
+
+from scanner.errors import EvidenceError
+from scanner.evidence.containers import ContainerOptions, sniff
+from scanner.evidence.containers.base import Member, Problem
+from scanner.evidence.containers.thumbs_db_container import ThumbsDbContainer
+from scanner.evidence.containers.thumbs_db_jpeg import standard_dht, standard_dqt
+from scanner.evidence.streams import BytesStream
+from tests.evidence.windows_cache_builders import (
     catalog,
     compound_file,
     picture,
@@ -18,13 +25,6 @@ from windows_cache_builders import (
     thumbs_stream,
     thumbs_stream_type1,
 )
-
-from scanner.errors import EvidenceError
-from scanner.evidence.containers import ContainerOptions, sniff
-from scanner.evidence.containers.base import Member, Problem
-from scanner.evidence.containers.thumbs_db_container import ThumbsDbContainer
-from scanner.evidence.containers.thumbs_db_jpeg import standard_dht, standard_dqt
-from scanner.evidence.streams import BytesStream
 
 WHEN = 1_262_347_200.0  # 2010-01-01 12:00:00 UTC
 

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from windows_cache_builders import CacheEntry, picture, thumbcache, windows_db
 
 from scanner.errors import EvidenceError
 from scanner.evidence.containers.base import ContainerOptions, Member
@@ -19,6 +18,7 @@ from scanner.evidence.containers.windows_search import (
     property_name,
 )
 from scanner.evidence.streams import BytesStream, FileStream
+from tests.evidence.windows_cache_builders import CacheEntry, picture, thumbcache, windows_db
 
 PICTURE = r"C:\Users\x\Pictures\deleted\IMG_0042.jpg"
 

@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from inference_support import MODELS, SHARED_MODELS
+
+from tests.inference.inference_support import MODELS, SHARED_MODELS
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_support import FACES, face_photo
 
 from scanner.errors import MediaError, ModelError
 from scanner.inference.analyser import Face, PictureAnalyser, analyse_video
 from scanner.media.decode import decode_picture
 from scanner.media.video import sample_frames
+from tests.inference.inference_support import FACES, face_photo
 
 CLIP = FACES / "face_recognition" / "short_hamilton_clip.mp4"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from inference_support import face_photo
 
 from scanner.inference.manifest import builtin_manifest_dir, discover, load_manifest
 from scanner.inference.results import Detections
 from scanner.inference.session import load_adapter
+from tests.inference.inference_support import face_photo
 
 PHOTOS = [
     "face_recognition/obama.jpg",

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from inference_support import face_photo
 
 from scanner.commands.scan import add_arguments
 from scanner.config import load_config
 from scanner.errors import ModelError
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.session import CPU, CUDA, providers_for
+from tests.inference.inference_support import face_photo
 
 HAS_CUDA = CUDA in ort.get_available_providers()
 needs_gpu = pytest.mark.skipif(not HAS_CUDA, reason="no CUDAExecutionProvider (no GPU build)")

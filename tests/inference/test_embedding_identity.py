@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_support import FACES, face_photo
 
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.identity import BruteForceIndex, IdentityMatch, index_reference_folder
+from tests.inference.inference_support import FACES, face_photo
 
 
 @pytest.fixture(scope="module")

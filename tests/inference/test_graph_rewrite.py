@@ -7,11 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import onnx
-from inference_support import face_photo
 
 from scanner.inference.graph_rewrite import prelu_as_relu
 from scanner.inference.manifest import discover
 from scanner.inference.session import open_session
+from tests.inference.inference_support import face_photo
 
 INPUT_SIZES = {"pnet": None, "rnet": 24, "onet": 48}
 

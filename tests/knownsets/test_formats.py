@@ -6,11 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from ks_helpers import DATA, digests
 
 from scanner.errors import KnownSetError
 from scanner.knownsets import ReadOptions, import_set, list_sets, load_matcher, remove_set
 from scanner.knownsets.formats import FORMATS, SetFormat, detect_format, register
+from tests.knownsets.ks_helpers import DATA, digests
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from ks_helpers import DATA, digests
 
 from scanner.errors import KnownSetError
 from scanner.knownsets import import_set, load_matcher, vics_format
 from scanner.knownsets.formats import ReadOptions, detect_format
 from scanner.knownsets.model import Record, Rejection
+from tests.knownsets.ks_helpers import DATA, digests
 
 
 def test_v20_media_import_and_match(home: Path) -> None:

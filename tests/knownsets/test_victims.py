@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ks_helpers import FACES
-from ks_transforms import TRANSFORMS
 
 from scanner.errors import KnownSetError
 from scanner.hashing import hash_file, pdq_hash
 from scanner.knownsets import VictimStore, build_victims, export_set, list_sets, load_matcher
 from scanner.media.decode import decode_picture
+from tests.knownsets.ks_helpers import FACES
+from tests.knownsets.ks_transforms import TRANSFORMS
 
 needs_faces = pytest.mark.skipif(
     not (FACES / "deepface").is_dir(), reason="shared face photos absent"

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from report_case import Case, fill_case
+
+from tests.report.report_case import Case, fill_case
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 
 import pytest
-from report_case import CARVED_RUNS, HOSTILE_PATH, Case
 
 from scanner.report.writers import write_reports
+from tests.report.report_case import CARVED_RUNS, HOSTILE_PATH, Case
 
 
 def _graph(case: Case) -> list[dict]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_case import ATTRIBUTE_PATH, HOSTILE_NAME, Case
 
 from scanner.report.writers import write_reports
+from tests.report.report_case import ATTRIBUTE_PATH, HOSTILE_NAME, Case
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

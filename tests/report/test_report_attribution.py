@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import json
 
-from report_case import HOSTILE_PATH, Case
-
 from scanner.case.writer import replace_attributions
 from scanner.report.writers import write_reports
 from scanner.triage import load_rules
 from scanner.triage.gather import attributions
+from tests.report.report_case import HOSTILE_PATH, Case
 
 HOSTILE_ROOM = "<img src=x onerror=alert(7)>"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from report_case import FINDING_INSERT, Case, add_blob, add_item, picture
 
 from scanner.case.database import CaseDatabase
 from scanner.commands import report as report_command
 from scanner.errors import CaseError
 from scanner.report.thumbnails import make_thumbnail
+from tests.report.report_case import FINDING_INSERT, Case, add_blob, add_item, picture
 
 
 def test_thumbnail_is_a_small_jpeg() -> None:

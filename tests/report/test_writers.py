@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from report_case import CARVED_RUNS, FORMULA_PATH, HOSTILE_PATH, Case
 
 from scanner.case.database import CaseDatabase
 from scanner.report.csv_writer import COLUMNS, neutralise
@@ -19,6 +18,7 @@ from scanner.report.model import build_report
 from scanner.report.registry import WRITERS, writer
 from scanner.report.vics_writer import ODATA_CONTEXT
 from scanner.report.writers import write_reports
+from tests.report.report_case import CARVED_RUNS, FORMULA_PATH, HOSTILE_PATH, Case
 
 EXPECTED = {
     "report.json",

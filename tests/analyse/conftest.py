@@ -8,9 +8,9 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 import pytest
-from analysis_support import FACES, SHARED
 
 from scanner.media.decode import decode_picture
+from tests.analyse.analysis_support import FACES, SHARED
 
 DEEPFAKES = SHARED / "data" / "deepfakes"
 YUNET = SHARED / "models" / "face_detection" / "yunet" / "yunet_n_dynamic.onnx"

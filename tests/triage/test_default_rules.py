@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from triage_support import NEUTRAL, facts
 
 from scanner.triage import RuleSet, load_rules
+from tests.triage.triage_support import NEUTRAL, facts
 
 VICTIM = {"victim_labels": ["victim-a"], "victim_similarity": 0.62, "victim_reference": "a-03.jpg"}
 SOURCE = {

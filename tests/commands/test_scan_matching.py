@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-FACES = Path(__file__).parents[1] / ".." / "shared" / "data" / "faces"
+DATA = Path(__file__).parents[1] / "data"
+FACES = Path(__file__).parents[2] / ".." / "shared" / "data" / "faces"
 TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]["files"]
 
 

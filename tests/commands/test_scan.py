@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 EXAMPLE = DATA / "example.E01"
 TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp4", ".bmp")

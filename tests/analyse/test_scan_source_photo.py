@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from analysis_support import FACES, jpeg, paste_face
 
 from scanner.inference.analyser import PictureAnalyser
 from scanner.media.decode import decode_picture
+from tests.analyse.analysis_support import FACES, jpeg, paste_face
 
 SOURCE, OTHER_PHOTO, TARGET = (
     "face_recognition/biden.jpg",

@@ -100,7 +100,7 @@ def test_jpeg_metadata_is_read_from_its_header_segments_only() -> None:
 
 def test_real_photo_edited_in_photoshop(photo) -> None:  # noqa: ANN001
     photo("deepface/img13.jpg")  # skips when ../shared is absent
-    from analysis_support import FACES
+    from tests.analyse.analysis_support import FACES
 
     facts = generator_facts((FACES / "deepface/img13.jpg").read_bytes())
     assert (

@@ -6,9 +6,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from triage_support import write
 
 from scanner.triage import attribute_apps, load_apps, load_rules
+from tests.triage.triage_support import write
 
 PATHS = [
     # Telegram

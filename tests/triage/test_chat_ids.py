@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from triage_support import facts, write
 
 from scanner.errors import RuleError
 from scanner.triage import Attribution, load_apps, load_rules
+from tests.triage.triage_support import facts, write
 
 BUNDLED = Path(__file__).parents[2] / "rules"
 KAKAO_ROOM = "18247529340028813"

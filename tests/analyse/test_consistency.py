@@ -7,7 +7,6 @@ import math
 import cv2
 import numpy as np
 import pytest
-from analysis_support import FACES, jpeg, paste_face
 
 from scanner.analyse.signals.consistency import (
     CONSISTENCY_THRESHOLD,
@@ -19,6 +18,7 @@ from scanner.analyse.signals.consistency import (
 from scanner.analyse.signals.features import BASE_FEATURES
 from scanner.analyse.signals.jpeg_features import JPEG_FEATURES
 from scanner.media.decode import decode_picture
+from tests.analyse.analysis_support import FACES, jpeg, paste_face
 
 # Evaluation people only: none of these photos was used to fit genuine_stats.json.
 PAIRS = [

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from triage_support import NEUTRAL
 
 from scanner.triage import RuleSet, load_rules
+from tests.triage.triage_support import NEUTRAL
 
 GALLERY = {"only_in_cache": True, "cache_stores": ["android-gallery-imgcache"]}
 BROWSER = {"only_in_cache": True, "cache_stores": ["chromium-simple-cache"]}

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from triage_support import write
 
 from scanner.triage import load_rules
+from tests.triage.triage_support import write
 
 
 def holds(tmp_path: Path, when: str, facts: dict[str, Any]) -> bool:

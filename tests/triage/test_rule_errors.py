@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from triage_support import write
 
 from scanner.errors import RuleError
 from scanner.triage import load_rules
+from tests.triage.triage_support import write
 
 GOOD_RULE = """
 rules:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-RULES = Path(__file__).parents[1] / "rules"
+RULES = Path(__file__).parents[2] / "rules"
 ROOM, OTHER_ROOM = "18247529340028813", "18230011223344556"
 CONTENTS = "sdcard/Android/data/com.kakao.talk/contents"
 

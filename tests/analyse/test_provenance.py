@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from analysis_support import jpeg, paste_face
 
 from scanner.analyse.signals.provenance import (
     SourcePhotoMatch,
@@ -12,6 +11,7 @@ from scanner.analyse.signals.provenance import (
     prepare_reference,
 )
 from scanner.media.decode import decode_picture
+from tests.analyse.analysis_support import jpeg, paste_face
 
 # Evaluation people only (never used to set SOURCE_MATCH_THRESHOLD).
 SOURCE = "face_recognition/biden.jpg"
