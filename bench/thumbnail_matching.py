@@ -37,12 +37,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scanner.pipeline.worker import load_analyser  # noqa: E402
-
 from scanner.config import ScanConfig  # noqa: E402
 from scanner.hashing.perceptual import hamming, pdq_hash  # noqa: E402
 from scanner.inference.identity import index_reference_folder  # noqa: E402
 from scanner.media.decode import decode_picture  # noqa: E402
+from scanner.pipeline.worker import load_analyser  # noqa: E402
 
 SIDES = (96, 128, 256)
 QUALITY = 75

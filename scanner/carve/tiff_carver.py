@@ -69,7 +69,8 @@ class _Tiff:
         for tag in CHILD_IFDS & tags.keys():
             for child in tags[tag][:16]:
                 self.ifd(child, False)
-        return struct.unpack(self.order + "I", body[-4:])[0]
+        following: int = struct.unpack(self.order + "I", body[-4:])[0]
+        return following
 
     def _has_image(self, tags: dict[int, list[int]]) -> bool:
         sized = all(tags.get(t) and tags[t][0] > 0 for t in (256, 257))
