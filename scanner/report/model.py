@@ -17,7 +17,9 @@ case-uco, dfxml) renders this one model, so all reports agree. Schema (report.js
                 scores: [{name, value, model, model_sha256, detail}],
                 matches: [{face_idx, set_name, set_kind, method, distance, category, label, entry_id}],
                 findings: [{rule, priority, category, reason}]}],   # most urgent first, then sha256
-     "errors": [{locator, stage, reason}]}
+     "errors": [{locator, stage, reason}],
+     "decisions": [{id, at, examiner, target_kind, target_key, decision, value, note,
+                    overrides}]}   # the examiner's, oldest first (scanner/case/decisions.py)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.case.database import CaseDatabase
+from scanner.case.decisions import all_decisions
 
 SCHEMA = "dftriage-report/1"
 
@@ -57,6 +60,7 @@ def build_report(db: CaseDatabase) -> dict[str, Any]:
         "summary": _summary(blobs, errors),
         "blobs": blobs,
         "errors": errors,
+        "decisions": all_decisions(db.conn),
     }
 
 
