@@ -96,6 +96,21 @@ def for_targets(conn: sqlite3.Connection, targets: list[tuple[str, str]]) -> lis
     return sorted(found, key=lambda d: int(d["id"]))
 
 
+def for_blobs(conn: sqlite3.Connection, shas: list[str]) -> list[dict[str, Any]]:
+    """The decisions on these blobs and on their items, faces and findings, oldest first."""
+    if not shas or not has_table(conn):
+        return []
+    marks = ", ".join("?" * len(shas))
+    rows = conn.execute(
+        "SELECT * FROM decisions WHERE (target_kind = 'blob' AND target_key IN"
+        f" ({marks})) OR (target_kind IN ('face', 'finding') AND substr(target_key, 1, 64)"
+        f" IN ({marks})) OR (target_kind = 'item' AND target_key IN (SELECT evidence_id"
+        f" || ':' || locator FROM items WHERE sha256 IN ({marks}))) ORDER BY id",
+        [*shas, *shas, *shas],
+    )
+    return [_decoded(row) for row in rows]
+
+
 def latest(decisions: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """The latest decision per (kind, key, aspect) of `decisions` (as all_decisions gives)."""
     winners: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -74,11 +74,12 @@ def decision_marks(model: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     for (kind, key, _aspect), decision in sorted(latest(model["decisions"]).items()):
         sha256 = blob_of(kind, key, items)
         if sha256 is not None:
-            marks.setdefault(sha256, []).append(_mark(kind, key, decision))
+            marks.setdefault(sha256, []).append(mark(kind, key, decision))
     return marks
 
 
-def _mark(kind: str, key: str, decision: dict[str, Any]) -> dict[str, str]:
+def mark(kind: str, key: str, decision: dict[str, Any]) -> dict[str, str]:
+    """One decision as a short mark: its text, the decision, who and when."""
     verb = decision["decision"]
     text = VERBS.get(verb) or f"{verb}: {decision['value']}"
     if kind in ("face", "finding"):
