@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scanner.case.decisions import blob_of, item_key, latest
+from scanner.report.decided import by_blob
 from scanner.report.registry import WriteContext
 
 NO_PRIORITY = 99
@@ -65,23 +65,16 @@ class Pictures:
 
 def decision_marks(model: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     """Per blob SHA-256: the latest examiner decision of each target and aspect, as marks."""
-    items = {
-        item_key(loc["evidence_id"], loc["locator"]): blob["sha256"]
-        for blob in model["blobs"]
-        for loc in blob["locations"]
+    return {
+        sha256: [mark(d["target_kind"], d["target_key"], d) for d in found]
+        for sha256, found in by_blob(model).items()
     }
-    marks: dict[str, list[dict[str, str]]] = {}
-    for (kind, key, _aspect), decision in sorted(latest(model["decisions"]).items()):
-        sha256 = blob_of(kind, key, items)
-        if sha256 is not None:
-            marks.setdefault(sha256, []).append(mark(kind, key, decision))
-    return marks
 
 
 def mark(kind: str, key: str, decision: dict[str, Any]) -> dict[str, str]:
     """One decision as a short mark: its text, the decision, who and when."""
     verb = decision["decision"]
-    text = VERBS.get(verb) or f"{verb}: {decision['value']}"
+    text = VERBS.get(verb) or f"{verb}: {decision['note' if verb == 'note' else 'value']}"
     if kind in ("face", "finding"):
         text = f"{kind} {key.split('/', 1)[-1]}: {text}"
     elif kind == "item":

@@ -106,7 +106,7 @@ def create_app(settings: Settings) -> Flask:
     def headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # no-referrer would send Origin: null
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
@@ -226,7 +226,8 @@ def marks_by_blob(
         )
     }
     marks: dict[str, list[str]] = {}
-    for (kind, key, _aspect), decision in sorted(decisions.latest(found).items()):
+    for decision in sorted(decisions.latest(found).values(), key=lambda d: int(d["id"])):
+        kind, key = decision["target_kind"], decision["target_key"]
         sha256 = decisions.blob_of(kind, key, items)
         if sha256:
             marks.setdefault(sha256, []).append(mark(kind, key, decision)["text"])
