@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     token = secrets.token_urlsafe(32)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log (it holds the token)
     holder: dict[str, Any] = {}
-    server = make_server(HOST, args.port, lambda env, start: holder["app"](env, start))
+    server = make_server(
+        HOST, args.port, lambda env, start: holder["app"](env, start), threaded=True
+    )
     port = server.server_port
     settings = Settings(
         case_dir=case,

@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Flask:
     grid.build(reader)
     options = grid.choices(reader)
     csrf = secrets.token_urlsafe(24)
+    lock = threading.Lock()
 
     @app.before_request
     def guard() -> Any:
@@ -99,8 +101,14 @@ def create_app(settings: Settings) -> Flask:
             sent = request.headers.get("X-CSRF") or request.form.get("csrf", "")
             if not hmac.compare_digest(sent.encode(), csrf.encode()):
                 abort(403)
-        g.csrf = csrf
+        lock.acquire()  # one reader connection (it holds the grid), one request at a time
+        g.locked = True
         return None
+
+    @app.teardown_request
+    def release(_error: BaseException | None) -> None:
+        if g.pop("locked", False):
+            lock.release()
 
     @app.after_request
     def headers(response: Response) -> Response:

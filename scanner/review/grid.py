@@ -148,10 +148,11 @@ def choices(conn: sqlite3.Connection) -> dict[str, list[Any]]:
     }
 
 
-ON_ITEMS = "EXISTS (SELECT 1 FROM items i WHERE i.sha256 = g.sha256 AND {})"
+# Each filter is `g.sha256 IN (subquery)`: SQLite runs the subquery once per statement.
+ON_ITEMS = "g.sha256 IN (SELECT sha256 FROM items WHERE {})"
 ON_ATTRIBUTION = (
-    "EXISTS (SELECT 1 FROM items i JOIN attributions a ON a.evidence_id = i.evidence_id"
-    " AND a.locator = i.locator WHERE i.sha256 = g.sha256 AND {})"
+    "g.sha256 IN (SELECT i.sha256 FROM attributions a JOIN items i"
+    " ON i.evidence_id = a.evidence_id AND i.locator = a.locator WHERE {})"
 )
 
 
@@ -169,18 +170,17 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
         add("g.priority = ?", int(filters.priority))
     if filters.category:
         add(
-            "EXISTS (SELECT 1 FROM findings f WHERE f.sha256 = g.sha256 AND f.category = ?)",
+            "g.sha256 IN (SELECT sha256 FROM findings WHERE category = ?)",
             filters.category,
         )
     if filters.set_name:
         add(
-            "EXISTS (SELECT 1 FROM matches m WHERE m.sha256 = g.sha256 AND m.set_name = ?)",
+            "g.sha256 IN (SELECT sha256 FROM matches WHERE set_name = ?)",
             filters.set_name,
         )
     if filters.victim:
         add(
-            "EXISTS (SELECT 1 FROM matches m WHERE m.sha256 = g.sha256"
-            " AND m.set_kind = 'victim' AND m.label = ?)",
+            "g.sha256 IN (SELECT sha256 FROM matches WHERE set_kind = 'victim' AND label = ?)",
             filters.victim,
         )
     if filters.nudity_min is not None:
@@ -190,11 +190,11 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
     if filters.chat:
         add(ON_ATTRIBUTION.format("a.chat_id = ?"), filters.chat)
     if filters.deleted:
-        add(ON_ITEMS.format("i.deleted = 1"))
+        add(ON_ITEMS.format("deleted = 1"))
     if filters.carved:
-        add(ON_ITEMS.format("i.carved = 1"))
+        add(ON_ITEMS.format("carved = 1"))
     if filters.evidence is not None:
-        add(ON_ITEMS.format("i.evidence_id = ?"), filters.evidence)
+        add(ON_ITEMS.format("evidence_id = ?"), filters.evidence)
     if filters.age_max is not None:
         add("g.apparent_age <= ?", filters.age_max)
     return " AND ".join(clauses), params

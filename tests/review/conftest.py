@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,8 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 
 from report_case import Case, fill_case  # noqa: E402
-
-EXAMINER = "Insp. <b>Kim</b>"
+from review_app import Server, start_review, stop  # noqa: E402
 
 
 @pytest.fixture
@@ -30,38 +24,6 @@ def case(tmp_path: Path) -> Iterator[Case]:
     built.db.commit()
     yield built
     built.db.close()
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    url: str  # with the token
-    origin: str  # http://127.0.0.1:PORT
-    token: str
-
-
-def start_review(folder: Path, *extra: str) -> Server:
-    """`dftriage review FOLDER` on a random port, as a child process."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scanner", "review", str(folder), "--examiner", EXAMINER, *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    found = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=([\w-]+)", line)
-    if found is None:
-        process.kill()
-        raise AssertionError(
-            f"no URL printed: {line!r} {process.stderr.read() if process.stderr else ''}"
-        )
-    return Server(process, found.group(0), found.group(1), found.group(2))
-
-
-def stop(server: Server) -> None:
-    os.kill(server.process.pid, signal.SIGTERM)
-    server.process.wait(timeout=10)
 
 
 @pytest.fixture

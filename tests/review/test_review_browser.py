@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import EXAMINER, Server
 from report_case import FORMULA_PATH, HOSTILE_NAME, HOSTILE_PATH, Case
+from review_app import EXAMINER, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"]
