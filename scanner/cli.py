@@ -23,6 +23,7 @@ COMMANDS = (
     "carve",
     "info",
     "report",
+    "review",
     "scan",
     "sets",
     "models",

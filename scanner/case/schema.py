@@ -141,6 +141,27 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
+        "0004_decisions",
+        """
+        CREATE TABLE decisions (  -- the examiner's decisions: append-only, latest per target wins
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            examiner TEXT NOT NULL,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('item', 'blob', 'face', 'finding')),
+            target_key TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            value TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            overrides TEXT NOT NULL DEFAULT '{}'  -- what the scanner said then (JSON)
+        );
+        CREATE INDEX decisions_target ON decisions(target_kind, target_key, id);
+        CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        """,
+    ),
+    (
         "0005_face_age",  # issue #17: apparent age per face, and a face match's error rate
         """
         ALTER TABLE faces ADD COLUMN apparent_age REAL;

@@ -4,7 +4,8 @@ Objects: the tool (uco-tool:AnalyticTool); each evidence item and each location 
 blob as a uco-observable:File with FileFacet and ContentDataFacet (hashes); a
 uco-core:Relationship "Contained_Within" from each location to its evidence (carved
 locations carry one DataRangeFacet per byte run); each finding as a uco-core:Annotation;
-each run as a case-investigation:InvestigativeAction. Identifiers are UUIDv5 of stable
+every examiner decision (`dftriage review`) as a uco-core:Annotation on the locations it
+concerns; each run as a case-investigation:InvestigativeAction. Identifiers are UUIDv5 of stable
 keys, so two writes of the same case are identical.
 """
 
@@ -15,6 +16,8 @@ import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from scanner.case.decisions import item_key
+from scanner.report.decided import by_blob, summary
 from scanner.report.registry import WriteContext, writer
 from scanner.report.text import write_text
 
@@ -58,6 +61,7 @@ def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext)
             graph += [file_node, _contained_within(file_node["@id"], location, evidence_ids)]
         if blob["locations"]:
             graph += [_annotation(blob, finding) for finding in blob["findings"]]
+    graph += _decisions(model)
     objects = sorted(node["@id"] for node in graph if node["@id"].startswith("kb:evidence-"))
     graph += [_action(run, tool["@id"], objects, results) for run in model["runs"]]
     document = {"@context": CONTEXT, "@graph": graph}
@@ -193,6 +197,36 @@ def _annotation(blob: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]
         "uco-core:tag": [f"priority-{finding['priority']}", finding["category"]],
         "uco-core:object": files,
     }
+
+
+def _decisions(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each examiner decision as an Annotation on the File nodes of the locations it concerns."""
+    blobs = {blob["sha256"]: blob for blob in model["blobs"]}
+    nodes = []
+    for sha256, decisions in sorted(by_blob(model, every=True).items()):
+        locations = blobs[sha256]["locations"]
+        for d in decisions:
+            concerned = [
+                loc
+                for loc in locations
+                if d["target_kind"] != "item"
+                or d["target_key"] == item_key(loc["evidence_id"], loc["locator"])
+            ]
+            nodes.append(
+                {
+                    "@id": node_id("decision", d["id"], d["at"]),
+                    "@type": "uco-core:Annotation",
+                    "uco-core:name": "examiner decision",
+                    "uco-core:statement": summary([d]),
+                    "uco-core:tag": [f"examiner-{d['decision']}"],
+                    "uco-core:objectCreatedTime": {"@type": "xsd:dateTime", "@value": d["at"]},
+                    "uco-core:object": [
+                        {"@id": node_id("file", loc["evidence"], loc["locator"])}
+                        for loc in concerned
+                    ],
+                }
+            )
+    return nodes
 
 
 def _action(

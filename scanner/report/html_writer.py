@@ -1,9 +1,13 @@
-"""report.html: one self-contained page (inline CSS and JS, no URL of any kind).
+"""report.html and its inventory pages: self-contained HTML (inline CSS and JS).
 
-Rendered by jinja2 with autoescaping on, so every string from evidence is shown as text.
-A Content-Security-Policy allows only the page's own inline style and script (by hash)
-and `data:` images: nothing is fetched, and an injected handler could not run.
-Thumbnails are inline JPEG `data:` URIs, blurred and greyed until clicked.
+report.html holds the summary, the findings (the FINDINGS_INLINE most urgent flagged
+contents, pictures inline as `data:` URIs), the examiner's decisions and the methods; the
+whole inventory goes to `report/items-0001.html …`, PAGE_SIZE contents a page, pictures as
+files `report/thumbs/<sha256>.jpg` loaded lazily. Rendered by jinja2 with autoescaping on,
+so every string from evidence is shown as text. A Content-Security-Policy allows only the
+page's own inline style and script (by hash) and its pictures (`data:` on report.html, the
+page's own folder on inventory pages): nothing else is fetched, and an injected handler
+could not run. Pictures are blurred and greyed until clicked.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -19,36 +25,104 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from scanner.report.html_rows import THUMBS, Pictures, decision_marks, row
 from scanner.report.registry import WriteContext, writer
 from scanner.report.text import format_runs
 
 FILE_NAME = "report.html"
-NO_PRIORITY = 99
+PAGES = "report"  # folder of the inventory pages
+PAGE_SIZE = 500  # contents per inventory page
+FINDINGS_INLINE = 250  # flagged contents shown (pictures inline) on report.html
 WRITE_CHUNKS = 4096  # template output pieces joined per write
+PAGE_NAME = re.compile(r"items-[0-9]{4,}\.html")
 
 
 @writer("html")
-def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
-    """Render the model into report.html, streamed: one row's thumbnail in memory at a time."""
+def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> list[Path]:
+    """Write report.html, then the inventory pages; returns report.html first, then every
+    companion file (pages and pictures). Streamed: one row's pictures in memory at a time."""
     css, js = _asset("report.css"), _asset("report.js")
-    chunks = (
-        _environment()
-        .get_template("report.html.j2")
-        .generate(
-            model=model,
-            rows=(_row(blob, context) for blob in model["blobs"]),
-            row_count=len(model["blobs"]),
-            priorities=sorted(model["summary"]["findings_by_priority"], key=int),
-            css=Markup(css),
-            js=Markup(js),
-            csp=_policy(css, js),
-        )
+    environment = _environment()
+    marks = decision_marks(model)
+    blobs = model["blobs"]
+    pages = _pages(len(blobs))
+    folder = case_dir / PAGES
+    common = {
+        "model": model,
+        "priorities": sorted(model["summary"]["findings_by_priority"], key=int),
+        "css": Markup(css),
+        "js": Markup(js),
+        "pages": pages,
+        "page_size": PAGE_SIZE,
+    }
+    flagged = [blob for blob in blobs if blob["findings"]]
+    shown = flagged[:FINDINGS_INLINE]
+    inline = Pictures(context)
+    main = case_dir / FILE_NAME
+    _render(
+        environment.get_template("report.html.j2"),
+        main,
+        rows=(row(blob, inline, marks) for blob in shown),
+        row_count=len(shown),
+        flagged=len(flagged),
+        csp=_policy(css, js, "data:"),
+        **common,
     )
-    path = case_dir / FILE_NAME
+    written = [main]
+    if pages:
+        (folder / THUMBS).mkdir(parents=True, exist_ok=True)
+    files = Pictures(context, folder / THUMBS)
+    template = environment.get_template("items.html.j2")
+    for page in pages:
+        chunk = blobs[page["first"] - 1 : page["last"]]
+        path = folder / page["name"]
+        _render(
+            template,
+            path,
+            page=page,
+            rows=(row(blob, files, marks) for blob in chunk),
+            row_count=len(chunk),
+            csp=_policy(css, js, "'self' data:"),
+            **common,
+        )
+        written.append(path)
+    _remove_stale(folder, {page["name"] for page in pages})
+    return written + sorted(set(files.written))
+
+
+def _pages(count: int) -> list[dict[str, Any]]:
+    pages = []
+    for number, first in enumerate(range(0, count, PAGE_SIZE), start=1):
+        name = f"items-{number:04d}.html"
+        last = min(first + PAGE_SIZE, count)
+        pages.append(
+            {
+                "number": number,
+                "name": name,
+                "href": f"{PAGES}/{name}",
+                "first": first + 1,
+                "last": last,
+                "title": f"page {number}: contents {first + 1}–{last}",
+            }
+        )
+    return pages
+
+
+def _render(template: Any, path: Path, **values: Any) -> None:
+    chunks: Iterator[str] = template.generate(**values)
     with open(path, "wb") as handle:
         while batch := list(islice(chunks, WRITE_CHUNKS)):  # one write per many small chunks
             handle.write("".join(batch).encode("utf-8"))
-    return path
+
+
+def _remove_stale(folder: Path, current: Iterable[str]) -> None:
+    """Remove inventory pages of an earlier, larger write (only files named as pages)."""
+    if not folder.is_dir():
+        return
+    keep = set(current)
+    for path in folder.iterdir():
+        if PAGE_NAME.fullmatch(path.name) and path.name not in keep:
+            path.unlink()
 
 
 def _environment() -> Environment:
@@ -72,12 +146,12 @@ def _asset(name: str) -> str:
     return text
 
 
-def _policy(css: str, js: str) -> str:
+def _policy(css: str, js: str, images: str) -> str:
     def digest(text: str) -> str:
         return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
     return (
-        "default-src 'none'; img-src data:; "
+        f"default-src 'none'; img-src {images}; "
         f"style-src 'sha256-{digest(css)}'; script-src 'sha256-{digest(js)}'; "
         "base-uri 'none'; form-action 'none'"
     )
@@ -94,57 +168,3 @@ def show(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
-
-
-def _row(blob: dict[str, Any], context: WriteContext) -> dict[str, Any]:
-    first = blob["locations"][0] if blob["locations"] else None
-    name = "" if first is None else (first["locator"] if first["carved"] else first["path"])
-    priority = blob["priority"]
-    return {
-        "blob": blob,
-        "name": name,
-        "priority_key": NO_PRIORITY if priority is None else priority,
-        "priority_value": "none" if priority is None else str(priority),
-        "categories": sorted({f["category"] for f in blob["findings"]}),
-        **{
-            key: sorted({value for loc in blob["locations"] for value in loc[key]})
-            for key in ("apps", "chat_ids", "account_ids")
-        },
-        "thumbnail": _thumbnail(blob, context),
-        "exported": context.exported.get(blob["sha256"]),
-        "face_matches": _face_matches(blob),
-        "sources": _sources(blob, context),
-        "set_matches": [m for m in blob["matches"] if m["face_idx"] < 0],
-    }
-
-
-def _thumbnail(blob: dict[str, Any], context: WriteContext) -> str | None:
-    if context.thumbnails is None or not blob["media_type"].startswith("image/"):
-        return None
-    data = context.thumbnails(blob["sha256"])
-    if not data or not data.startswith(b"\xff\xd8\xff"):
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
-
-
-def _sources(blob: dict[str, Any], context: WriteContext) -> dict[int, str]:
-    """Per face made from a victim's reference photo: that photo's thumbnail as a data URI."""
-    if context.references is None:
-        return {}
-    found = {}
-    for face in blob["faces"]:
-        if face.get("source_label"):
-            data = context.references(face["source_set"], face["source_reference"])
-            if data and data.startswith(b"\xff\xd8\xff"):
-                found[face["idx"]] = "data:image/jpeg;base64," + base64.b64encode(data).decode(
-                    "ascii"
-                )
-    return found
-
-
-def _face_matches(blob: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = {}
-    for match in blob["matches"]:
-        if match["face_idx"] >= 0:
-            grouped.setdefault(match["face_idx"], []).append(match)
-    return grouped

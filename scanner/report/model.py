@@ -20,7 +20,9 @@ case-uco, dfxml) renders this one model, so all reports agree. Schema (report.js
                            false_match_rate}],
                 findings: [{rule, priority, category, reason}]}],   # most urgent first, then sha256
      "errors": [{locator, stage, reason}],
-     "age_warning": "…not validated on minors…"}
+     "age_warning": "…not validated on minors…",
+     "decisions": [{id, at, examiner, target_kind, target_key, decision, value, note,
+                    overrides}]}   # the examiner's, oldest first (scanner/case/decisions.py)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.case.database import CaseDatabase
+from scanner.case.decisions import all_decisions
 
 SCHEMA = "dftriage-report/1"
 AGE_WARNING = (
@@ -65,6 +68,7 @@ def build_report(db: CaseDatabase) -> dict[str, Any]:
         "blobs": blobs,
         "errors": errors,
         "age_warning": AGE_WARNING,
+        "decisions": all_decisions(db.conn),
     }
 
 

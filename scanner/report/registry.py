@@ -1,7 +1,8 @@
 """The report writer registry: a lower-case name → a function rendering the report model.
 
 A writer takes the model from `build_report`, the case folder and a `WriteContext`, writes
-one file into the folder and returns its path. Built-in writers register themselves with
+one file into the folder and returns its path (or a list: its main file first, then its
+companion files, such as the HTML inventory pages). Built-in writers register themselves with
 `@writer("name")` exactly like additions; a duplicate name is an error.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 ThumbnailSource = Callable[[str], bytes | None]
 ReferenceSource = Callable[[str, str], bytes | None]  # (victim set, reference) -> JPEG
-Writer = Callable[[dict[str, Any], Path, "WriteContext"], Path]
+Writer = Callable[[dict[str, Any], Path, "WriteContext"], Path | list[Path]]
 
 WRITERS: dict[str, Writer] = {}
 

@@ -1,8 +1,10 @@
 """vics.json: VICS 2.0 Media records (Project VIC) for every matched or flagged blob.
 
-Category is taken from a known-set match whose category is a VICS number; otherwise it
-is 0 (uncategorised): dftriage flags material, the examiner grades it. IsPrecategorized is
-always false because no record here was graded by a person.
+Category is the examiner's (`dftriage review`, a VICS number) where there is one, else
+taken from a known-set match whose category is a VICS number, else 0 (uncategorised).
+IsPrecategorized is always false (no record comes graded from a hash set import). Blobs the
+examiner decided on are included; their decisions are in Comments, and a face named as a
+victim sets VictimIdentified.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from scanner.report.decided import by_blob, category, summary
 from scanner.report.registry import WriteContext, writer
 from scanner.report.text import write_text
 
@@ -21,11 +24,16 @@ ODATA_CONTEXT = "http://github.com/ICMEC/ProjectVic/DataModels/2.0.xml/CUSTOM/$m
 @writer("vics")
 def write_vics(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
     """Write one Media record per blob that has a set match or a finding."""
-    flagged = [blob for blob in model["blobs"] if blob["matches"] or blob["findings"]]
-    document = {
-        "@odata.context": ODATA_CONTEXT,
-        "value": [media_record(number, blob) for number, blob in enumerate(flagged, start=1)],
-    }
+    decided = by_blob(model)
+    flagged = [
+        blob
+        for blob in model["blobs"]
+        if blob["matches"] or blob["findings"] or blob["sha256"] in decided
+    ]
+    records = [media_record(number, blob) for number, blob in enumerate(flagged, start=1)]
+    for record, blob in zip(records, flagged, strict=True):
+        _add_decisions(record, decided.get(blob["sha256"], []))
+    document = {"@odata.context": ODATA_CONTEXT, "value": records}
     text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
     return write_text(case_dir / FILE_NAME, text)
 
@@ -47,6 +55,18 @@ def media_record(media_id: int, blob: dict[str, Any]) -> dict[str, Any]:
         "AlternativeHashes": _alternative_hashes(blob),
         "MediaFiles": [_media_file(location) for location in blob["locations"]],
     }
+
+
+def _add_decisions(record: dict[str, Any], decisions: list[dict[str, Any]]) -> None:
+    """The examiner's decisions: category, victim identified, and all of them as Comments."""
+    if not decisions:
+        return
+    chosen = category(decisions)
+    if chosen is not None and chosen.isdigit():
+        record["Category"] = int(chosen)
+    if any(d["decision"] == "victim" for d in decisions):
+        record["VictimIdentified"] = True
+    record["Comments"] = summary(decisions)
 
 
 def _category(matches: list[dict[str, Any]]) -> int:

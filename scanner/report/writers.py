@@ -2,7 +2,8 @@
 
 The built-in writers (json, csv, vics, case-uco, dfxml, html) are registered in
 `WRITERS` when this module is imported; each renders the one model from `build_report`.
-The manifest (sha256sum format) is written last, over every file written before it.
+The manifest (sha256sum format) is written last, over every file written before it,
+companion files (report/items-*.html, report/thumbs/*.jpg) included.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def write_reports(
     yields the content of a blob, copied to `export/<sha256>.<ext>` for flagged blobs.
     With `pool`, the slowest writers (IN_POOL) run in its processes meanwhile, each from
     its own read of the committed case, with the case's own thumbnails (`ContentSource`).
-    Returns the paths written, the manifest last.
+    Returns the main path of each writer (companion files are in the manifest only), the
+    manifest last.
     """
     model = build_report(db)
     exported = export_media(model, case_dir, export) if export else {}
@@ -60,13 +62,21 @@ def write_reports(
         for name, write in WRITERS.items()
         if name not in elsewhere
     }
-    paths = here | {name: future.result() for name, future in elsewhere.items()}
+    results = here | {name: future.result() for name, future in elsewhere.items()}
+    paths = {name: _as_list(result) for name, result in results.items()}
     written = [case_dir / name for name in sorted(exported.values())]
-    written += [paths[name] for name in WRITERS]
-    return [*written, write_manifest(case_dir, written)]
+    written += [paths[name][0] for name in WRITERS]
+    companions = [path for name in WRITERS for path in paths[name][1:]]
+    return [*written, write_manifest(case_dir, written + companions)]
 
 
-def write_from_case(case_dir: Path, name: str, exported: dict[str, str], pictures: bool) -> Path:
+def _as_list(result: Path | list[Path]) -> list[Path]:
+    return result if isinstance(result, list) else [result]
+
+
+def write_from_case(
+    case_dir: Path, name: str, exported: dict[str, str], pictures: bool
+) -> Path | list[Path]:
     """Write the one report `name` from the case folder alone (in a worker process)."""
     from scanner.report.content import ContentSource
 

@@ -1,4 +1,8 @@
-"""report.html in a real headless browser (Debian chromium driven by playwright)."""
+"""report.html and its inventory pages in a real headless browser (Debian chromium, playwright).
+
+report.html lists the flagged contents (pictures inline); report/items-0001.html lists all
+three contents of the test case, pictures as files in report/thumbs/.
+"""
 
 from __future__ import annotations
 
@@ -75,18 +79,54 @@ class Page:
 
 
 @pytest.fixture
-def page(browser: Any, case: Case) -> Iterator[Page]:
+def report(browser: Any, case: Case) -> Iterator[Page]:
     write_reports(case.db, case.folder, thumbnails=case.thumbnail)
     loaded = Page(browser, case.folder / "report.html")
     yield loaded
     loaded.page.close()
 
 
-def test_loads_offline_without_errors(page: Page) -> None:
+@pytest.fixture
+def page(browser: Any, case: Case) -> Iterator[Page]:
+    """The first inventory page: every content of the case."""
+    write_reports(case.db, case.folder, thumbnails=case.thumbnail)
+    loaded = Page(browser, case.folder / "report" / "items-0001.html")
+    yield loaded
+    loaded.page.close()
+
+
+def test_loads_offline_without_errors(report: Page) -> None:
+    report.page.wait_for_timeout(300)
+    assert report.console_errors == []
+    assert report.requests == [report.url]
+    assert report.page.locator("h1").inner_text() == "dftriage report"
+
+
+def test_report_lists_findings_inline_and_links_the_inventory(report: Page) -> None:
+    assert report.priorities() == ["1", "2"]
+    sources = report.page.eval_on_selector_all("tbody.blob img", "imgs => imgs.map(i => i.src)")
+    assert len(sources) == 2 and all(src.startswith("data:image/jpeg;base64,") for src in sources)
+    report.page.locator("#inventory a").first.click()
+    report.page.wait_for_load_state("load")
+    assert report.page.url.endswith("/report/items-0001.html")
+    assert len(report.page.locator("tbody.blob").all()) == 3
+
+
+def test_inventory_loads_its_pictures_lazily_from_files_only(page: Page, case: Case) -> None:
+    images = page.page.locator("tbody.blob button.thumb img")
+    assert images.count() == 3
+    assert {images.nth(i).get_attribute("loading") for i in range(3)} == {"lazy"}
+    expected = {f"thumbs/{sha}.jpg" for sha in case.pictures}
+    assert {images.nth(i).get_attribute("src") for i in range(3)} == expected
     page.page.wait_for_timeout(300)
+    thumbs = (case.folder / "report" / "thumbs").as_uri()
+    assert all(url == page.url or url.startswith(thumbs + "/") for url in page.requests)
+    assert page.page.eval_on_selector_all("img", "imgs => imgs.every(i => i.naturalWidth > 0)")
     assert page.console_errors == []
-    assert page.requests == [page.url]
-    assert page.page.locator("h1").inner_text() == "dftriage report"
+    policy = page.page.locator("meta[http-equiv='Content-Security-Policy']").get_attribute(
+        "content"
+    )
+    assert "default-src 'none'; img-src 'self' data:;" in policy
 
 
 def test_hostile_file_name_is_text(page: Page) -> None:

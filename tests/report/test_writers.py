@@ -182,7 +182,10 @@ def test_manifest_lists_every_file_with_its_hash(case: Case) -> None:
     written = write_reports(case.db, case.folder, thumbnails=case.thumbnail)
     lines = (case.folder / "manifest.sha256").read_text("utf-8").splitlines()
     listed = dict(reversed(line.split("  ", 1)) for line in lines)
-    assert set(listed) == {p.name for p in written} - {"manifest.sha256"}
+    companions = {p.relative_to(case.folder).as_posix() for p in case.folder.rglob("report/*/*")}
+    companions |= {p.relative_to(case.folder).as_posix() for p in case.folder.glob("report/*.html")}
+    assert len(companions) == 4  # one inventory page, three pictures
+    assert set(listed) == ({p.name for p in written} - {"manifest.sha256"}) | companions
     for name, digest in listed.items():
         assert hashlib.sha256((case.folder / name).read_bytes()).hexdigest() == digest
     if shutil.which("sha256sum"):

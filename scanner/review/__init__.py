@@ -1,0 +1,1 @@
+"""`dftriage review`: a local web app to look through a case and record the examiner's decisions."""

@@ -1,0 +1,33 @@
+"""Fixtures for review tests: the report tests' small case, and the review app as a process."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
+
+from report_case import Case, fill_case  # noqa: E402
+from review_app import Server, start_review, stop  # noqa: E402
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Iterator[Case]:
+    built = fill_case(tmp_path / "case")
+    for sha256 in built.pictures:  # thumbnails stored as a scan stores them
+        built.db.execute(
+            "UPDATE blobs SET thumbnail = ? WHERE sha256 = ?", (built.thumbnail(sha256), sha256)
+        )
+    built.db.commit()
+    yield built
+    built.db.close()
+
+
+@pytest.fixture
+def server(case: Case) -> Iterator[Server]:
+    started = start_review(case.folder)
+    yield started
+    stop(started)
