@@ -38,9 +38,14 @@ def build(manifest: Manifest, home: Path) -> Path:
 
 
 def try_build(manifest: Manifest, home: Path) -> bool:
-    """Build `manifest` if needed; False (with a warning) when it cannot be built."""
+    """Build `manifest` if needed; False (with a warning) when it cannot be built. A model
+    built from a file the user gives (the age model, from its wheel) is only built on
+    request (`dftriage models build`): False, said at info level."""
     if present(manifest, home):
         return True
+    if (manifest.build or "") not in BUILDERS:
+        log.info("model %s is not present (built on request: dftriage models build)", manifest.name)
+        return False
     try:
         build(manifest, home)
     except (ImportError, AttributeError, ModelError, OSError) as exc:
