@@ -3,37 +3,12 @@ what the process pool concludes from it, computed once per session."""
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from daskprocs import DaskCluster, scan
-from PIL import Image
+from daskprocs import EXAMPLE, PICTURES, DaskCluster, scan, write_pictures
 from test_scan_end_to_end import results
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example.E01"
-PICTURES = 120  # enough work for a worker to be killed in the middle of it
-
-
-def write_pictures(folder: Path, count: int, seed: int) -> None:
-    """`count` distinct noisy JPEGs, a copy of the first, a zip of ten, and a text file."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True)
-    for index in range(count):
-        pixels = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
-        pixels[:, : 10 + index] //= 2  # not only noise: PDQ differs picture to picture
-        Image.fromarray(pixels).save(folder / f"p{index:03}.jpg", quality=85)
-    (folder / "copy").mkdir()
-    (folder / "copy" / "p000.jpg").write_bytes((folder / "p000.jpg").read_bytes())
-    with zipfile.ZipFile(folder / "archive.zip", "w") as archive:
-        for index in range(10):
-            pixels = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
-            Image.fromarray(pixels).save(folder / "member.png")
-            archive.write(folder / "member.png", f"DCIM/m{index}.png")
-        (folder / "member.png").unlink()
-    (folder / "notes.txt").write_text("not a picture\n")
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,18 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "tests" / "data" / "example.E01"
+PICTURES = 120  # enough work for a worker to be killed in the middle of it
+
+
 # one task per worker thread, a second worker death makes a task KilledWorker (as local:N)
 SCHEDULER_ENV = {
     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
@@ -124,3 +132,22 @@ def scan(case: Path, evidence: list[Path], *extra: str) -> subprocess.CompletedP
     return subprocess.run(
         command, capture_output=True, text=True, timeout=600, env=environment(), cwd=ROOT
     )
+
+
+def write_pictures(folder: Path, count: int, seed: int) -> None:
+    """`count` distinct noisy JPEGs, a copy of the first, a zip of ten, and a text file."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    for index in range(count):
+        pixels = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+        pixels[:, : 10 + index] //= 2  # not only noise: PDQ differs picture to picture
+        Image.fromarray(pixels).save(folder / f"p{index:03}.jpg", quality=85)
+    (folder / "copy").mkdir()
+    (folder / "copy" / "p000.jpg").write_bytes((folder / "p000.jpg").read_bytes())
+    with zipfile.ZipFile(folder / "archive.zip", "w") as archive:
+        for index in range(10):
+            pixels = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / "member.png")
+            archive.write(folder / "member.png", f"DCIM/m{index}.png")
+        (folder / "member.png").unlink()
+    (folder / "notes.txt").write_text("not a picture\n")

@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, write_pictures
-from daskprocs import ROOT, DaskCluster, environment, scan, scan_command
+from daskprocs import EXAMPLE, ROOT, DaskCluster, environment, scan, scan_command, write_pictures
 from PIL import Image
 from test_scan_end_to_end import results
 
