@@ -7,6 +7,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.config import SETTINGS, load_config
 from scanner.errors import ConfigError
@@ -14,6 +15,9 @@ from scanner.lib.processes import worker_context
 from scanner.lib.resources import sample_configs_dir
 from scanner.pipeline import WORKER_MODULES
 from scanner.pipeline.progress import Progress
+
+if TYPE_CHECKING:
+    from scanner.pipeline.cluster import ClusterSpec
 
 HELP = "scan evidence into a case folder: find, hash, analyse, match, triage and report"
 PASSWORD_VARIABLE = "DFTRIAGE_PASSWORD"
@@ -47,6 +51,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"password of encrypted evidence (iTunes backup, .ab, zip); or set {PASSWORD_VARIABLE}"
         " to keep it off the command line; never stored with the run",
     )
+    add_cluster_arguments(parser)
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """--cluster and its options (docs/scale.md); without --cluster the process pool runs."""
+    group = parser.add_argument_group("Dask cluster (pip install 'dftriage[cluster]')")
+    group.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the work on a Dask scheduler (tcp://HOST:8786, tls://HOST:8786) or on a new"
+        " local cluster of N worker processes (local:N)",
+    )
+    group.add_argument("--cluster-tls-ca", metavar="FILE", help="CA certificate (PEM) of tls://")
+    group.add_argument("--cluster-tls-cert", metavar="FILE", help="this client's certificate")
+    group.add_argument("--cluster-tls-key", metavar="FILE", help="this client's private key")
+    group.add_argument(
+        "--path-map",
+        action="append",
+        metavar="LOCAL=REMOTE",
+        help="evidence under LOCAL here is under REMOTE on the workers (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(enabled=sys.stderr.isatty() and not args.json, json_events=args.json)
     command = shlex.join(["dftriage", *redacted(sys.argv[1:])])
     password = args.password or os.environ.get(PASSWORD_VARIABLE) or None
+    cluster = _cluster(args)
     try:
-        summary = Scan(args.case, args.evidence, config, command, progress, password).run()
+        scan = Scan(args.case, args.evidence, config, command, progress, password, cluster)
+        summary = scan.run()
     finally:
         progress.close()
     report = args.case / "report.html"
@@ -86,6 +113,27 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"report: {report}")
     return 1 if summary.errors else 0
+
+
+def _cluster(args: argparse.Namespace) -> ClusterSpec | None:
+    """The cluster the scan runs on, or None for the process pool."""
+    if not args.cluster:
+        if args.path_map or args.cluster_tls_ca or args.cluster_tls_cert or args.cluster_tls_key:
+            raise ConfigError("--path-map and --cluster-tls-* need --cluster")
+        return None
+    try:
+        from scanner.pipeline.cluster import ClusterSpec, parse_path_map
+    except ImportError as exc:
+        raise ConfigError(
+            f"--cluster needs Dask distributed ({exc}): pip install 'dftriage[cluster]'"
+        ) from exc
+    return ClusterSpec(
+        args.cluster,
+        args.cluster_tls_ca,
+        args.cluster_tls_cert,
+        args.cluster_tls_key,
+        parse_path_map(args.path_map or ()),
+    )
 
 
 def _model_choice(pairs: list[str]) -> dict[str, str]:

@@ -29,7 +29,8 @@ class Resolver:
         self, options: ContainerOptions | None = None, roots: Mapping[str, str] | None = None
     ) -> None:
         self.options = options or ContainerOptions()
-        self._roots = dict(roots or {})  # evidence path as recorded -> as seen here
+        # evidence path (or folder) as recorded -> as seen here; the longest prefix applies
+        self._roots = sorted(dict(roots or {}).items(), key=lambda kv: -len(kv[0]))
         self._sources: dict[str, Source] = {}
         self._containers: OrderedDict[tuple[Locator, str], Container] = OrderedDict()
 
@@ -69,7 +70,7 @@ class Resolver:
 
     def _evidence_stream(self, locator: Locator) -> Stream:
         kind, recorded = locator.root
-        path = self._roots.get(recorded, recorded)
+        path = self.mapped(recorded)
         if kind == "file" and len(locator.steps) == 1:
             return FileStream(path)  # an archive given as evidence
         source = self._sources.get(path)
@@ -78,6 +79,16 @@ class Resolver:
         if source.locator.root[0] != kind:
             raise EvidenceError(f"{locator}: {path} is no longer {kind} evidence")
         return source.open_item(Locator(((source.locator.root), *locator.steps[1:])))
+
+    def mapped(self, recorded: str) -> str:
+        """`recorded` (an evidence path) as this process sees it: the longest root that is
+        the path itself or one of its parent folders is replaced by where it is mounted."""
+        for local, here in self._roots:
+            if recorded == local:
+                return here
+            if recorded.startswith(local.rstrip("/") + "/"):
+                return here.rstrip("/") + recorded[len(local.rstrip("/")) :]
+        return recorded
 
     def close(self) -> None:
         for source in self._sources.values():

@@ -1,7 +1,7 @@
 """The scan: walk → carve → dedupe by SHA-256 → analyse → match → triage → report.
 
-Workers (a process pool) read and compute; this module is the single writer of the
-case database. A blob seen for the first time is analysed while the walk goes on: its
+Workers (a process pool, or a Dask cluster: `cluster`) read and compute; this module is
+the single writer of the case database. A blob seen for the first time is analysed while the walk goes on: its
 analysis joins the same bounded queue of work, ahead of further reading, so both
 cores stay busy and memory stays bounded. Walk, carve and analyse are recorded unit
 by unit, so a scan killed at any moment resumes where it stopped (blobs left without
@@ -18,11 +18,11 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
 from scanner.case import queries
@@ -53,6 +53,9 @@ from scanner.report.content import ContentSource
 from scanner.triage import load_rules
 from scanner.types import BlobAnalysis, Extent, FileItem, Finding, ItemError, Locator
 
+if TYPE_CHECKING:
+    from scanner.pipeline.cluster import ClusterSpec
+
 log = logging.getLogger(__name__)
 
 BATCH_ITEMS = 64  # files hashed per worker task
@@ -79,8 +82,10 @@ class Scan:
         command: str,
         progress: Progress,
         password: str | None = None,
+        cluster: ClusterSpec | None = None,
     ) -> None:
         self.case = case
+        self.cluster = cluster
         self.evidence = evidence
         self.config = config
         self.progress = progress
@@ -98,10 +103,8 @@ class Scan:
         self._expanding: dict[str, ItemTask] = {}  # expansion unit -> its container's task
 
     def run(self) -> ScanSummary:
-        initargs = (os.getpid(), self.options)
-        context = worker_context(WORKER_MODULES)
-        with ProcessPoolExecutor(self.workers, context, init_worker, initargs) as executor:
-            self.pool = WorkPool(executor, self.workers, self.db, self.progress)
+        with self._executor() as (executor, slots, lost):
+            self.pool = WorkPool(executor, slots, self.db, self.progress, lost, self._lost)
             for path in self.evidence:
                 self._scan_evidence(path)
             if self.config.analyse:
@@ -118,9 +121,25 @@ class Scan:
                 self.db.commit()
             summary = self._summary()
             with self._timed("report"):
-                summary.reports = self._write_reports(executor)
+                # cluster workers may not see the case folder: reports are written here
+                summary.reports = self._write_reports(None if self.cluster else executor)
         self.db.close()
         return summary
+
+    @contextmanager
+    def _executor(self) -> Iterator[tuple[Executor, int, tuple[type[BaseException], ...]]]:
+        """The process pool (the default) or a Dask cluster's executor; its task slots; the
+        exceptions that mean a unit killed its workers."""
+        if self.cluster is None:
+            initargs = (os.getpid(), self.options)
+            context = worker_context(WORKER_MODULES)
+            with ProcessPoolExecutor(self.workers, context, init_worker, initargs) as executor:
+                yield executor, self.workers, ()
+            return
+        from scanner.pipeline.cluster import LOST_UNIT, cluster_executor
+
+        with cluster_executor(self.cluster, self.options) as (executor, slots):
+            yield executor, slots, LOST_UNIT
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -158,8 +177,8 @@ class Scan:
         claimed = (t for t in tasks if self.db.claim(f"analyse:{t.sha256}"))
         self._drain(self._analysis(t) for t in claimed)
 
-    def _write_reports(self, pool: ProcessPoolExecutor) -> list[str]:
-        """Every report; the slowest are written by the worker processes of `pool`."""
+    def _write_reports(self, pool: Executor | None) -> list[str]:
+        """Every report; the slowest are written by the worker processes of `pool`, if any."""
         from scanner.report.writers import write_reports
 
         content = ContentSource(self.db, self.options)
@@ -240,6 +259,22 @@ class Scan:
                     batch, size = [], 0
         if batch:
             yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
+
+    def _lost(self, work: Work) -> None:
+        """A unit whose task killed the workers that ran it (Dask's KilledWorker), recorded
+        like a crash: claimed again and retried alone, poisoned at the second time."""
+        if work.function is analyse_blob:
+            if self.db.claim(f"analyse:{work.task.sha256}"):
+                self._follow_ups.append(work)
+            else:
+                self.progress.advance(work.stage, 1)
+            return
+        for task in work.task:
+            if self.db.claim(task.unit):
+                self._follow_ups.append(Work(hash_items, (task,), self._store_items, work.stage))
+            else:
+                self.progress.advance(work.stage, 1)
+                self._finished(task)
 
     def _unfinished_expansion(self, task: ItemTask) -> bool:
         """True for a container read before a restart whose members were not all read: it

@@ -3,14 +3,17 @@
 Workers compute; each result is stored by its `Work.store` in this process, the single
 writer of the case. At most `4 × workers` units are in flight, so memory stays bounded
 whatever the evidence size; writes are committed every COMMIT_EVERY writes or
-COMMIT_SECONDS, whichever comes first (the restart unit of a killed scan).
+COMMIT_SECONDS, whichever comes first (the restart unit of a killed scan). On a Dask
+cluster, a unit whose task killed its workers (`lost` exceptions, Dask's KilledWorker)
+goes to `on_lost`, which records it like a crash; a pool that breaks, or a cluster that
+cancels work, stops the scan with everything finished saved.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +42,16 @@ class WorkPool:
     """Runs `Work` on `executor`, storing results through the case's one writer."""
 
     def __init__(
-        self, executor: Executor, workers: int, db: CaseDatabase, progress: Progress
+        self,
+        executor: Executor,
+        workers: int,
+        db: CaseDatabase,
+        progress: Progress,
+        lost: tuple[type[BaseException], ...] = (),
+        on_lost: Callable[[Work], None] | None = None,
     ) -> None:
         self.executor = executor
+        self.lost, self.on_lost = lost, on_lost
         self.limit = workers * IN_FLIGHT_PER_WORKER
         self.db = db
         self.progress = progress
@@ -79,6 +89,18 @@ class WorkPool:
                     "saved: run the same command again to resume (the item in progress is "
                     "retried once, then skipped as poisoned)"
                 ) from exc
+            except CancelledError as exc:
+                self.db.commit()
+                raise ScannerError(
+                    f"the cluster cancelled work during {work.stage} (its scheduler is gone?); "
+                    "all finished work is saved: run the same command again to resume"
+                ) from exc
+            except self.lost:
+                if self.on_lost is None:
+                    raise
+                self.on_lost(work)  # queues its retries or records it as poisoned
+                self.tick()
+                continue
             work.store(result)
             self.progress.advance(work.stage, work.count)
             self.tick()

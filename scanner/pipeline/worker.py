@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any
@@ -50,22 +50,30 @@ class WorkerContext:
     resolver: Resolver = field(default_factory=Resolver)
     analysers: dict[AnalyserKey, Any] = field(default_factory=dict)
 
-    def configure(self, options: ContainerOptions) -> None:
+    def configure(self, options: ContainerOptions, roots: Mapping[str, str] | None = None) -> None:
+        """New options and evidence roots; loaded model analysers are kept (once per process)."""
         self.resolver.close()
-        self.options, self.resolver = options, Resolver(options)
+        self.options, self.resolver = options, Resolver(options, roots)
 
 
 CONTEXT = WorkerContext()
 
 
-def init_worker(scan_pid: int, options: ContainerOptions | None = None) -> None:
-    """Runs once in each worker process; it ends with the scan process `scan_pid`."""
+def init_worker(
+    scan_pid: int,
+    options: ContainerOptions | None = None,
+    roots: Mapping[str, str] | None = None,
+) -> None:
+    """Runs once in each worker process (a pool's, or a Dask worker's through its plugin);
+    it ends with the scan process `scan_pid` (0: a remote worker, which outlives scans).
+    `roots` maps evidence paths as recorded to where this process sees them."""
     import cv2
 
     from scanner.lib.processes import exit_with
 
-    exit_with(scan_pid)
-    CONTEXT.configure(options or ContainerOptions())
+    if scan_pid:
+        exit_with(scan_pid)
+    CONTEXT.configure(options or ContainerOptions(), roots)
     cv2.setNumThreads(1)
     # Pillow warns on stderr about hostile EXIF ("Tag data larger than file"), naming no
     # file; what matters about a picture is in its own error row.
