@@ -27,6 +27,9 @@ from scanner import __version__
 from scanner.errors import ConfigError, ScannerError
 from scanner.evidence.containers import ContainerOptions
 from scanner.lib.processes import WORKER_ENVIRONMENT
+from scanner.pipeline.tasks import BlobTask
+from scanner.pipeline.worker import analyse_blob
+from scanner.types import BlobAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,13 @@ WORKERS_SECONDS = 60  # for at least one worker to be connected
 # a task that was running on two workers that died is a poisoned unit (KilledWorker)
 ALLOWED_FAILURES = 1
 LOST_UNIT: tuple[type[BaseException], ...] = (KilledWorker,)
+# Units on a cluster: a Dask task costs milliseconds (bench/scan_cluster.py), a pool's
+# task a tenth of one. Blobs are analysed 4 to a task; files are hashed in the pool's
+# batches (64 files or 8 MiB): larger ones measured slower, as the analyses of a batch's
+# new blobs wait for the whole batch
+BATCH_ITEMS = 64
+BATCH_BYTES = 8 << 20
+BATCH_BLOBS = 4
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,11 @@ def parse_path_map(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"--path-map {pair!r}: expected LOCAL=REMOTE, two absolute paths")
         mapped.append((os.path.abspath(local), remote))
     return tuple(mapped)
+
+
+def analyse_blobs(tasks: tuple[BlobTask, ...]) -> list[BlobAnalysis]:
+    """`analyse_blob` over a batch: one Dask task for several blobs."""
+    return [analyse_blob(task) for task in tasks]
 
 
 class ScanWorkerPlugin(WorkerPlugin):
@@ -176,7 +191,7 @@ def _client(spec: ClusterSpec) -> Iterator[Client]:
             client = Client(cluster, timeout=CONNECT_SECONDS)
         else:
             client = Client(spec.address, security=spec.security(), timeout=CONNECT_SECONDS)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a worker did not start
         if cluster is not None:
             cluster.close()
         raise ScannerError(f"cannot reach the Dask cluster at {spec.address}: {exc}") from exc

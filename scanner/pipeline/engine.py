@@ -97,6 +97,9 @@ class Scan:
         self.options = ContainerOptions.from_settings(self.settings, password)
         self.run_id = self.db.start_run(command, __version__, self.settings)
         self.workers = config.workers or os.cpu_count() or 1
+        # unit sizes: files (or bytes) hashed per task, blobs analysed per task
+        self.batch_items, self.batch_bytes, self.batch_blobs = BATCH_ITEMS, BATCH_BYTES, 1
+        self._analyse_blobs: Any = None  # the batch function of a cluster
         self._follow_ups: deque[Work] = deque()
         self._members: deque[ItemTask] = deque()  # members of containers, not claimed yet
         self._open_members: dict[str, int] = {}  # expansion unit -> members not finished
@@ -136,10 +139,12 @@ class Scan:
             with ProcessPoolExecutor(self.workers, context, init_worker, initargs) as executor:
                 yield executor, self.workers, ()
             return
-        from scanner.pipeline.cluster import LOST_UNIT, cluster_executor
+        from scanner.pipeline import cluster as dask
 
-        with cluster_executor(self.cluster, self.options) as (executor, slots):
-            yield executor, slots, LOST_UNIT
+        self.batch_items, self.batch_bytes = dask.BATCH_ITEMS, dask.BATCH_BYTES
+        self.batch_blobs, self._analyse_blobs = dask.BATCH_BLOBS, dask.analyse_blobs
+        with dask.cluster_executor(self.cluster, self.options) as (executor, slots):
+            yield executor, slots, dask.LOST_UNIT
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -248,13 +253,13 @@ class Scan:
         for task in tasks:
             attempt = self.db.claim(task.unit)
             if attempt > 1 or (attempt == 0 and self._unfinished_expansion(task)):
-                yield Work(hash_items, (task,), self._store_items, stage, 1)
+                yield Work(hash_items, (task,), self._store_items, stage, 1, alone=True)
             elif attempt == 0:
                 self._finished(task)  # done before a restart, or poisoned
             else:
                 batch.append(task)
                 size += task.size
-                if len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES:
+                if len(batch) >= self.batch_items or size >= self.batch_bytes:
                     yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
                     batch, size = [], 0
         if batch:
@@ -263,15 +268,18 @@ class Scan:
     def _lost(self, work: Work) -> None:
         """A unit whose task killed the workers that ran it (Dask's KilledWorker), recorded
         like a crash: claimed again and retried alone, poisoned at the second time."""
-        if work.function is analyse_blob:
-            if self.db.claim(f"analyse:{work.task.sha256}"):
-                self._follow_ups.append(work)
-            else:
-                self.progress.advance(work.stage, 1)
+        if work.function is not hash_items:  # analyses: one blob, or a batch of them
+            for blob in (work.task,) if work.function is analyse_blob else work.task:
+                if self.db.claim(f"analyse:{blob.sha256}"):
+                    retry = Work(analyse_blob, blob, self._store_blob, work.stage, alone=True)
+                    self._follow_ups.append(retry)
+                else:
+                    self.progress.advance(work.stage, 1)
             return
         for task in work.task:
             if self.db.claim(task.unit):
-                self._follow_ups.append(Work(hash_items, (task,), self._store_items, work.stage))
+                retry = Work(hash_items, (task,), self._store_items, work.stage, alone=True)
+                self._follow_ups.append(retry)
             else:
                 self.progress.advance(work.stage, 1)
                 self._finished(task)
@@ -294,10 +302,41 @@ class Scan:
         """Follow-ups first (a new blob's analysis), then containers' members (claimed a
         batch at a time, as they are sent), then new reads."""
         while not self._follow_ups and self._members:
-            count = min(BATCH_ITEMS, len(self._members))
+            count = min(self.batch_items, len(self._members))
             batch = [self._members.popleft() for _ in range(count)]
             self._follow_ups.extend(self._hashing(batch, "files"))
-        return self._follow_ups.popleft() if self._follow_ups else next(incoming, None)
+        source: Iterator[Work] | None = None
+        work: Work | None = None
+        if self._follow_ups:
+            work = self._follow_ups.popleft()
+        else:
+            work, source = next(incoming, None), incoming
+        if work is None or work.function is not analyse_blob or work.alone:
+            return work
+        return self._blob_batch(work, source)
+
+    def _blob_batch(self, first: Work, incoming: Iterator[Work] | None) -> Work:
+        """On a cluster, `first` (an analysis) with the analyses queued right behind it in
+        the follow-ups, or in `incoming` when it came from there, in one task."""
+        tasks = [first.task]
+        while len(tasks) < self.batch_blobs:
+            if self._follow_ups and self._follow_ups[0].function is analyse_blob:
+                if self._follow_ups[0].alone:
+                    break
+                tasks.append(self._follow_ups.popleft().task)
+            elif incoming is not None and not self._follow_ups:
+                more = next(incoming, None)
+                if more is None:
+                    break
+                if more.function is not analyse_blob or more.alone:
+                    self._follow_ups.appendleft(more)  # next, as it would have been
+                    break
+                tasks.append(more.task)
+            else:
+                break
+        if len(tasks) == 1:
+            return first
+        return Work(self._analyse_blobs, tuple(tasks), self._store_blobs, "analyse", len(tasks))
 
     def _store_items(self, results: list[ItemResult]) -> None:
         for result in results:
@@ -349,6 +388,10 @@ class Scan:
     def _blob_task(self, row: Any) -> BlobTask:
         locator = Locator.from_json(row["locator_json"]).with_root(row["evidence_path"])
         return BlobTask(row["sha256"], row["media_type"], row["size"], locator, self.settings)
+
+    def _store_blobs(self, analyses: list[BlobAnalysis]) -> None:
+        for analysis in analyses:
+            self._store_blob(analysis)
 
     def _store_blob(self, analysis: BlobAnalysis) -> None:
         store_analysis(self.db, analysis)

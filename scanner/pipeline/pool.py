@@ -36,6 +36,7 @@ class Work:
     store: Callable[[Any], None]
     stage: str
     count: int = 1  # units of progress it stands for
+    alone: bool = False  # a retry after a crash: never batched with other work
 
 
 class WorkPool:
