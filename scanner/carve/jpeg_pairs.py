@@ -82,6 +82,8 @@ class Orphans:
         return self._runs[eoi]
 
     def _find_run(self, eoi: int) -> int:
+        """Back from the EOI to the previous marker or zero sector (entropy-coded data never
+        holds 512 zero bytes), never into a whole file or past MAX_RUN."""
         low = max(self.window.start, self.spans.floor(eoi), eoi - MAX_RUN)
         hi = eoi
         while hi > low:
@@ -91,8 +93,16 @@ class Orphans:
                 return hi
             ffs = np.flatnonzero(raw[:-1] == 0xFF)
             markers = ffs[~_NOT_MARKER[raw[ffs + 1]]]
-            if len(markers):
-                return lo + int(markers[-1]) + 2
+            found = [lo + int(markers[-1]) + 2] if len(markers) else []
+            first = -(-lo // SECTOR) * SECTOR
+            count = (hi - first) // SECTOR
+            if count > 0:
+                sectors = raw[first - lo : first - lo + count * SECTOR].reshape(count, SECTOR)
+                zero = np.flatnonzero(~sectors.any(axis=1))
+                if len(zero):
+                    found.append(first + (int(zero[-1]) + 1) * SECTOR)
+            if found:
+                return max(found)
             hi = lo + 1  # a marker across the block boundary is seen by the next block
             if lo == low:
                 return low
@@ -160,7 +170,7 @@ def pair_anywhere(
             return None
         pair = _try_eoi(search, orphans, heads, start, eoi)
         if pair is not None:
-            split, cont, end = _smoothest(search, heads, start, eoi, pair)
+            split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
             runs = ((start, split - start), (cont, end - cont))
             orphans.spans.add(cont, end)
             return Found("jpg", runs, True, fallback)
@@ -169,7 +179,7 @@ def pair_anywhere(
 
 def _smoothest(
     search: _Search, heads: list[Head], start: int, eoi: int, found: tuple[int, int, int, float]
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, float]:
     """The pair with the smoothest seam near a found one with a rough seam (data of the
     right kind can stand in for a few sectors; see jpeg_fragments). Always looked at
     here: these pairs are few, and a smooth wrong one a sector off is otherwise kept."""
@@ -184,7 +194,7 @@ def _smoothest(
             score = None if end is None else search.judge(split, cont, end, cp.mcu)
             if end is not None and score is not None and score < best[3]:
                 best = (split, cont, end, score)
-    return best[:3]
+    return best
 
 
 def _try_eoi(
@@ -206,7 +216,7 @@ def _try_eoi(
                 break
             length = eoi - cont + len(head)
             if length > needed * RATIO + PROBE:
-                cont += -(-int(length - needed * RATIO - PROBE) // SECTOR) * SECTOR
+                cont += max(1, -(-int(length - needed * RATIO - PROBE) // SECTOR)) * SECTOR
                 continue
             if length < needed / RATIO or window.read(cont, SECTOR) == ZERO_SECTOR:
                 if length < needed / RATIO:
