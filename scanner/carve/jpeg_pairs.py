@@ -85,9 +85,10 @@ class Orphans:
         """Back from the EOI to the previous marker or zero sector (entropy-coded data never
         holds 512 zero bytes), never into a whole file or past MAX_RUN."""
         low = max(self.window.start, self.spans.floor(eoi), eoi - MAX_RUN)
-        hi = eoi
+        hi, block = eoi, SECTOR * 8  # most runs (in old random data) are short
         while hi > low:
-            lo = max(low, hi - RUN_BLOCK)
+            lo = max(low, hi - block)
+            block = min(RUN_BLOCK, block * 4)
             raw = np.frombuffer(self.window.read(lo, hi + 1 - lo), np.uint8)
             if len(raw) < 2:
                 return hi

@@ -36,7 +36,7 @@ JUMP_MIN = 15.0  # block-to-block jumps (mean of 0..255) below this are never a 
 JUMP_RATIO = 1.6  # a seam row jumps this many times more than the rows above it
 SEAM_LAG = 6 * BLOCK  # garbage can look plausible for up to this many rows
 ROW_RATIO = 2.0  # a BMP sector differs from the row above this many times more than usual
-ROW_MIN = 60.0  # ... and by at least this much (random bytes: about 85)
+ROW_MIN = 72.0  # ... and by at least this much (random bytes: about 85)
 ROW_BASE = 8  # sectors of the file's own rows looked at before any is judged
 
 
