@@ -21,7 +21,9 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     "files": Setting(True, bool, "list files of every file system (allocated and deleted)"),
     "deleted": Setting(True, bool, "include deleted files and orphans"),
-    "carve": Setting(False, bool, "carve pictures and videos from unallocated space and gaps"),
+    "carve": Setting(
+        True, bool, "carve pictures and videos from unallocated space and gaps (--no-carve: skip)"
+    ),
     "carve_types": Setting(None, (list, type(None)), "carved formats (null = every format)"),
     "analyse": Setting(True, bool, "decode pictures: perceptual hashes, generator metadata"),
     "models": Setting(

@@ -59,7 +59,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 def test_command_line_overrides_are_checked() -> None:
     config = load_config(None).with_overrides(workers=3, carve=None)
-    assert config.workers == 3 and config.carve is False
+    assert config.workers == 3 and config.carve is True  # carving is on by default
     with pytest.raises(ConfigError):
         load_config(None).with_overrides(workers="3")
 

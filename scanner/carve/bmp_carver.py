@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from scanner.carve.payload_checks import bmp_end
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -13,8 +14,9 @@ MAX_SIZE = 1 << 30
 MAX_SIDE = 1 << 16
 
 
-def _expected_size(dib: bytes) -> tuple[int, int] | None:
-    """(minimum pixel-data size, compression) from a DIB header, None when not sane."""
+def _expected_size(dib: bytes) -> tuple[int, int, int] | None:
+    """(minimum pixel-data size, compression, row stride) from a DIB header, None when not
+    sane."""
     if len(dib) >= 16 and int.from_bytes(dib[0:4], "little") != 12:
         width, height, planes, bits, compression = struct.unpack("<iiHHI", dib[4:20])
     elif len(dib) >= 12:
@@ -27,9 +29,19 @@ def _expected_size(dib: bytes) -> tuple[int, int] | None:
         return None
     if bits not in BIT_COUNTS or compression > 6:
         return None
+    stride = ((width * bits + 31) // 32) * 4
     if compression in (0, 3, 6):
-        return ((width * bits + 31) // 32) * 4 * height, compression
-    return 1, compression
+        return stride * height, compression, stride
+    return 1, compression, 0
+
+
+def _direct(head: bytes) -> bool:
+    """Whether the BMP holds direct colour (16, 24 or 32 bits a pixel)."""
+    dib = head[14:]
+    bits = int.from_bytes(
+        dib[10:12] if int.from_bytes(dib[0:4], "little") == 12 else dib[14:16], "little"
+    )
+    return bits >= 16
 
 
 @register
@@ -48,8 +60,16 @@ class BmpCarver:
         expected = _expected_size(head[14 : 14 + dib_size])
         if expected is None or size > MAX_SIZE:
             return None
-        pixels, compression = expected
+        pixels, compression, stride = expected
         if compression in (0, 3, 6) and not 0 <= size - data_offset - pixels <= 4096:
             return None
         available = min(size, window.end - start)
-        return Found("bmp", ((start, available),), available == size, open_end=available < size)
+        if available < size:
+            return Found("bmp", ((start, available),), False, open_end=True)
+        if compression in (0, 3, 6) and _direct(head):
+            # pixel rows that stop continuing are not this file's (palette indices say
+            # nothing about neighbouring colours, so only direct colour is looked at)
+            stop = bmp_end(window, start, start + size, start + data_offset, stride)
+            if stop < start + size:
+                return Found("bmp", ((start, stop - start),), False)
+        return Found("bmp", ((start, size),), True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
 from scanner.carve.end_claims import EndClaims
 from scanner.carve.partial_cuts import PartialCuts
+from scanner.carve.reassemble import reassemble
 from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
@@ -71,6 +72,30 @@ class _Task:
     kinds: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _EndMarker:
+    """Not a carver: where the last fragments of broken files may end (see reassemble)."""
+
+    name: str
+    signatures: tuple[tuple[bytes, int], ...]
+
+
+JPEG_EOI, PNG_IEND = "end:jpg", "end:png"
+END_MARKERS = {
+    "jpg": _EndMarker(JPEG_EOI, ((b"\xff\xd9", 0),)),
+    "png": _EndMarker(PNG_IEND, ((b"IEND\xaeB`\x82", 0),)),
+}
+
+
+@dataclass
+class _Chunk:
+    """One chunk's files, and the JPEG EOIs and PNG IEND types starting in it."""
+
+    found: list[Found]
+    eois: list[int]
+    iends: list[int]
+
+
 def _selected(kinds: Collection[str] | None) -> frozenset[str]:
     known = set(all_kinds())
     if kinds is None:
@@ -86,8 +111,8 @@ def _margin(carvers: Iterable[Carver]) -> int:
     return max((len(magic) + at for c in carvers for magic, at in c.signatures), default=0)
 
 
-def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
-    """Every file starting in the task's chunk, sorted by start offset."""
+def scan_chunk(reader: MediaReader, task: _Task) -> _Chunk:
+    """Every file starting in the task's chunk, sorted by start offset, and its end markers."""
     carvers = [c for c in CARVERS.values() if task.kinds.intersection(c.kinds)]
     length = min(task.chunk_end + _margin(carvers), task.extent_end) - task.chunk_start
     window = Window(reader, task.extent_start, task.extent_end)
@@ -95,7 +120,8 @@ def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
     window.buffer, window.buffer_offset = buffer, task.chunk_start
     limit = task.chunk_end - task.chunk_start
     found: list[Found] = []
-    hits = _scanner(task.kinds, carvers).starts(buffer, limit)
+    markers = [END_MARKERS[kind] for kind in sorted(task.kinds) if kind in END_MARKERS]
+    hits = _scanner(task.kinds, [*carvers, *markers]).starts(buffer, limit)
     for carver in carvers:
         for start in sorted(hits.get(carver.name, ())):
             try:
@@ -106,13 +132,15 @@ def scan_chunk(reader: MediaReader, task: _Task) -> list[Found]:
             if item is not None and item.kind in task.kinds:
                 found.append(item)
     found.sort(key=lambda item: (item.start, item.kind))
-    return found
+    eois = sorted(task.chunk_start + pos for pos in hits.get(JPEG_EOI, ()))
+    iends = sorted(task.chunk_start + pos for pos in hits.get(PNG_IEND, ()))
+    return _Chunk(found, eois, iends)
 
 
 _scanners: dict[frozenset[str], SignatureScanner] = {}
 
 
-def _scanner(kinds: frozenset[str], carvers: list[Carver]) -> SignatureScanner:
+def _scanner(kinds: frozenset[str], carvers: list[Carver | _EndMarker]) -> SignatureScanner:
     if kinds not in _scanners:
         _scanners[kinds] = SignatureScanner(carvers)
     return _scanners[kinds]
@@ -136,7 +164,7 @@ def _init_worker(open_reader: Callable[[], MediaReader]) -> None:
     _worker_reader = open_reader()
 
 
-def _run_task(task: _Task) -> list[Found]:
+def _run_task(task: _Task) -> _Chunk:
     if _worker_reader is None:
         raise RuntimeError("carve worker started without a reader")
     return scan_chunk(_worker_reader, task)
@@ -164,17 +192,44 @@ def carve(
     claims, cuts = EndClaims(), PartialCuts()
     frames = VideoFrames()
     current: Extent | None = None
+    held = _Held(open_reader)
     with closing(_results(open_reader, tasks, workers)) as results:
-        for extent, task, found in results:
+        for extent, task, chunk in results:
             if current is not None and extent is not current:
-                yield from _wrap(_flush(claims, cuts), current)
+                yield from _wrap(held.finish(_flush(claims, cuts), current), current)
                 frames = VideoFrames()
             current = extent
-            found = frames.drop(found, task.chunk_start)
+            found = frames.drop(chunk.found, task.chunk_start)
             settled = claims.add(found, task.chunk_end)
-            yield from _wrap(cuts.add(settled, task.chunk_end), extent)
+            held.add(cuts.add(settled, task.chunk_end), chunk)
     if current is not None:
-        yield from _wrap(_flush(claims, cuts), current)
+        yield from _wrap(held.finish(_flush(claims, cuts), current), current)
+
+
+class _Held:
+    """An extent's files, held until it is done, when broken ones are paired with second
+    fragments from anywhere in it (see reassemble)."""
+
+    def __init__(self, open_reader: Callable[[], MediaReader]) -> None:
+        self.open_reader = open_reader
+        self.reader: MediaReader | None = None
+        self.found: list[Found] = []
+        self.eois: list[int] = []
+        self.iends: list[int] = []
+
+    def add(self, found: list[Found], chunk: _Chunk) -> None:
+        self.found.extend(found)
+        self.eois.extend(chunk.eois)
+        self.iends.extend(chunk.iends)
+
+    def finish(self, last: list[Found], extent: Extent) -> list[Found]:
+        found, eois, iends = self.found + last, self.eois, self.iends
+        self.found, self.eois, self.iends = [], [], []
+        if not any(item.repair for item in found):
+            return found
+        if self.reader is None:
+            self.reader = self.open_reader()
+        return reassemble(Window(self.reader, extent.offset, extent.end), found, eois, iends)
 
 
 def _flush(claims: EndClaims, cuts: PartialCuts) -> list[Found]:
@@ -205,7 +260,7 @@ def _results(
     open_reader: Callable[[], MediaReader],
     tasks: Iterator[tuple[Extent, _Task]],
     workers: int,
-) -> Generator[tuple[Extent, _Task, list[Found]], None, None]:
+) -> Generator[tuple[Extent, _Task, _Chunk], None, None]:
     """Each chunk's files, chunk after chunk, from this process or from worker processes."""
     if workers <= 1:
         reader = open_reader()
@@ -216,7 +271,7 @@ def _results(
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, context, _init_worker, (open_reader,))
     try:
-        pending: deque[tuple[Extent, _Task, Future[list[Found]]]] = deque()
+        pending: deque[tuple[Extent, _Task, Future[_Chunk]]] = deque()
         for extent, task in tasks:
             pending.append((extent, task, pool.submit(_run_task, task)))
             if len(pending) >= IN_FLIGHT * workers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 from scanner.carve.registry import Found, register
+from scanner.carve.sample_checks import first_bad_sample, moov_chains
 from scanner.carve.samples import isobmff_samples
 from scanner.carve.window import Window
 
@@ -16,6 +17,7 @@ TOP_LEVEL = {
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
 QT_BRANDS = {b"qt  "}
 MAX_BOXES = 100_000
+SECTOR = 512
 VIDEO_KINDS = ("mp4", "mov", "3gp")
 
 
@@ -46,6 +48,17 @@ def _box(window: Window, pos: int) -> tuple[bytes, int] | None:
     if size == 0:
         return btype, window.end - pos
     return (btype, size) if size >= 8 else None
+
+
+def _valid_end(window: Window, start: int, end: int, moov: tuple[int, int]) -> int:
+    """`end`, or where the video stops being its own: the sector of the first sample that
+    its codec's framing rejects, or the `moov` whose boxes do not chain (see sample_checks).
+    Never less than the `ftyp` box."""
+    floor = start + int.from_bytes(window.read(start, 4), "big")
+    if not moov_chains(window.read(*moov)):
+        return max(floor, moov[0] // SECTOR * SECTOR)
+    bad = first_bad_sample(window, start, end, moov)
+    return end if bad is None else max(floor, bad // SECTOR * SECTOR)
 
 
 def _needs(kind: str, types: set[bytes]) -> bool:
@@ -82,6 +95,10 @@ class IsoBmffCarver:
         if not _needs(kind, set(boxes)):
             return self._partial(kind, start, pos, set(boxes))
         moov = boxes.get(b"moov")
+        if kind in VIDEO_KINDS and moov:
+            valid = _valid_end(window, start, pos, moov)
+            if valid < pos:
+                return Found(kind, ((start, valid - start),), False)
         frames = isobmff_samples(window, start, pos, moov) if kind in VIDEO_KINDS and moov else ()
         return Found(kind, ((start, pos - start),), True, samples=frames)
 

@@ -3,6 +3,7 @@ checked MCU by MCU and, when split in two, reassembled by bifragment gap carving
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
@@ -49,6 +50,8 @@ class JpegCarver:
         valid = first_foreign_sector(window, scan_start, _sector_start(window, bad, scan_start))
         prefix = _prefix(start, valid)
         judge = partial(_judge, window, start, layout)
+        if prefix is not None:  # the second fragment may be further off, before the header,
+            prefix = dataclasses.replace(prefix, repair=True)  # or not the one found here
         pair = bifragment(window, checker, scan_start, points, bad, judge)
         if pair is None:
             return prefix

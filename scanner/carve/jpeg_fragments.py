@@ -39,7 +39,7 @@ _NOT_MARKER[[0x00, 0xFF, *range(0xD0, 0xD8)]] = True
 FOREIGN = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*", b"\x1aE\xdf\xa3")
 
 
-def _foreign(sector: bytes) -> bool:
+def foreign(sector: bytes) -> bool:
     """A sector no JPEG entropy data contains: zeros, or another file's header."""
     return sector == ZERO_SECTOR or sector.startswith(FOREIGN) or sector[4:8] == b"ftyp"
 
@@ -50,7 +50,7 @@ def first_foreign_sector(window: Window, lo: int, hi: int) -> int:
     while pos < hi:
         block = window.read(pos, min(1 << 20, -(-(hi - pos) // SECTOR) * SECTOR))
         for index in range(0, len(block), SECTOR):
-            if pos + index < hi and _foreign(block[index : index + SECTOR]):
+            if pos + index < hi and foreign(block[index : index + SECTOR]):
                 return pos + index
         if len(block) < SECTOR:
             return hi

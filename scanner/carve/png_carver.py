@@ -53,4 +53,4 @@ class PngCarver:
                 return Found("png", ((start, pos - start),), True)
         if chunks == 0:
             return None
-        return Found("png", ((start, pos - start),), False)
+        return Found("png", ((start, pos - start),), False, repair=True)

@@ -16,7 +16,8 @@ class Found:
     valid prefix, or None), reported instead when another file owns its last fragment. A
     complete video lists, as `samples`, the byte ranges its own index gives its frames. An
     incomplete file whose size field points past the end of the window runs to that end,
-    unchecked: `open_end` (see partial_cuts).
+    unchecked: `open_end` (see partial_cuts). A broken file whose second fragment may lie
+    anywhere in the extent is marked `repair` (see reassemble).
     """
 
     kind: str
@@ -25,6 +26,7 @@ class Found:
     fallback: Found | None = None
     samples: tuple[tuple[int, int], ...] = ()
     open_end: bool = False
+    repair: bool = False
 
     def __post_init__(self) -> None:
         if not self.runs or any(offset < 0 or length <= 0 for offset, length in self.runs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from scanner.carve.payload_checks import webp_end
 from scanner.carve.registry import Found, register
 from scanner.carve.samples import avi_samples
 from scanner.carve.window import Window
@@ -51,7 +52,10 @@ class RiffCarver:
         stop = walk_chunks(window, start + 12, end)
         if stop < end:
             return self._partial(kind, window, start, stop)
-        if form != b"AVI ":
+        if form != b"AVI ":  # the payload is decoded: bytes that do not continue it end it
+            valid = webp_end(window, start, end, start + 20)
+            if valid < end:
+                return Found(kind, ((start, valid - start),), False) if valid > start else None
             return Found(kind, ((start, end - start),), True)
         frames = avi_samples(window, start, end)
         end = self._avix(window, end)

@@ -10,16 +10,26 @@ Hyperscan's pure-literal mode would stop a magic at its first NUL byte.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
 
 import hyperscan
 
-from scanner.carve.registry import Carver
+
+class Named(Protocol):
+    """A carver, or anything else with a name and magic numbers to find."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def signatures(self) -> tuple[tuple[bytes, int], ...]: ...
 
 
 class SignatureScanner:
     """Finds where files of the given carvers may start in a buffer."""
 
-    def __init__(self, carvers: list[Carver]) -> None:
+    def __init__(self, carvers: Sequence[Named]) -> None:
         self.entries: list[tuple[str, int]] = []  # pattern id -> (carver, length + offset)
         expressions: list[bytes] = []
         for carver in carvers:

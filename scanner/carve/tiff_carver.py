@@ -1,9 +1,13 @@
-"""TIFF: IFD walk; the file ends where the last IFD, value or strip/tile it points to ends."""
+"""TIFF: IFD walk; the file ends where the last IFD, value or strip/tile it points to ends.
+
+Uncompressed 8-bit RGB(A) strips are checked like BMP rows (see payload_checks): a sector
+that does not continue the rows next to it ends the file's valid part."""
 
 from __future__ import annotations
 
 import struct
 
+from scanner.carve.payload_checks import bmp_end
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -23,6 +27,7 @@ class _Tiff:
         self.window, self.start, self.order = window, start, order
         self.end = 8
         self.seen: set[int] = set()
+        self.image: dict[int, list[int]] = {}  # the first IFD's tags
 
     def values(self, typ: int, count: int, field: bytes) -> list[int] | None:
         size = TYPE_SIZES[typ] * count
@@ -65,6 +70,8 @@ class _Tiff:
             tags[tag] = values
         if first and not self._has_image(tags):
             return None
+        if first:
+            self.image = tags
         self._data(tags)
         for tag in CHILD_IFDS & tags.keys():
             for child in tags[tag][:16]:
@@ -106,4 +113,25 @@ class TiffCarver:
             return None
         available = min(tiff.end, window.end - start)
         complete = available == tiff.end
+        if complete:
+            stop = _strips_end(window, start, tiff.image)
+            if stop is not None:
+                return Found("tiff", ((start, stop - start),), False)
         return Found("tiff", ((start, available),), complete, open_end=not complete)
+
+
+def _strips_end(window: Window, start: int, tags: dict[int, list[int]]) -> int | None:
+    """Where uncompressed chunky 8-bit RGB(A) strips stop continuing row after row, None
+    when they do to their end (or are not such strips)."""
+    get = lambda tag, default: tags.get(tag) or [default]  # noqa: E731
+    if get(259, 1)[0] != 1 or get(284, 1)[0] != 1 or get(277, 1)[0] not in (3, 4):
+        return None
+    if any(bits != 8 for bits in get(258, 8)) or not tags.get(273) or not tags.get(279):
+        return None
+    offsets, counts = tags[273], tags[279]
+    low, high = min(offsets), max(o + c for o, c in zip(offsets, counts, strict=False))
+    if high - low != sum(counts):  # not one contiguous run of strips
+        return None
+    stride = get(256, 0)[0] * get(277, 1)[0]
+    stop = bmp_end(window, start, start + high, start + low, stride)
+    return stop if stop < start + high else None

@@ -32,7 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help=f"YAML settings (ready-made ones in {sample_configs_dir()})"
     )
     parser.add_argument("--workers", type=int, help=SETTINGS["workers"].help)
-    parser.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
+    carving = parser.add_mutually_exclusive_group()
+    carving.add_argument("--carve", action="store_true", default=None, help=SETTINGS["carve"].help)
+    carving.add_argument(
+        "--no-carve", dest="carve", action="store_false", help="do not carve (the default carves)"
+    )
     parser.add_argument("--export", action="store_true", default=None, help=SETTINGS["export"].help)
     parser.add_argument("--no-models", action="store_true", help="run no models")
     parser.add_argument(

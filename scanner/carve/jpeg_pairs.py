@@ -1,0 +1,245 @@
+"""Two-fragment JPEGs whose second fragment is anywhere in the extent, before or after.
+
+The chunk-local search (`jpeg_fragments.bifragment`) looks a few MiB forward. What it
+misses is tried once the whole extent is carved, against every *orphan* EOI: an EOI
+marker no carved file covers. The second fragment of a JPEG is entropy-coded data running
+clean (no marker but RSTn, stuffing and fill) from a sector start to such an EOI; the run
+back from each EOI is bounded by the previous marker and by the files around it, so it
+never starts inside another file. Candidates are tried nearest first, in both directions,
+with the same Huffman resumption, size filter, libjpeg decode and seam score as the local
+search; the result lists its runs in file order (the head's first, wherever it lies).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from functools import partial
+
+import numpy as np
+
+from scanner.carve.jpeg_fragments import (
+    _NOT_MARKER,
+    GROSS_SEAM,
+    MAX_SPLITS,
+    MAX_TRIES,
+    NEAR,
+    PROBE,
+    RATIO,
+    SECTOR,
+    ZERO_SECTOR,
+    Judge,
+    _Search,
+    first_foreign_sector,
+)
+from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, HuffmanCheck
+from scanner.carve.jpeg_structure import walk
+from scanner.carve.registry import Found
+from scanner.carve.window import Window
+
+RUN_BLOCK = 64 << 10  # bytes read at a time looking back from an EOI for the previous marker
+MAX_RUN = 64 << 20  # a second fragment longer than this is not looked for
+Head = tuple[int, bytes, Checkpoint]
+
+
+class Spans:
+    """The byte ranges that carved files hold, sorted: no second fragment overlaps them."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self.ranges = sorted(ranges)
+        self.starts = [lo for lo, _ in self.ranges]
+        self.reach = np.maximum.accumulate([hi for _, hi in self.ranges]).tolist()
+
+    def covers(self, pos: int) -> bool:
+        index = bisect.bisect_right(self.starts, pos) - 1
+        return index >= 0 and self.reach[index] > pos
+
+    def floor(self, pos: int) -> int:
+        """The end of the held bytes furthest on among ranges starting before `pos`."""
+        index = bisect.bisect_right(self.starts, pos - 1) - 1
+        return self.reach[index] if index >= 0 else 0
+
+    def add(self, lo: int, hi: int) -> None:
+        index = bisect.bisect_left(self.starts, lo)
+        self.ranges.insert(index, (lo, hi))
+        self.starts.insert(index, lo)
+        self.reach = np.maximum.accumulate([h for _, h in self.ranges]).tolist()
+
+
+class Orphans:
+    """Orphan EOIs of an extent and, found on demand and kept, where each one's clean run of
+    entropy-coded data begins."""
+
+    def __init__(self, window: Window, eois: list[int], spans: Spans) -> None:
+        self.window, self.spans = window, spans
+        self.eois = sorted(e for e in eois if not spans.covers(e))
+        self._runs: dict[int, int] = {}
+
+    def run_start(self, eoi: int) -> int:
+        """First byte of the run of entropy-coded data that ends at the EOI at `eoi`."""
+        if eoi not in self._runs:
+            self._runs[eoi] = self._find_run(eoi)
+        return self._runs[eoi]
+
+    def _find_run(self, eoi: int) -> int:
+        """Back from the EOI to the previous marker or zero sector (entropy-coded data never
+        holds 512 zero bytes), never into a whole file or past MAX_RUN."""
+        low = max(self.window.start, self.spans.floor(eoi), eoi - MAX_RUN)
+        hi, block = eoi, SECTOR * 8  # most runs (in old random data) are short
+        while hi > low:
+            lo = max(low, hi - block)
+            block = min(RUN_BLOCK, block * 4)
+            raw = np.frombuffer(self.window.read(lo, hi + 1 - lo), np.uint8)
+            if len(raw) < 2:
+                return hi
+            ffs = np.flatnonzero(raw[:-1] == 0xFF)
+            markers = ffs[~_NOT_MARKER[raw[ffs + 1]]]
+            found = [lo + int(markers[-1]) + 2] if len(markers) else []
+            first = -(-lo // SECTOR) * SECTOR
+            count = (hi - first) // SECTOR
+            if count > 0:
+                sectors = raw[first - lo : first - lo + count * SECTOR].reshape(count, SECTOR)
+                zero = np.flatnonzero(~sectors.any(axis=1))
+                if len(zero):
+                    found.append(first + (int(zero[-1]) + 1) * SECTOR)
+            if found:
+                return max(found)
+            hi = lo + 1  # a marker across the block boundary is seen by the next block
+            if lo == low:
+                return low
+        return low
+
+    def nearest(self, split: int, start: int) -> Iterator[int]:
+        """Orphan EOIs, nearest to the fragment boundary first: after `split` or before the
+        head at `start`."""
+        after = bisect.bisect_right(self.eois, split)
+        before = bisect.bisect_left(self.eois, start) - 1
+        while after < len(self.eois) or before >= 0:
+            ahead = self.eois[after] - split if after < len(self.eois) else None
+            back = start - self.eois[before] if before >= 0 else None
+            if back is None or (ahead is not None and ahead <= back):
+                yield self.eois[after]
+                after += 1
+            else:
+                yield self.eois[before]
+                before -= 1
+
+
+def heads_of(window: Window, start: int) -> tuple[HuffmanCheck, list[Head], float] | None:
+    """The checker, the (split, head bytes, checkpoint) candidates and bytes per MCU of the
+    broken baseline JPEG at `start`, as the local search has them."""
+    result = walk(window, start)
+    if result is None:
+        return None
+    checker = HuffmanCheck.for_layout(result.layout)
+    scan_start = result.layout.scan_start
+    if checker is None or not scan_start:
+        return None
+    decoded, points = checker.check_points(window.read(scan_start, result.end + 2 - scan_start))
+    if decoded.ok:
+        return None
+    bad = scan_start + decoded.end
+    foreign = first_foreign_sector(window, scan_start, bad)
+    top = foreign if foreign < bad else -(-(bad + 1) // SECTOR) * SECTOR
+    heads = _heads(window, scan_start, points, top)
+    if not heads:
+        return None
+    return checker, heads, heads[0][2].raw / max(1, heads[0][2].mcu)
+
+
+def _heads(window: Window, scan_start: int, points: Checkpoints, top: int) -> list[Head]:
+    heads = []
+    for split in range(top, max(scan_start, top - MAX_SPLITS * SECTOR), -SECTOR):
+        cp = points.last_before(split - scan_start)
+        if cp is not None:
+            heads.append((split, window.read(scan_start + cp.raw, split - scan_start - cp.raw), cp))
+    return heads
+
+
+def pair_anywhere(
+    window: Window, start: int, orphans: Orphans, judge: Judge, fallback: Found
+) -> Found | None:
+    """The JPEG at `start` reassembled with a second fragment ending at an orphan EOI."""
+    found = heads_of(window, start)
+    if found is None:
+        return None
+    checker, heads, rate = found
+    search = _Search(window, checker, 1 << 62, rate, judge, heads[-1][0])
+    top = heads[0][0]
+    for eoi in orphans.nearest(top, start):
+        if search.tries > MAX_TRIES:
+            return None
+        pair = _try_eoi(search, orphans, heads, start, eoi)
+        if pair is not None:
+            split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
+            runs = ((start, split - start), (cont, end - cont))
+            orphans.spans.add(cont, end)
+            return Found("jpg", runs, True, fallback)
+    return None
+
+
+def _smoothest(
+    search: _Search, heads: list[Head], start: int, eoi: int, found: tuple[int, int, int, float]
+) -> tuple[int, int, int, float]:
+    """The pair with the smoothest seam near a found one with a rough seam (data of the
+    right kind can stand in for a few sectors; see jpeg_fragments). Always looked at
+    here: these pairs are few, and a smooth wrong one a sector off is otherwise kept."""
+    best = found
+    split0, cont0 = found[0], found[1]
+    for split, head, cp in heads:
+        middle = cont0 + (split - split0)
+        for cont in range(middle - NEAR * SECTOR, middle + NEAR * SECTOR + 1, SECTOR):
+            if (split, cont) == (split0, cont0) or start <= cont < split or cont > eoi:
+                continue
+            end, _ = search.try_pair(head, cp, cont, eoi)
+            score = None if end is None else search.judge(split, cont, end, cp.mcu)
+            if end is not None and score is not None and score < best[3]:
+                best = (split, cont, end, score)
+    return best
+
+
+def _try_eoi(
+    search: _Search, orphans: Orphans, heads: list[Head], start: int, eoi: int
+) -> tuple[int, int, int, float] | None:
+    """(split, continuation, end) of a pair whose second fragment ends at `eoi`."""
+    if start <= eoi < heads[0][0]:
+        return None
+    run = orphans.run_start(eoi)
+    window = search.window
+    for split, head, cp in heads:
+        needed = (search.checker.total - cp.mcu) * (search.rate + 1)
+        longest = eoi - run + len(head)
+        if longest < needed / RATIO:  # even the whole run is too short
+            continue
+        cont = max(-(-run // SECTOR) * SECTOR, split if eoi > split else 0)
+        while cont <= eoi:
+            if start <= cont < split:  # the head's own bytes
+                break
+            length = eoi - cont + len(head)
+            if length > needed * RATIO + PROBE:
+                cont += max(1, -(-int(length - needed * RATIO - PROBE) // SECTOR)) * SECTOR
+                continue
+            if length < needed / RATIO or window.read(cont, SECTOR) == ZERO_SECTOR:
+                if length < needed / RATIO:
+                    break
+                cont += SECTOR
+                continue
+            search.tries += 1
+            if search.tries > MAX_TRIES:
+                return None
+            end, skip = search.try_pair(head, cp, cont, eoi)
+            score = None if end is None else search.judge(split, cont, end, cp.mcu)
+            if end is not None and score is not None and score <= GROSS_SEAM:
+                return split, cont, end, score
+            if skip >= eoi:  # the EOI came before the last MCU: later starts hold less
+                break
+            cont = max(cont + SECTOR, skip)
+    return None
+
+
+def judge_for(window: Window, start: int) -> Judge | None:
+    """The seam judge of the JPEG at `start` (see jpeg_carver)."""
+    from scanner.carve.jpeg_carver import _judge
+
+    result = walk(window, start)
+    return None if result is None else partial(_judge, window, start, result.layout)

@@ -1,0 +1,58 @@
+"""Once an extent is carved: broken JPEGs and PNGs paired with second fragments anywhere in it.
+
+Workers report, besides files, where JPEG EOI markers and PNG IEND chunks are. An end no
+carved file covers is an orphan: the last fragment of something. Each broken file marked
+`repair` (a baseline JPEG or a PNG whose local search found nothing) is tried against
+the orphans, nearest first in both directions (see jpeg_pairs, png_pairs); one that pairs
+replaces its partial prefix, and its tail is no longer anyone else's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from scanner.carve import jpeg_pairs, png_pairs
+from scanner.carve.jpeg_pairs import Orphans, Spans
+from scanner.carve.registry import Found
+from scanner.carve.window import Window
+
+log = logging.getLogger(__name__)
+ERRORS = (ValueError, IndexError, OverflowError, MemoryError)
+
+
+def reassemble(
+    window: Window, items: list[Found], eois: list[int], iends: list[int]
+) -> list[Found]:
+    """`items` (one extent's files) with the broken ones that pair replaced, in offset order."""
+    if not any(item.repair for item in items):
+        return items
+    # what whole files hold; a partial prefix may have decoded on through others' bytes
+    spans = Spans([(o, o + n) for item in items if item.complete for o, n in item.runs])
+    orphans = Orphans(window, eois, spans)
+    out = []
+    for item in items:
+        if item.repair:
+            fallback = dataclasses.replace(item, repair=False)
+            try:
+                paired = _pair(window, item, orphans, iends, fallback)
+            except ERRORS as exc:  # hostile bytes must not stop the scan
+                log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
+                paired = None
+            item = paired or fallback
+        out.append(item)
+    return out
+
+
+def _pair(
+    window: Window, item: Found, orphans: Orphans, iends: list[int], fallback: Found
+) -> Found | None:
+    if item.kind == "jpg":
+        judge = jpeg_pairs.judge_for(window, item.start)
+        if judge is None:
+            return None
+        return jpeg_pairs.pair_anywhere(window, item.start, orphans, judge, fallback)
+    if item.kind == "png":
+        free = [e for e in iends if not orphans.spans.covers(e)]
+        return png_pairs.pair_anywhere(window, item.start, free, orphans.spans, fallback)
+    return None
