@@ -92,7 +92,8 @@ def _inflates(idat: bytes, ihdr: bytes) -> bool:
         return False
     if not inflater.eof or inflater.unused_data.strip(b"\0"):
         return False
-    return interlace == 1 or len(out) == size
+    exact: bool = interlace == 1 or len(out) == size
+    return exact
 
 
 def _idat_data(parts: list[bytes]) -> bytes:

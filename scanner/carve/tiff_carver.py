@@ -123,7 +123,10 @@ class TiffCarver:
 def _strips_end(window: Window, start: int, tags: dict[int, list[int]]) -> int | None:
     """Where uncompressed chunky 8-bit RGB(A) strips stop continuing row after row, None
     when they do to their end (or are not such strips)."""
-    get = lambda tag, default: tags.get(tag) or [default]  # noqa: E731
+
+    def get(tag: int, default: int) -> list[int]:
+        return tags.get(tag) or [default]
+
     if get(259, 1)[0] != 1 or get(284, 1)[0] != 1 or get(277, 1)[0] not in (3, 4):
         return None
     if any(bits != 8 for bits in get(258, 8)) or not tags.get(273) or not tags.get(279):
