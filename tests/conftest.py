@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser  # noqa: F401 - the headless Chromium fixture, for every page test
+
 PRIVATE_HOME = (
     None if "DFTRIAGE_HOME" in os.environ else tempfile.mkdtemp(prefix="dftriage-test-home-")
 )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
-
-from report_case import Case, fill_case  # noqa: E402
-from review_app import Server, start_review, stop  # noqa: E402
+from tests.report.report_case import Case, fill_case
+from tests.review.review_app import Server, start_review, stop
 
 
 @pytest.fixture

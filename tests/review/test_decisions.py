@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from report_case import Case
 
 from scanner.case import decisions
+from tests.report.report_case import Case
 
 
 def test_decisions_are_append_only(case: Case) -> None:

@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from report_case import Case, picture
-
 from scanner.case import decisions
 from scanner.report.writers import write_reports
+from tests.report.report_case import Case, picture
 
 
 def decide_some(case: Case) -> tuple[str, str]:

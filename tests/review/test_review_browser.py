@@ -5,28 +5,16 @@ from __future__ import annotations
 import http.client
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from report_case import FORMULA_PATH, HOSTILE_NAME, HOSTILE_PATH, Case
-from review_app import EXAMINER, Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"]
+from tests.browser import needs_chromium
+from tests.report.report_case import FORMULA_PATH, HOSTILE_NAME, HOSTILE_PATH, Case
+from tests.review.review_app import EXAMINER, Server
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 class Session:
