@@ -40,10 +40,10 @@ WORKERS_SECONDS = 60  # for at least one worker to be connected
 ALLOWED_FAILURES = 1
 LOST_UNIT: tuple[type[BaseException], ...] = (KilledWorker,)
 # Units on a cluster: a Dask task costs milliseconds (bench/scan_cluster.py), a pool's
-# task a tenth of one. Blobs are analysed 4 to a task; files are hashed in the pool's
-# batches (64 files or 8 MiB): larger ones measured slower, as the analyses of a batch's
-# new blobs wait for the whole batch
-BATCH_ITEMS = 64
+# task a tenth of one. Blobs are analysed 4 to a task; small files are hashed up to 256 to
+# a task, but no more than the pool's 8 MiB: larger byte batches measured slower, as the
+# analyses of a batch's new blobs wait for the whole batch
+BATCH_ITEMS = 256
 BATCH_BYTES = 8 << 20
 BATCH_BLOBS = 4
 
