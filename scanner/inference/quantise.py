@@ -8,8 +8,8 @@ quantises it with `onnxruntime.quantization.quantize_static`: int8 weights, uint
 activations (the fast VNNI path on x86), per-channel weights where the manifest says.
 
 The activation ranges are not measured on the user's machine: they were measured once,
-with `calibrate`, on pictures that do not ship (the labelled faces of ../shared and
-pictures generated from them), and are stored in `int8_ranges.py`. They reach
+with `calibrate`, by the developers on face photos that do not ship (and pictures
+generated from them), and are stored in `int8_ranges.py`; the product never reads them. They reach
 `quantize_static` as its calibration cache, so the build needs no data, downloads
 nothing and is deterministic: its sha256 is pinned in the manifest, and a build with
 another hash (another onnxruntime version) is an error and nothing is written; the
