@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -204,13 +204,3 @@ class CaseDatabase:
             "INSERT OR REPLACE INTO errors (locator, stage, reason) VALUES (?, ?, ?)",
             (locator, stage, reason),
         )
-
-    def blobs_to_analyse(self) -> Iterator[sqlite3.Row]:
-        """Each blob whose analysis is not done, with one place to read it from."""
-        yield from self.conn.execute(
-            "SELECT b.sha256, b.media_type, b.size, e.path AS evidence_path, i.locator_json, i.runs"
-            " FROM blobs b JOIN items i ON i.id = (SELECT MIN(id) FROM items WHERE sha256 = b.sha256)"
-            " JOIN evidence e ON e.id = i.evidence_id"
-            " WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.unit = 'analyse:' || b.sha256"
-            " AND w.state IN ('done', 'poisoned')) ORDER BY b.sha256"
-        ).fetchall()

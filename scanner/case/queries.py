@@ -74,7 +74,16 @@ def media_items(db: CaseDatabase, evidence_id: int) -> int:
 
 def blobs_to_analyse(db: CaseDatabase) -> Iterator[sqlite3.Row]:
     """Blobs whose analysis is not done, with the first place each was found."""
-    return db.blobs_to_analyse()
+    return iter(
+        db.rows(
+            "SELECT b.sha256, b.media_type, b.size, e.path AS evidence_path, i.locator_json"
+            " FROM blobs b JOIN items i ON i.id ="
+            " (SELECT MIN(id) FROM items WHERE sha256 = b.sha256)"
+            " JOIN evidence e ON e.id = i.evidence_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM work w WHERE w.unit = 'analyse:' || b.sha256"
+            " AND w.state IN ('done', 'poisoned')) ORDER BY b.sha256"
+        )
+    )
 
 
 def triage_records(db: CaseDatabase) -> TriageRecords:

@@ -32,12 +32,10 @@ from scanner.evidence.images import (
 )
 from scanner.evidence.itunes_backup import ItunesBackupSource, is_itunes_backup
 from scanner.evidence.streams import (
-    READ_CHUNK,
     FileStream,
     RangeStream,
     RunsStream,
     Stream,
-    read_chunks,
 )
 from scanner.evidence.tsk_filesystem import TskFileSystem, TskStream, WalkLimits, WalkReport
 from scanner.evidence.tsk_volumes import Partition, TskImage, VolumeLayout, read_layout
@@ -45,7 +43,6 @@ from scanner.types import Extent, ExtentKind, FileItem, ItemError, Locator, Time
 
 log = logging.getLogger(__name__)
 
-__all__ = ["READ_CHUNK", "Stream", "read_chunks"]
 CARVED_RUN = re.compile(r"0x([0-9a-f]+)\+(\d+)")
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import session_processes
+
 DATA = Path(__file__).parents[1] / "data"
 EXAMPLE = DATA / "example.E01"
 TRUTH = json.loads((DATA / "ground_truth.json").read_text())["images"]["example.E01"]
@@ -148,19 +150,6 @@ def test_each_blob_is_analysed_once_while_the_walk_goes_on(tmp_path: Path) -> No
     assert sorted(units) == sorted((f"analyse:{sha}", "done", 1) for sha, _, _ in blobs)
 
 
-def _session_processes(session: int) -> set[int]:
-    """Live processes (not zombies) whose session id is `session`."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == session:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_workers_end_when_the_scan_process_is_killed(tmp_path: Path) -> None:
     """SIGKILL (or the OOM killer) on the scan's own process only: its worker processes,
     the forkserver and the resource tracker exit too, instead of waiting for work forever."""
@@ -171,17 +160,17 @@ def test_workers_end_when_the_scan_process_is_killed(tmp_path: Path) -> None:
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(_session_processes(process.pid)) < 5 and time.monotonic() < deadline:
+    while len(session_processes(process.pid)) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)  # the scan, the resource tracker, the forkserver and 2 workers
-    others = _session_processes(process.pid) - {process.pid}
+    others = session_processes(process.pid) - {process.pid}
     os.kill(process.pid, signal.SIGKILL)
     if process.wait() != -signal.SIGKILL:
         pytest.fail("the scan ended before it was killed; nothing was tested")
     assert len(others) >= 4
     deadline = time.monotonic() + 60
-    while _session_processes(process.pid) and time.monotonic() < deadline:
+    while session_processes(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = _session_processes(process.pid)
+    left = session_processes(process.pid)
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} processes outlived the killed scan"

@@ -26,6 +26,7 @@ from tests.pipeline.daskprocs import (
     scan_command,
     write_pictures,
 )
+from tests.processes import session_processes
 
 PASSWORD = "pw-never-stored-4711"
 
@@ -180,19 +181,6 @@ def test_a_unit_that_kills_its_workers_is_poisoned(
         own.stop()
 
 
-def _session(session: int) -> set[int]:
-    """Live processes (not zombies) of session `session`."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == session:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_local_cluster_workers_end_when_the_scan_is_killed(
     folder_evidence: Path, tmp_path: Path
 ) -> None:
@@ -208,15 +196,15 @@ def test_local_cluster_workers_end_when_the_scan_is_killed(
     deadline = time.monotonic() + 120
     while _done_analyses(tmp_path / "case") < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
-    others = _session(process.pid) - {process.pid}
+    others = session_processes(process.pid) - {process.pid}
     os.kill(process.pid, signal.SIGKILL)
     if process.wait() != -signal.SIGKILL:
         pytest.fail("the scan ended before it was killed; nothing was tested")
     assert len(others) >= 2  # at least the two Dask workers
     deadline = time.monotonic() + 60
-    while _session(process.pid) and time.monotonic() < deadline:
+    while session_processes(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = _session(process.pid)
+    left = session_processes(process.pid)
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} processes outlived the killed scan"
