@@ -11,10 +11,17 @@ from typing import Any
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
 from scanner.case.decisions import all_decisions
+from scanner.case.writer import FACE_COLUMNS
 from scanner.hashing.perceptual import PDQ_MIN_QUALITY
 from scanner.match.engine import MatchInputs
 from scanner.triage.gather import TriageRecords
 from scanner.types import Locator
+
+# What triage reads of a face: every column of `Face` but its geometry and embedding, so a
+# new face attribute reaches the facts without a change here.
+TRIAGE_FACE_COLUMNS = tuple(
+    name for name in FACE_COLUMNS if name not in ("box", "landmarks", "embedding")
+)
 
 
 def match_inputs(db: CaseDatabase) -> MatchInputs:
@@ -98,10 +105,7 @@ def triage_records(db: CaseDatabase) -> TriageRecords:
         ),
         matches=_by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id"),
         faces=_by_sha(
-            db,
-            "SELECT sha256, idx, deepfake, consistency, source_label, source_reference,"
-            " source_correlation, apparent_age, apparent_age_spread, minor_probability"
-            " FROM faces ORDER BY idx",
+            db, f"SELECT sha256, {', '.join(TRIAGE_FACE_COLUMNS)} FROM faces ORDER BY idx"
         ),
         scores=_by_sha(db, "SELECT sha256, name, value, detail FROM scores"),
         consistency_threshold=CONSISTENCY_THRESHOLD,
