@@ -12,7 +12,8 @@ from scanner.errors import ModelError
 from scanner.inference.catalog import add_model, load_catalog
 from scanner.inference.manifest import builtin_manifest_dir, discover, load_manifest, parse_manifest
 from scanner.inference.registry import FAMILIES, adapter_class, family, load_families
-from scanner.inference.session import file_sha256, load_adapter, open_session, verify
+from scanner.inference.session import load_adapter, open_session, verify
+from tests.hashes import file_sha256
 from tests.inference.inference_support import shared_model
 
 PNET_SHA = "07a69013008e612c4d2ad31b09645038911dfec67411cd68ccd0da55ca291a35"
