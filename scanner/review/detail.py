@@ -7,11 +7,10 @@ scanner's tables are never written.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from scanner.case import decisions, review_queries
-from scanner.report.thumbnails import MAX_INPUT_BYTES, make_thumbnail
+from scanner.report import content
 
 
 def blob(conn: sqlite3.Connection, sha256: str) -> dict[str, Any] | None:
@@ -65,21 +64,8 @@ def overrides(conn: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] |
 
 def reference_thumbnail(conn: sqlite3.Connection, sha256: str, idx: int) -> bytes | None:
     """The reference photo a face was made from, as a thumbnail (from the set's folder)."""
-    from scanner.knownsets import list_sets
-
     source = review_queries.face_source(conn, sha256, idx)
-    if source is None:
-        return None
-    folders = {info.name: Path(info.source) for info in list_sets() if info.kind == "victim"}
-    folder = folders.get(source[0])
-    if folder is None:
-        return None
-    path = (folder / source[1]).resolve()
-    if folder.resolve() not in path.parents or not path.is_file():
-        return None
-    if path.stat().st_size > MAX_INPUT_BYTES:
-        return None
-    return make_thumbnail(path.read_bytes())
+    return None if source is None else content.reference_thumbnail(*source)
 
 
 def blob_of_target(conn: sqlite3.Connection, kind: str, key: str) -> str | None:
