@@ -25,6 +25,23 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def open_readonly(folder: Path) -> sqlite3.Connection:
+    """A read-only connection to a case (rows by name), e.g. for the review app; TEMP tables
+    made on it (the review grid) live outside the file."""
+    uri = (folder / DB_NAME).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def open_decisions(folder: Path) -> sqlite3.Connection:
+    """The review's one writable connection: used only by `scanner.case.decisions.record`."""
+    conn = sqlite3.connect(folder / DB_NAME, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
 class CaseDatabase:
     """Typed access to a case folder's database."""
 

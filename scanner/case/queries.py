@@ -10,10 +10,18 @@ from typing import Any
 
 from scanner.analyse.signals.consistency import CONSISTENCY_THRESHOLD
 from scanner.case.database import CaseDatabase
+from scanner.case.decisions import all_decisions
+from scanner.case.writer import FACE_COLUMNS
 from scanner.hashing.perceptual import PDQ_MIN_QUALITY
 from scanner.match.engine import MatchInputs
 from scanner.triage.gather import TriageRecords
 from scanner.types import Locator
+
+# What triage reads of a face: every column of `Face` but its geometry and embedding, so a
+# new face attribute reaches the facts without a change here.
+TRIAGE_FACE_COLUMNS = tuple(
+    name for name in FACE_COLUMNS if name not in ("box", "landmarks", "embedding")
+)
 
 
 def match_inputs(db: CaseDatabase) -> MatchInputs:
@@ -97,14 +105,58 @@ def triage_records(db: CaseDatabase) -> TriageRecords:
         ),
         matches=_by_sha(db, "SELECT * FROM matches ORDER BY distance, set_name, entry_id"),
         faces=_by_sha(
-            db,
-            "SELECT sha256, idx, deepfake, consistency, source_label, source_reference,"
-            " source_correlation, apparent_age, apparent_age_spread, minor_probability"
-            " FROM faces ORDER BY idx",
+            db, f"SELECT sha256, {', '.join(TRIAGE_FACE_COLUMNS)} FROM faces ORDER BY idx"
         ),
         scores=_by_sha(db, "SELECT sha256, name, value, detail FROM scores"),
         consistency_threshold=CONSISTENCY_THRESHOLD,
     )
+
+
+REPORT_ORDERS = {  # a blob's rows of each table, in the order reports list them
+    "items": "evidence_id, locator",
+    "faces": "idx",
+    "scores": "name",
+    "matches": "face_idx, set_name, method, entry_id",
+    "findings": "priority, rule",
+}
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """Every row a report shows, as column → value dicts (JSON columns still text)."""
+
+    runs: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    blobs: list[dict[str, Any]]  # in no particular order: the report sorts them
+    by_blob: dict[str, dict[str, list[dict[str, Any]]]]  # table → sha256 → rows (sha256 left out)
+    attributions: list[dict[str, Any]]  # by evidence_id, locator, app
+    errors: list[dict[str, Any]]  # by locator, stage
+    decisions: list[dict[str, Any]]  # oldest first (`decisions.all_decisions`)
+
+
+def report_rows(db: CaseDatabase) -> ReportRows:
+    """The runs, evidence, blobs with their items/faces/scores/matches/findings, attributions,
+    errors and decisions of a case, for `scanner.report.model.build_report`."""
+    by_blob: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for table, order in REPORT_ORDERS.items():
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in db.rows(f"SELECT * FROM {table} ORDER BY sha256, {order}"):
+            record = dict(row)
+            grouped[record.pop("sha256")].append(record)
+        by_blob[table] = grouped
+    return ReportRows(
+        runs=_dicts(db, "SELECT * FROM runs ORDER BY id"),
+        evidence=_dicts(db, "SELECT * FROM evidence ORDER BY id"),
+        blobs=_dicts(db, "SELECT * FROM blobs"),
+        by_blob=by_blob,
+        attributions=_dicts(db, "SELECT * FROM attributions ORDER BY evidence_id, locator, app"),
+        errors=_dicts(db, "SELECT * FROM errors ORDER BY locator, stage"),
+        decisions=all_decisions(db.conn),
+    )
+
+
+def _dicts(db: CaseDatabase, sql: str) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.rows(sql)]
 
 
 def _by_sha(db: CaseDatabase, sql: str) -> dict[str, list[dict[str, Any]]]:

@@ -22,25 +22,19 @@ def registered() -> dict[str, list[tuple[str, str]]]:
     """(name, description) of every entry of every registry, by registry."""
     from scanner.carve import CARVERS
     from scanner.evidence.containers import CONTAINERS
-    from scanner.evidence.tsk_filesystem import FS_NAMES
+    from scanner.evidence.tsk_filesystem import FILE_SYSTEMS
     from scanner.inference.registry import load_families
-    from scanner.knownsets.formats import all_formats
+    from scanner.knownsets.formats import FORMATS
     from scanner.report.writers import WRITERS
 
     return {
         "containers": CONTAINERS.describe(),
-        "file systems": [
-            (name, "read by The Sleuth Kit") for name in dict.fromkeys(FS_NAMES.values())
-        ],
+        "file systems": FILE_SYSTEMS.describe(),
         "carvers": [(name, ", ".join(sorted(c.kinds))) for name, c in CARVERS.items()],
-        "set formats": [(f.name, f.description) for f in all_formats()],
-        "report writers": [(name, _summary(w.__doc__)) for name, w in WRITERS.items()],
-        "model families": [(name, _summary(c.__doc__)) for name, c in load_families().items()],
+        "set formats": FORMATS.describe(),
+        "report writers": WRITERS.describe(),
+        "model families": load_families().describe(),
     }
-
-
-def _summary(doc: str | None) -> str:
-    return (doc or "").strip().split("\n", 1)[0]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -22,7 +22,6 @@ from scanner.knownsets import (
     list_sets,
     remove_set,
 )
-from scanner.knownsets.formats import get_format
 from scanner.knownsets.victims import Embedder
 
 HELP = "import, build, list and export known sets (VICS, NSRL, hash lists, PDQ, victims)"
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    get_format("vics")  # fills the registry for the help text
     imp = sub.add_parser(
         "import", help="import a hash set file", description="Import a hash set file."
     )

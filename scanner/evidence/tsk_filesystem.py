@@ -7,32 +7,36 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytsk3
 
 from scanner.errors import EvidenceError
 from scanner.evidence.ranges import merge_ranges
 from scanner.evidence.tsk_volumes import TskImage
+from scanner.lib.registry import Registry
 from scanner.types import Times
 
 log = logging.getLogger(__name__)
 
-FS_NAMES = {
-    pytsk3.TSK_FS_TYPE_NTFS: "ntfs",
-    pytsk3.TSK_FS_TYPE_FAT12: "fat12",
-    pytsk3.TSK_FS_TYPE_FAT16: "fat16",
-    pytsk3.TSK_FS_TYPE_FAT32: "fat32",
-    pytsk3.TSK_FS_TYPE_EXFAT: "exfat",
-    pytsk3.TSK_FS_TYPE_EXT2: "ext2",
-    pytsk3.TSK_FS_TYPE_EXT3: "ext3",
-    pytsk3.TSK_FS_TYPE_EXT4: "ext4",
-    pytsk3.TSK_FS_TYPE_HFS: "hfs+",
-    pytsk3.TSK_FS_TYPE_ISO9660: "iso9660",
-    pytsk3.TSK_FS_TYPE_FFS1: "ufs1",
-    pytsk3.TSK_FS_TYPE_FFS1B: "ufs1",
-    pytsk3.TSK_FS_TYPE_FFS2: "ufs2",
-    pytsk3.TSK_FS_TYPE_YAFFS2: "yaffs2",
-}
+FILE_SYSTEMS: Registry[tuple[Any, ...]] = Registry("file system")  # name -> TSK types
+for _name, _types, _description in (
+    ("ntfs", (pytsk3.TSK_FS_TYPE_NTFS,), "NTFS (named data streams too)"),
+    ("fat12", (pytsk3.TSK_FS_TYPE_FAT12,), "FAT12"),
+    ("fat16", (pytsk3.TSK_FS_TYPE_FAT16,), "FAT16"),
+    ("fat32", (pytsk3.TSK_FS_TYPE_FAT32,), "FAT32"),
+    ("exfat", (pytsk3.TSK_FS_TYPE_EXFAT,), "exFAT"),
+    ("ext2", (pytsk3.TSK_FS_TYPE_EXT2,), "ext2"),
+    ("ext3", (pytsk3.TSK_FS_TYPE_EXT3,), "ext3"),
+    ("ext4", (pytsk3.TSK_FS_TYPE_EXT4,), "ext4"),
+    ("hfs+", (pytsk3.TSK_FS_TYPE_HFS,), "HFS+"),
+    ("iso9660", (pytsk3.TSK_FS_TYPE_ISO9660,), "ISO 9660 (optical discs)"),
+    ("ufs1", (pytsk3.TSK_FS_TYPE_FFS1, pytsk3.TSK_FS_TYPE_FFS1B), "UFS1 (FFS1, FFS1B)"),
+    ("ufs2", (pytsk3.TSK_FS_TYPE_FFS2,), "UFS2 (FFS2)"),
+    ("yaffs2", (pytsk3.TSK_FS_TYPE_YAFFS2,), "YAFFS2 (flash memory of older phones)"),
+):
+    FILE_SYSTEMS.add(_name, _types, f"{_description}; read by The Sleuth Kit")
+FS_NAMES = {kind: name for name, kinds in FILE_SYSTEMS.items() for kind in kinds}
 DIRECTORY_TYPES = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
 SPARSE_SYSTEM_STREAMS = ("$Bad",)  # NTFS $BadClus:$Bad spans the volume and holds no data
 DATA_TYPES = (

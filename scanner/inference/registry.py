@@ -1,7 +1,8 @@
 """Model families: the adapter classes that turn one model's raw outputs into results.
 
-`FAMILIES` maps a lower-case family name (the manifest's `family:`) to its adapter
-class, filled by the `@family("name")` decorator; a duplicate name is an error.
+`FAMILIES` (a `Registry`) maps a lower-case family name (the manifest's `family:`) to its
+adapter class, filled by the `@family("name")` decorator with the first paragraph of the
+class's docstring as its description; a duplicate name is an error.
 Built-in adapters are registered exactly like additions: any module of
 `scanner.inference` whose name ends in `_detector`, `_embedder` or `_classifier`
 is imported by `adapter_class()` / `load_families()` before the first look-up.
@@ -24,8 +25,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from scanner.errors import ModelError
+from scanner.lib.registry import Registry
 
-FAMILIES: dict[str, type[Any]] = {}
+FAMILIES: Registry[type[Any]] = Registry("model family")
 ADAPTER_SUFFIXES = ("_detector", "_embedder", "_classifier", "_estimator")
 
 T = TypeVar("T", bound=type)
@@ -33,27 +35,23 @@ T = TypeVar("T", bound=type)
 
 def family(name: str) -> Callable[[T], T]:
     """Class decorator registering an adapter under `name` (lower-case, unique)."""
-    if name != name.lower() or not name:
-        raise ValueError(f"family name must be lower-case and non-empty, got {name!r}")
 
     def register(cls: T) -> T:
-        if name in FAMILIES and FAMILIES[name] is not cls:
-            raise ValueError(
-                f"model family {name!r} registered twice: "
-                f"{FAMILIES[name].__module__}.{FAMILIES[name].__name__} and "
-                f"{cls.__module__}.{cls.__name__}"
-            )
-        FAMILIES[name] = cls
-        cls.family_name = name  # type: ignore[attr-defined]
+        FAMILIES.add(name, cls, summary(cls.__doc__))
         return cls
 
     return register
 
 
+def summary(doc: str | None) -> str:
+    """The first paragraph of a docstring, on one line."""
+    return " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+
+
 _loaded = False
 
 
-def load_families() -> dict[str, type[Any]]:
+def load_families() -> Registry[type[Any]]:
     """Import every adapter module of this package once; return `FAMILIES`."""
     global _loaded
     if not _loaded:

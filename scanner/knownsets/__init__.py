@@ -11,10 +11,10 @@ Public API::
 """
 
 from scanner.knownsets.exporter import export_set
-from scanner.knownsets.formats import FORMATS, ReadOptions, detect_format, get_format
+from scanner.knownsets.formats import FORMATS, detect_format, get_format
 from scanner.knownsets.importer import import_set
 from scanner.knownsets.matcher import DEFAULT_PDQ_RADIUS, SetMatcher, load_matcher
-from scanner.knownsets.model import KINDS, ImportReport, SetInfo, SetMatch
+from scanner.knownsets.model import KINDS, ImportReport, ReadOptions, SetInfo, SetMatch
 from scanner.knownsets.store import list_sets, remove_set
 from scanner.knownsets.vics_export import VicsMedia, export_vics
 from scanner.knownsets.victims import VictimStore, build_victims

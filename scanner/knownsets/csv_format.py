@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.errors import KnownSetError
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import optional_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 FIELDS = ("md5", "sha1", "sha256", "pdq", "category", "label", "id")
 _ALIASES = {

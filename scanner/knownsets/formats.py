@@ -2,98 +2,73 @@
 
 Each format module provides `read(path, options)` yielding Record or Rejection, and
 `sniff(head)` telling whether the first bytes look like that format. Adding a format is
-one module and one line in BUILTIN.
+one module and one `FORMATS.add` line below; the order of the lines is the order in which
+`detect_format` tries the sniffers (the more specific first: an NSRLFile.txt is also CSV).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import KnownSetError
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets import (
+    csv_format,
+    hashdeep_format,
+    hashlist_format,
+    nsrl_format,
+    pdq_format,
+    vics_format,
+)
+from scanner.knownsets.model import ReadOptions, Record, Rejection
+from scanner.lib.registry import Registry
 
-Reader = Callable[[Path, "ReadOptions"], Iterator[Record | Rejection]]
+Reader = Callable[[Path, ReadOptions], Iterator[Record | Rejection]]
 Sniffer = Callable[[bytes], bool]
 HEAD_BYTES = 65536
 
 
 @dataclass(frozen=True)
-class ReadOptions:
-    """What the examiner said about a source when importing it."""
-
-    category: str | None = None  # default category for records that carry none
-    label: str | None = None  # default label
-    columns: dict[str, str] = field(default_factory=dict)  # csv: field -> header name
-
-
-@dataclass(frozen=True)
 class SetFormat:
-    name: str
-    description: str
+    """How to read one set format, and how to recognise it (None: only when named)."""
+
     read: Reader
     sniff: Sniffer | None = None
 
 
-FORMATS: dict[str, SetFormat] = {}
-
-
-def register(fmt: SetFormat) -> SetFormat:
-    """Add a format; names are lower-case and unique."""
-    if fmt.name != fmt.name.lower():
-        raise ValueError(f"format names are lower-case, got {fmt.name!r}")
-    if fmt.name in FORMATS:
-        raise ValueError(f"set format {fmt.name!r} is already registered")
-    FORMATS[fmt.name] = fmt
-    return fmt
-
-
-def _register_builtins() -> None:
-    from scanner.knownsets import (
-        csv_format,
-        hashdeep_format,
-        hashlist_format,
-        nsrl_format,
-        pdq_format,
-        vics_format,
-    )
-
-    for fmt in (
-        SetFormat(
-            "vics", "Project VIC / CAID VICS JSON 1.x and 2.0", vics_format.read, vics_format.sniff
-        ),
-        SetFormat(
-            "nsrl", "NSRL RDS v3 SQLite or legacy NSRLFile.txt", nsrl_format.read, nsrl_format.sniff
-        ),
-        SetFormat(
-            "hashdeep", "hashdeep / md5deep -c output", hashdeep_format.read, hashdeep_format.sniff
-        ),
-        SetFormat(
-            "csv", "CSV with a header row naming hash columns", csv_format.read, csv_format.sniff
-        ),
-        SetFormat("md5", "MD5 list or md5sum output", hashlist_format.reader("md5"), None),
-        SetFormat("sha1", "SHA-1 list or sha1sum output", hashlist_format.reader("sha1"), None),
-        SetFormat(
-            "sha256", "SHA-256 list or sha256sum output", hashlist_format.reader("sha256"), None
-        ),
-        SetFormat(
-            "pdq", "PDQ list: 64 hex digits a line, optionally ',label'", pdq_format.read, None
-        ),
-    ):
-        register(fmt)
-
-
-def all_formats() -> list[SetFormat]:
-    """Every registered format, built-ins first."""
-    if not FORMATS:
-        _register_builtins()
-    return list(FORMATS.values())
+FORMATS: Registry[SetFormat] = Registry("set format")
+FORMATS.add(
+    "vics",
+    SetFormat(vics_format.read, vics_format.sniff),
+    "Project VIC / CAID VICS JSON 1.x and 2.0",
+)
+FORMATS.add(
+    "nsrl",
+    SetFormat(nsrl_format.read, nsrl_format.sniff),
+    "NSRL RDS v3 SQLite or legacy NSRLFile.txt",
+)
+FORMATS.add(
+    "hashdeep",
+    SetFormat(hashdeep_format.read, hashdeep_format.sniff),
+    "hashdeep / md5deep -c output",
+)
+FORMATS.add(
+    "csv",
+    SetFormat(csv_format.read, csv_format.sniff),
+    "CSV with a header row naming hash columns",
+)
+FORMATS.add("md5", SetFormat(hashlist_format.reader("md5")), "MD5 list or md5sum output")
+FORMATS.add("sha1", SetFormat(hashlist_format.reader("sha1")), "SHA-1 list or sha1sum output")
+FORMATS.add(
+    "sha256", SetFormat(hashlist_format.reader("sha256")), "SHA-256 list or sha256sum output"
+)
+FORMATS.add(
+    "pdq", SetFormat(pdq_format.read), "PDQ list: 64 hex digits a line, optionally ',label'"
+)
 
 
 def get_format(name: str) -> SetFormat:
-    if not FORMATS:
-        _register_builtins()
     try:
         return FORMATS[name.lower()]
     except KeyError:
@@ -104,18 +79,14 @@ def get_format(name: str) -> SetFormat:
 
 def detect_format(path: Path) -> str:
     """The format name of a source from its first bytes; a 64-hex list is SHA-256, never PDQ."""
-    if not FORMATS:
-        _register_builtins()
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise KnownSetError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    for fmt in FORMATS.values():
+    for name, fmt in FORMATS.items():
         if fmt.sniff is not None and fmt.sniff(head):
-            return fmt.name
-    from scanner.knownsets import hashlist_format
-
+            return name
     method = hashlist_format.guess_method(head)
     if method is None:
         raise KnownSetError(

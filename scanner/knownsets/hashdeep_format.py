@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import optional_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 _METHODS = {"md5": "md5", "sha1": "sha1", "sha256": "sha256"}
 

@@ -6,9 +6,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import is_hex, method_for_length, parse_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 _BSD = re.compile(r"^(MD5|SHA1|SHA256|SHA2-256) ?\((.*)\) ?= ?([0-9A-Fa-f]+)$")
 _COMMENT = ("#", ";", "//")

@@ -8,8 +8,8 @@ from pathlib import Path
 from scanner.errors import KnownSetError
 from scanner.hashing.crypto import sha256_file
 from scanner.knownsets.builder import SetBuilder
-from scanner.knownsets.formats import ReadOptions, detect_format, get_format
-from scanner.knownsets.model import KINDS, ImportReport, Rejection, SetInfo
+from scanner.knownsets.formats import detect_format, get_format
+from scanner.knownsets.model import KINDS, ImportReport, ReadOptions, Rejection, SetInfo
 
 log = logging.getLogger(__name__)
 

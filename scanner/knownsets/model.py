@@ -10,6 +10,15 @@ METHODS = ("md5", "sha1", "sha256", "pdq")
 HASH_BYTES = {"md5": 16, "sha1": 20, "sha256": 32, "pdq": 32}
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the examiner said about a source when importing it."""
+
+    category: str | None = None  # default category for records that carry none
+    label: str | None = None  # default label
+    columns: dict[str, str] = field(default_factory=dict)  # csv: field -> header name
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One entry of a source: its hashes (raw bytes) and what the source says about it."""

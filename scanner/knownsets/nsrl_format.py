@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.errors import KnownSetError
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import optional_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 V3_COLUMNS = ("sha256", "sha1", "md5", "file_name", "file_size", "package_id")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import parse_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import KnownSetError
-from scanner.knownsets.formats import ReadOptions
 from scanner.knownsets.hexutil import optional_hash
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 
 VERSIONS = ("1.1", "1.2", "1.3", "2.0")
 CHUNK_CHARS = 8 << 20

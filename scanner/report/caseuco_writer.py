@@ -18,7 +18,7 @@ from typing import Any
 
 from scanner.case.decisions import item_key
 from scanner.report.decided import by_blob, summary
-from scanner.report.registry import WriteContext, writer
+from scanner.report.registry import WRITERS, WriteContext
 from scanner.report.text import write_text
 
 FILE_NAME = "case.jsonld"
@@ -43,7 +43,7 @@ def node_id(kind: str, *key: object) -> str:
     return f"kb:{kind}-{uuid.uuid5(NAMESPACE, json.dumps([kind, *key], ensure_ascii=False))}"
 
 
-@writer("case-uco")
+@WRITERS.decorator("case-uco", "case.jsonld: the scan as CASE/UCO 1.x JSON-LD")
 def write_case_uco(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
     """Write the model as a CASE/UCO JSON-LD graph."""
     tool = _tool(model["tool"])

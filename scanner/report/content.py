@@ -28,20 +28,7 @@ class ContentSource:
         return read_chunks(self.resolver.open_stream(locator))
 
     def reference_thumbnail(self, set_name: str, reference: str) -> bytes | None:
-        """A thumbnail of a victim set's reference photo, read from the folder the set was
-        built from (None if the set or the photo is no longer there)."""
-        from scanner.knownsets import list_sets
-
-        folders = {info.name: Path(info.source) for info in list_sets() if info.kind == "victim"}
-        folder = folders.get(set_name)
-        if folder is None:
-            return None
-        path = (folder / reference).resolve()
-        if folder.resolve() not in path.parents or not path.is_file():
-            return None
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            return None
-        return make_thumbnail(path.read_bytes())
+        return reference_thumbnail(set_name, reference)
 
     def thumbnail(self, sha256: str) -> bytes | None:
         """The thumbnail made during analysis; else one made now from the evidence
@@ -55,3 +42,20 @@ class ContentSource:
             return make_thumbnail(b"".join(self.chunks(sha256)))
         except (ScannerError, OSError, ValueError):
             return None
+
+
+def reference_thumbnail(set_name: str, reference: str) -> bytes | None:
+    """A thumbnail of a victim set's reference photo, read from the folder the set was built
+    from (None if the set or the photo is no longer there, or the name leads outside it)."""
+    from scanner.knownsets import list_sets
+
+    folders = {info.name: Path(info.source) for info in list_sets() if info.kind == "victim"}
+    folder = folders.get(set_name)
+    if folder is None:
+        return None
+    path = (folder / reference).resolve()
+    if folder.resolve() not in path.parents or not path.is_file():
+        return None
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        return None
+    return make_thumbnail(path.read_bytes())

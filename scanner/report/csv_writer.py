@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner.report.registry import WriteContext, writer
+from scanner.report.registry import WRITERS, WriteContext
 from scanner.report.text import format_runs, write_text
 
 FILE_NAME = "findings.csv"
@@ -46,7 +46,9 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-@writer("csv")
+@WRITERS.decorator(
+    "csv", "findings.csv: one row per finding and location, safe to open in a spreadsheet"
+)
 def write_csv(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
     """Write one row per finding and location of each flagged blob, most urgent first."""
     buffer = io.StringIO()

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from scanner.report.registry import WriteContext, writer
+from scanner.report.registry import WRITERS, WriteContext
 from scanner.report.text import xml_text
 
 FILE_NAME = "dfxml.xml"
@@ -18,7 +18,7 @@ DFXML_NS = "http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 
 
-@writer("dfxml")
+@WRITERS.decorator("dfxml", "dfxml.xml: every carved item with its byte runs and hashes")
 def write_dfxml(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
     """Write the carved items of the model as a DFXML document."""
     ET.register_namespace("", DFXML_NS)

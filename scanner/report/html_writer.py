@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scanner.report.html_rows import THUMBS, Pictures, decision_marks, row
-from scanner.report.registry import WriteContext, writer
+from scanner.report.registry import WRITERS, WriteContext
 from scanner.report.text import format_runs
 
 FILE_NAME = "report.html"
@@ -37,7 +37,9 @@ WRITE_CHUNKS = 4096  # template output pieces joined per write
 PAGE_NAME = re.compile(r"items-[0-9]{4,}\.html")
 
 
-@writer("html")
+@WRITERS.decorator(
+    "html", "report.html: findings first, then the paged inventory, pictures blurred"
+)
 def write_html(model: dict[str, Any], case_dir: Path, context: WriteContext) -> list[Path]:
     """Write report.html, then the inventory pages; returns report.html first, then every
     companion file (pages and pictures). Streamed: one row's pictures in memory at a time."""

@@ -33,7 +33,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.case.database import CaseDatabase
-from scanner.case.decisions import all_decisions
+from scanner.case.queries import report_rows
 
 SCHEMA = "dftriage-report/1"
 AGE_WARNING = (
@@ -43,41 +43,23 @@ AGE_WARNING = (
 
 
 def build_report(db: CaseDatabase) -> dict[str, Any]:
-    evidence = [_evidence(row) for row in db.rows("SELECT * FROM evidence ORDER BY id")]
+    rows = report_rows(db)
+    evidence = [_evidence(row) for row in rows.evidence]
     names = {e["id"]: e["name"] for e in evidence}
-    grouped = {
-        table: _group(db, table, order)
-        for table, order in (
-            ("items", "evidence_id, locator"),
-            ("faces", "idx"),
-            ("scores", "name"),
-            ("matches", "face_idx, set_name, method, entry_id"),
-            ("findings", "priority, rule"),
-        )
-    }
-    found = _attributions(db)
-    blobs = [_blob(dict(row), grouped, names, found) for row in db.rows("SELECT * FROM blobs")]
+    found = _attributions(rows.attributions)
+    blobs = [_blob(row, rows.by_blob, names, found) for row in rows.blobs]
     blobs.sort(key=lambda b: (b["priority"] if b["priority"] is not None else 99, b["sha256"]))
-    errors = [dict(row) for row in db.rows("SELECT * FROM errors ORDER BY locator, stage")]
     return {
         "schema": SCHEMA,
         "tool": {"name": "dftriage", "version": __version__},
-        "runs": [_run(dict(row)) for row in db.rows("SELECT * FROM runs ORDER BY id")],
+        "runs": [_run(row) for row in rows.runs],
         "evidence": evidence,
-        "summary": _summary(blobs, errors),
+        "summary": _summary(blobs, rows.errors),
         "blobs": blobs,
-        "errors": errors,
+        "errors": rows.errors,
         "age_warning": AGE_WARNING,
-        "decisions": all_decisions(db.conn),
+        "decisions": rows.decisions,
     }
-
-
-def _group(db: CaseDatabase, table: str, order: str) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in db.rows(f"SELECT * FROM {table} ORDER BY sha256, {order}"):
-        record = dict(row)
-        grouped[record.pop("sha256")].append(record)
-    return grouped
 
 
 def _blob(
@@ -98,10 +80,12 @@ def _blob(
     return row
 
 
-def _attributions(db: CaseDatabase) -> dict[tuple[int, str], dict[str, list[str]]]:
+def _attributions(
+    rows: list[dict[str, Any]],
+) -> dict[tuple[int, str], dict[str, list[str]]]:
     """Per (evidence_id, locator): its apps, chat_ids and account_ids, as the facts have them."""
     found: dict[tuple[int, str], dict[str, list[str]]] = defaultdict(_no_attribution)
-    for row in db.rows("SELECT * FROM attributions ORDER BY evidence_id, locator, app"):
+    for row in rows:
         entry = found[(row["evidence_id"], row["locator"])]
         entry["apps"].append(row["app"])
         for key, value in (("chat_ids", row["chat_id"]), ("account_ids", row["account_id"])):
@@ -143,8 +127,7 @@ def _face(face: dict[str, Any]) -> dict[str, Any]:
     return face
 
 
-def _evidence(row: Any) -> dict[str, Any]:
-    record = dict(row)
+def _evidence(record: dict[str, Any]) -> dict[str, Any]:
     for key in ("files", "stored_hashes", "metadata"):
         record[key] = json.loads(record[key])
     return record

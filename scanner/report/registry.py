@@ -3,7 +3,7 @@
 A writer takes the model from `build_report`, the case folder and a `WriteContext`, writes
 one file into the folder and returns its path (or a list: its main file first, then its
 companion files, such as the HTML inventory pages). Built-in writers register themselves with
-`@writer("name")` exactly like additions; a duplicate name is an error.
+`@WRITERS.decorator("name", "one line")` exactly like additions; a duplicate name is an error.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.lib.registry import Registry
+
 ThumbnailSource = Callable[[str], bytes | None]
 ReferenceSource = Callable[[str, str], bytes | None]  # (victim set, reference) -> JPEG
 Writer = Callable[[dict[str, Any], Path, "WriteContext"], Path | list[Path]]
 
-WRITERS: dict[str, Writer] = {}
+WRITERS: Registry[Writer] = Registry("report writer")
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,3 @@ class WriteContext:
     thumbnails: ThumbnailSource | None = None
     exported: dict[str, str] = field(default_factory=dict)
     references: ReferenceSource | None = None
-
-
-def writer(name: str) -> Callable[[Writer], Writer]:
-    """Register a report writer under `name` (lower case, unique)."""
-
-    def register(function: Writer) -> Writer:
-        if name != name.lower() or not name:
-            raise ValueError(f"writer name must be lower case and non-empty, got {name!r}")
-        if name in WRITERS:
-            raise ValueError(f"duplicate report writer {name!r}")
-        WRITERS[name] = function
-        return function
-
-    return register

@@ -14,14 +14,14 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from scanner.report.decided import by_blob, category, summary
-from scanner.report.registry import WriteContext, writer
+from scanner.report.registry import WRITERS, WriteContext
 from scanner.report.text import write_text
 
 FILE_NAME = "vics.json"
 ODATA_CONTEXT = "http://github.com/ICMEC/ProjectVic/DataModels/2.0.xml/CUSTOM/$metadata#Media"
 
 
-@writer("vics")
+@WRITERS.decorator("vics", "vics.json: a VICS media record per blob with a set match or a finding")
 def write_vics(model: dict[str, Any], case_dir: Path, context: WriteContext) -> Path:
     """Write one Media record per blob that has a set match or a finding."""
     decided = by_blob(model)

@@ -22,12 +22,12 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request
 from jinja2 import StrictUndefined
 
-from scanner.case import decisions
-from scanner.case.database import DB_NAME
+from scanner.case import decisions, grid, review_queries
+from scanner.case.database import open_decisions, open_readonly
 from scanner.report.html_rows import mark
 from scanner.report.html_writer import show
 from scanner.report.text import format_runs
-from scanner.review import detail, grid
+from scanner.review import detail
 
 COOKIE = "dftriage_review"
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -45,22 +45,6 @@ class Settings:
     token: str
     hosts: frozenset[str]  # Host header values accepted, e.g. {"127.0.0.1:8123"}
     categories: tuple[str, ...] = VICS
-
-
-def open_readonly(case_dir: Path) -> sqlite3.Connection:
-    """The case database, read-only (the grid's TEMP table lives outside the file)."""
-    uri = (case_dir / DB_NAME).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
-
-
-def open_decisions(case_dir: Path) -> sqlite3.Connection:
-    """The one writable connection: used only by scanner.case.decisions.record."""
-    conn = sqlite3.connect(case_dir / DB_NAME, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
 
 
 def create_app(settings: Settings) -> Flask:
@@ -150,12 +134,8 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/thumb/<sha256>.jpg")
     def thumb(sha256: str) -> Response:
-        row = None
-        if SHA256.fullmatch(sha256):
-            row = reader.execute(
-                "SELECT thumbnail FROM blobs WHERE sha256 = ?", (sha256,)
-            ).fetchone()
-        return _jpeg(bytes(row[0]) if row and row[0] else None)
+        ok = SHA256.fullmatch(sha256)
+        return _jpeg(review_queries.thumbnail(reader, sha256) if ok else None)
 
     @app.get("/source/<sha256>/<int:idx>.jpg")
     def source(sha256: str, idx: int) -> Response:
@@ -225,14 +205,7 @@ def marks_by_blob(
     found: list[dict[str, Any]], conn: sqlite3.Connection, shas: list[str]
 ) -> dict[str, list[str]]:
     """Per blob: the latest decision of each target and aspect, as short texts."""
-    items = {
-        decisions.item_key(row[0], row[1]): row[2]
-        for row in conn.execute(
-            f"SELECT evidence_id, locator, sha256 FROM items WHERE sha256 IN"
-            f" ({', '.join('?' * len(shas))})",
-            shas,
-        )
-    }
+    items = review_queries.item_blobs(conn, shas)
     marks: dict[str, list[str]] = {}
     for decision in sorted(decisions.latest(found).values(), key=lambda d: int(d["id"])):
         kind, key = decision["target_kind"], decision["target_key"]

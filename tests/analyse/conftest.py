@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import cv2
@@ -11,6 +10,7 @@ import pytest
 
 from scanner.media.decode import decode_picture
 from tests.analyse.analysis_support import FACES, SHARED
+from tests.hashes import file_sha256
 
 DEEPFAKES = SHARED / "data" / "deepfakes"
 YUNET = SHARED / "models" / "face_detection" / "yunet" / "yunet_n_dynamic.onnx"
@@ -20,7 +20,7 @@ YUNET_SHA256 = "104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12
 @pytest.fixture(scope="session")
 def landmarks_of() -> Callable[[np.ndarray], list[np.ndarray]]:
     """YuNet (cv2.FaceDetectorYN) 5-point landmarks of every face, largest first."""
-    if not YUNET.is_file() or hashlib.sha256(YUNET.read_bytes()).hexdigest() != YUNET_SHA256:
+    if not YUNET.is_file() or file_sha256(YUNET) != YUNET_SHA256:
         pytest.skip("../shared YuNet model absent")
     net = cv2.FaceDetectorYN.create(str(YUNET), "", (320, 320), 0.6, 0.45, 50)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
+from tests.hashes import file_sha256
 from tests.inference.inference_support import MODELS, SHARED_MODELS
 
 
@@ -18,7 +18,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dftriage-home")
     for relative, sha in SHARED_MODELS.values():
         path = MODELS / relative
-        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha:
+        if path.is_file() and file_sha256(path) == sha:
             add_model(path, home=root)
     return root
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scanner.media.decode import decode_picture
+from tests.hashes import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -42,7 +42,7 @@ def shared_model(name: str) -> Path:
     path = MODELS / relative
     if not path.is_file():
         pytest.skip(f"{path} not available")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+    if file_sha256(path) != sha:
         pytest.skip(f"{path} does not have the expected sha256")
     return path
 

@@ -9,7 +9,6 @@ The measured numbers asserted here are the ones in models/dlib_resnet_v1.yaml.
 from __future__ import annotations
 
 import csv
-import hashlib
 import importlib.util
 import itertools
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 from scanner.inference.dlib_convert import ONNX_SHA256, build_dlib_onnx
 from scanner.inference.manifest import Manifest, discover, load_manifest
 from scanner.inference.session import load_adapter
+from tests.hashes import file_sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 FACES = ROOT.parent / "shared" / "data" / "faces"
@@ -67,7 +67,7 @@ def embedder(dlib_home: Path, manifest: Manifest):
 def _detector():
     if not YUNET.is_file() or not FACES.is_dir():
         pytest.skip("../shared face data or YuNet model not present")
-    if hashlib.sha256(YUNET.read_bytes()).hexdigest() != YUNET_SHA256:
+    if file_sha256(YUNET) != YUNET_SHA256:
         pytest.skip("YuNet model in ../shared has an unexpected sha256")
     return cv2.FaceDetectorYN.create(str(YUNET), "", (320, 320), 0.6, 0.3, 50)
 
@@ -154,7 +154,7 @@ def all_distances(embeddings) -> tuple[np.ndarray, np.ndarray]:
 def test_build_is_pinned_and_idempotent(dlib_home: Path, manifest: Manifest) -> None:
     path = dlib_home / "models" / manifest.single.file
     assert manifest.single.sha256 == ONNX_SHA256
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == ONNX_SHA256
+    assert file_sha256(path) == ONNX_SHA256
     before = path.stat().st_mtime_ns
     assert build_dlib_onnx(dlib_home) == path
     assert path.stat().st_mtime_ns == before

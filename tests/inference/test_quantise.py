@@ -7,7 +7,6 @@ converted first). The agreement tests use ../shared/data/faces and skip without 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.util
 import logging
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from scanner.inference.manifest import Manifest, discover
 from scanner.inference.quantise import QuantSpec
 from scanner.inference.session import CUDA, load_adapter, verify
 from scanner.inference.variants import stills, variants
+from tests.hashes import file_sha256
 from tests.inference.inference_support import FACES
 
 HAS_DLIB_DAT = importlib.util.find_spec("face_recognition_models") is not None
@@ -47,7 +47,7 @@ def test_int8_files_have_the_pinned_sha256_and_pass_verify(int8_home: Path) -> N
     for name in ("dlib-resnet-v1-int8", "nudenet-320n-int8"):
         manifest = manifests[name]
         path = manifest.locate("model", int8_home)
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest.sha256
+        assert file_sha256(path) == manifest.sha256
         assert verify(manifest, int8_home) is None
         text = path.read_bytes()
         assert b"QuantizeLinear" in text and b"DequantizeLinear" in text

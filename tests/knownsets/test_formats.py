@@ -9,7 +9,7 @@ import pytest
 
 from scanner.errors import KnownSetError
 from scanner.knownsets import ReadOptions, import_set, list_sets, load_matcher, remove_set
-from scanner.knownsets.formats import FORMATS, SetFormat, detect_format, register
+from scanner.knownsets.formats import FORMATS, SetFormat, detect_format
 from tests.knownsets.ks_helpers import DATA, digests
 
 
@@ -155,9 +155,8 @@ def test_replace_and_remove(home: Path) -> None:
 
 
 def test_registry_refuses_duplicates() -> None:
-    detect_format(DATA / "md5sum.txt")  # fills the registry
     with pytest.raises(ValueError, match="already registered"):
-        register(SetFormat("md5", "again", FORMATS["md5"].read))
+        FORMATS.add("md5", SetFormat(FORMATS["md5"].read), "again")
 
 
 def test_half_built_sets_are_not_listed(home: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from scanner.errors import KnownSetError
 from scanner.knownsets import import_set, load_matcher, vics_format
-from scanner.knownsets.formats import ReadOptions, detect_format
-from scanner.knownsets.model import Record, Rejection
+from scanner.knownsets.formats import detect_format
+from scanner.knownsets.model import ReadOptions, Record, Rejection
 from tests.knownsets.ks_helpers import DATA, digests
 
 

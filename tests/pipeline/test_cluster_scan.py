@@ -4,7 +4,6 @@ mid-scan; a unit that kills its workers is poisoned, as after crashes of the poo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -17,6 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.commands.test_scan import results
+from tests.hashes import file_sha256
 from tests.pipeline.daskprocs import (
     EXAMPLE,
     ROOT,
@@ -74,7 +74,7 @@ def test_workers_read_the_evidence_where_path_map_says(
     with sqlite3.connect(case / "case.sqlite") as db:
         (sha256,), *_ = db.execute("SELECT sha256 FROM blobs").fetchall() or [(None,)]
         (path,) = db.execute("SELECT path FROM evidence").fetchone()
-    assert sha256 == hashlib.sha256((remote / "x.bmp").read_bytes()).hexdigest()
+    assert sha256 == file_sha256(remote / "x.bmp")
     assert path == str(local)  # recorded as given
 
 

@@ -15,9 +15,10 @@ import pytest
 from scanner.case.database import CaseDatabase
 from scanner.report.csv_writer import COLUMNS, neutralise
 from scanner.report.model import build_report
-from scanner.report.registry import WRITERS, writer
+from scanner.report.registry import WRITERS
 from scanner.report.vics_writer import ODATA_CONTEXT
 from scanner.report.writers import write_reports
+from tests.hashes import file_sha256
 from tests.report.report_case import CARVED_RUNS, FORMULA_PATH, HOSTILE_PATH, Case
 
 EXPECTED = {
@@ -187,7 +188,7 @@ def test_manifest_lists_every_file_with_its_hash(case: Case) -> None:
     assert len(companions) == 4  # one inventory page, three pictures
     assert set(listed) == ({p.name for p in written} - {"manifest.sha256"}) | companions
     for name, digest in listed.items():
-        assert hashlib.sha256((case.folder / name).read_bytes()).hexdigest() == digest
+        assert file_sha256(case.folder / name) == digest
     if shutil.which("sha256sum"):
         check = subprocess.run(
             ["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=case.folder, capture_output=True
@@ -219,7 +220,7 @@ def test_export_refuses_content_with_the_wrong_hash(case: Case) -> None:
 
 def test_registry_refuses_duplicates_and_upper_case() -> None:
     assert set(WRITERS) == {"json", "csv", "vics", "case-uco", "dfxml", "html"}
-    with pytest.raises(ValueError, match="duplicate"):
-        writer("json")(lambda model, folder, context: folder)
-    with pytest.raises(ValueError, match="lower case"):
-        writer("HTML2")(lambda model, folder, context: folder)
+    with pytest.raises(ValueError, match="already registered"):
+        WRITERS.add("json", lambda model, folder, context: folder, "again")
+    with pytest.raises(ValueError, match="lower-case"):
+        WRITERS.add("HTML2", lambda model, folder, context: folder, "upper case")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.review import grid
-from scanner.review.app import open_readonly
+from scanner.case import grid
+from scanner.case.database import open_readonly
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 

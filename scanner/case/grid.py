@@ -1,8 +1,8 @@
 """The review grid: one row per content, filtered and paged by keyset (never OFFSET).
 
-On start a TEMP table `grid` is built on the read-only connection (temp tables live apart
-from the case file): per blob its priority, nudity score, first location, number of
-locations and, where the case has the column, the youngest apparent age of its faces.
+The review app builds a TEMP table `grid` on its read-only connection (`open_readonly`; temp
+tables live apart from the case file): per blob its priority, nudity score, first location,
+number of locations and, where the case has the column, the youngest apparent age of its faces.
 Each sort has an index `(key, sha256)`, so a page is one index range scan.
 """
 
