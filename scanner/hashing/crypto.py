@@ -86,7 +86,7 @@ def hash_file(path: str | Path) -> CryptoHashes:
 
 
 def sha256_file(path: str | Path) -> str:
-    """SHA-256 alone (for recording the source of an imported set)."""
+    """SHA-256 alone of a file, streamed (set sources, model files, the case manifest)."""
     digest = hashlib.sha256()
     for chunk in read_chunks(path):
         digest.update(chunk)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from scanner.errors import ModelError
+from scanner.hashing.crypto import sha256_file
 from scanner.inference.manifest import (
     Manifest,
     builtin_manifest_dir,
@@ -23,7 +24,7 @@ from scanner.inference.manifest import (
     home_manifest_dir,
     parse_manifest,
 )
-from scanner.inference.session import file_sha256, open_session
+from scanner.inference.session import open_session
 
 
 def catalog_path() -> Path:
@@ -64,7 +65,7 @@ def add_model(file: Path, manifest_file: Path | None = None, home: Path | None =
     copy both into $DFTRIAGE_HOME/models/; returns the installed manifest."""
     if not file.is_file():
         raise ModelError(f"{file}: no such file")
-    sha = file_sha256(file)
+    sha = sha256_file(file)
     if manifest_file is not None:
         try:
             data = yaml.safe_load(manifest_file.read_text(encoding="utf-8"))
@@ -91,7 +92,7 @@ def add_model(file: Path, manifest_file: Path | None = None, home: Path | None =
     data["file"] = target.name
     manifest = parse_manifest(data, target_dir / f"{manifest.name}.yaml")
     already = target.is_file()
-    if already and file_sha256(target) != sha:
+    if already and sha256_file(target) != sha:
         raise ModelError(f"{target} already holds another model; rename {file.name} first")
     if not already:
         staged = target.with_suffix(target.suffix + ".partial")

@@ -31,6 +31,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from scanner.errors import ModelError
+from scanner.hashing.crypto import sha256_file
 from scanner.inference.dlib_resnet import DlibResnet, Layer, parse_dlib_resnet
 
 ONNX_NAME = "dlib_resnet_v1.onnx"
@@ -247,14 +248,6 @@ def _write_atomically(target: Path, payload: bytes) -> None:
         raise
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_dlib_onnx(
     home: Path, dat: Path | None = None, expected_sha256: str = ONNX_SHA256
 ) -> Path:
@@ -266,7 +259,7 @@ def build_dlib_onnx(
     """
     target = home / "models" / ONNX_NAME
     if target.is_file():
-        found = _sha256_file(target)
+        found = sha256_file(target)
         if found == expected_sha256:
             return target
         log.warning(

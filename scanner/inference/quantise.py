@@ -187,11 +187,12 @@ def int8_bytes(manifest: Manifest, home: Path) -> bytes:
 def build_for(home: Path, manifest: Manifest) -> Path:
     """The `int8` builder: write the int8 file into `home/models/` if its sha256 is the
     manifest's (kept when already there); ModelError and nothing written otherwise."""
-    from scanner.inference.dlib_convert import _sha256_file, _write_atomically
+    from scanner.hashing.crypto import sha256_file
+    from scanner.inference.dlib_convert import _write_atomically
 
     target = home / "models" / manifest.single.file
     expected = manifest.single.sha256
-    if target.is_file() and _sha256_file(target) == expected:
+    if target.is_file() and sha256_file(target) == expected:
         return target
     payload = int8_bytes(manifest, home)
     actual = hashlib.sha256(payload).hexdigest()

@@ -32,15 +32,6 @@ _ORT_TYPES = {
 }
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verified_bytes(manifest: Manifest, part: str, home: Path | None = None) -> tuple[Path, bytes]:
     """The path and content of `part` if it exists and its sha256 matches; ModelError otherwise.
     The bytes that were hashed are the bytes that get loaded: the file is read once."""

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from scanner.hashing.crypto import sha256_file
+
 FILE_NAME = "manifest.sha256"
-CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_manifest(case_dir: Path, files: Iterable[Path]) -> Path:
@@ -24,7 +16,7 @@ def write_manifest(case_dir: Path, files: Iterable[Path]) -> Path:
     `sha256sum -c manifest.sha256` run in the case folder checks every report.
     """
     names = sorted({path.relative_to(case_dir).as_posix() for path in files})
-    lines = [f"{file_sha256(case_dir / name)}  {name}\n" for name in names]
+    lines = [f"{sha256_file(case_dir / name)}  {name}\n" for name in names]
     path = case_dir / FILE_NAME
     path.write_text("".join(lines), encoding="utf-8")
     return path
