@@ -22,7 +22,8 @@ from scanner.errors import ModelError
 from scanner.inference.align import ARCFACE_112, align_face
 from scanner.inference.builders import present, try_build
 from scanner.inference.manifest import TASKS, Manifest, discover
-from scanner.inference.session import CUDA, load_adapter, provider_of, providers_for
+from scanner.inference.providers import CUDA, provider_of, providers_for
+from scanner.inference.session import load_adapter
 from scanner.inference.tiling import SmallFaces, detect_small_faces
 from scanner.lib.home import data_home
 
@@ -171,7 +172,7 @@ class PictureAnalyser:
         A task without any available model is skipped with a warning, unless the
         user chose a model for it in `choose` (task → model name). `small_faces`
         turns on the tiled search for small faces (see tiling.py; off by default).
-        `device` is cpu (default), cuda or auto (see session.providers_for).
+        `device` is cpu (default), cuda or auto (see providers.providers_for).
         """
         choose = dict(choose or {})
         unknown = sorted(set(tasks) - set(TASKS) | set(choose) - set(TASKS))

@@ -15,8 +15,8 @@ import numpy as np
 
 from scanner.inference.align import DLIB_150, align_face
 from scanner.inference.manifest import Manifest
+from scanner.inference.providers import on_gpu
 from scanner.inference.registry import family
-from scanner.inference.session import on_gpu
 
 CHIP_SIZE = 150
 DIMENSION = 128

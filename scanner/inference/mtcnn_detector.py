@@ -19,9 +19,9 @@ import numpy as np
 from scanner.inference.geometry import fit_side, nms, padded_crop, square
 from scanner.inference.graph_rewrite import prelu_as_relu
 from scanner.inference.manifest import Manifest
+from scanner.inference.providers import on_gpu
 from scanner.inference.registry import family
 from scanner.inference.results import Detections
-from scanner.inference.session import on_gpu
 
 STRIP_CELLS = 32  # P-Net output columns per run (see MtcnnDetector._pnet)
 BATCH = 16  # R-Net / O-Net crops per run (see _batched)

@@ -15,11 +15,9 @@ import onnxruntime as ort
 
 from scanner.errors import ModelError
 from scanner.inference.manifest import Manifest, ModelFile, TensorSpec
+from scanner.inference.providers import providers_for
 from scanner.inference.registry import adapter_class
 
-DEVICES = ("cpu", "cuda", "auto")
-CPU = "CPUExecutionProvider"
-CUDA = "CUDAExecutionProvider"
 _ORT_TYPES = {
     "tensor(float)": "float32",
     "tensor(float16)": "float16",
@@ -70,36 +68,6 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
 
 
 GraphRewrite = Callable[[onnx.ModelProto], onnx.ModelProto]
-
-
-def providers_for(device: str = "cpu") -> list[str]:
-    """onnxruntime providers for `device`: cpu → CPU only (the default, unchanged);
-    cuda → CUDA then CPU (ModelError when this onnxruntime has no CUDA provider);
-    auto → CUDA when available, else CPU."""
-    if device not in DEVICES:
-        raise ModelError(f"device {device!r} is not one of {', '.join(DEVICES)}")
-    available = ort.get_available_providers()
-    if device == "cpu" or (device == "auto" and CUDA not in available):
-        return [CPU]
-    if CUDA not in available:
-        raise ModelError(
-            "device cuda: this onnxruntime has no CUDAExecutionProvider "
-            "(install the GPU build: pip install 'dftriage[gpu]'; see docs/models.md)"
-        )
-    return [CUDA, CPU]
-
-
-def provider_of(session: Any) -> str:
-    """The provider that runs a session (or the first session of a multi-part model)."""
-    if isinstance(session, dict):
-        session = next(iter(session.values()))
-    get = getattr(session, "get_providers", None)
-    return str(get()[0]) if get is not None else CPU
-
-
-def on_gpu(session: Any) -> bool:
-    """True when `session` (or a mapping of them) runs on a GPU provider."""
-    return provider_of(session) != CPU
 
 
 def open_session(

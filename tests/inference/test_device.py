@@ -15,7 +15,7 @@ from scanner.commands.scan import add_arguments
 from scanner.config import load_config
 from scanner.errors import ModelError
 from scanner.inference.analyser import PictureAnalyser
-from scanner.inference.session import CPU, CUDA, providers_for
+from scanner.inference.providers import CPU, CUDA, providers_for
 from tests.inference.inference_support import face_photo
 
 HAS_CUDA = CUDA in ort.get_available_providers()

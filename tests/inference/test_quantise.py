@@ -21,8 +21,9 @@ from scanner.inference.agreement import embedding_table, match, nudity_table
 from scanner.inference.analyser import PictureAnalyser, _manifest_for
 from scanner.inference.builders import build
 from scanner.inference.manifest import Manifest, discover
+from scanner.inference.providers import CUDA
 from scanner.inference.quantise import QuantSpec
-from scanner.inference.session import CUDA, load_adapter, verify
+from scanner.inference.session import load_adapter, verify
 from scanner.inference.variants import stills, variants
 from tests.hashes import file_sha256
 from tests.inference.inference_support import FACES
