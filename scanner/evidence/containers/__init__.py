@@ -13,6 +13,7 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     chromium_simple_cache,
     compressed,
     pdf_container,
+    quicklook,  # before sqlite_container: its index is a SQLite database
     rar_container,
     sevenzip_container,
     sqlite_container,
