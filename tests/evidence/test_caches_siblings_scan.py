@@ -1,0 +1,321 @@
+"""End to end, `python -m scanner scan`: caches made of several files are joined through
+the files beside them. A real ext4 image (mke2fs -d) holds a Windows volume (thumbcache +
+Windows Search's Windows.db), a macOS QuickLook cache (index.sqlite + thumbnails.data)
+and iOS Photos thumbnails; a zip (an Android extraction) holds Google Photos' and
+Samsung's trash databases with their trashed files and a Chromium block-file cache with
+bodies in data_1, data_2 and an f_ file. Every cached picture is an item with its origin,
+and each item's locator reopens it byte-exact (pixel-exact for QuickLook) in a fresh
+resolver, from its JSON form."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scanner.evidence.resolver import Resolver
+from scanner.evidence.streams import read_all
+from scanner.types import Locator
+from tests.evidence.cache_builders import block_addr, block_file, data_1, entry_store, jpeg
+from tests.evidence.windows_cache_builders import (
+    CacheEntry,
+    QuickLookThumb,
+    picture,
+    quicklook_index,
+    quicklook_version,
+    thumbcache,
+    windows_db,
+)
+
+EXPLORER = "Users/x/AppData/Local/Microsoft/Windows/Explorer"
+SEARCH = "ProgramData/Microsoft/Search/Data/Applications/Windows"
+QUICKLOOK = "private/var/folders/zz/abc123/C/com.apple.QuickLook.thumbnailcache"
+IOS = "private/var/mobile/Media/PhotoData/Thumbnails/V2/DCIM/100APPLE/IMG_0042.HEIC/5005.JPG"
+PHOTOS = "data/data/com.google.android.apps.photos"
+TRASH_PROVIDER = "data/data/com.samsung.android.providers.trash/databases/trash.db"
+SAMSUNG_TRASH = "Android/.Trash/com.sec.android.gallery3d/1700000000000a.jpg"
+CHROME = "data/data/com.android.chrome/cache/Chrome/Default/Cache"
+WHEN = 1_600_000_000  # 2020-09-13T12:26:40Z
+FILETIME = (WHEN + 11_644_473_600) * 10_000_000
+UUID = "125a9db3-3d3c-49b7-8bde-5015d30bf229"
+
+
+def scan(evidence: Path, case: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "scanner", "scan", str(evidence), "--case", str(case)]
+    env = {**os.environ, "DFTRIAGE_HOME": str(case.parent / "home")}
+    done = subprocess.run(
+        [*command, "--no-models", "--no-carve"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    report: dict[str, Any] = json.loads((case / "report.json").read_text())
+    return report
+
+
+def cached(report: dict[str, Any], store: str) -> dict[str, dict[str, Any]]:
+    """{entry id -> location} of every item whose origin names `store`."""
+    return {
+        loc["origin"]["entry"]: {**loc, "sha256": blob["sha256"]}
+        for blob in report["blobs"]
+        for loc in blob["locations"]
+        if loc["origin"].get("store") == store
+    }
+
+
+def reopened(case: Path, locator: str) -> bytes:
+    """An item's content reopened from its stored JSON locator by a fresh resolver."""
+    with sqlite3.connect(case / "case.sqlite") as db:
+        ((evidence, text),) = db.execute(
+            "SELECT e.path, i.locator_json FROM items i JOIN evidence e ON e.id = i.evidence_id"
+            " WHERE i.locator = ?",
+            (locator,),
+        ).fetchall()
+    resolver = Resolver()
+    try:
+        return read_all(resolver.open_stream(Locator.from_json(text).with_root(evidence)), 1 << 26)
+    finally:
+        resolver.close()
+
+
+def quicklook_files(folder: Path) -> np.ndarray:
+    """index.sqlite + thumbnails.data of one 12x9 BGRA bitmap; its RGBA pixels."""
+    rgba = np.random.default_rng(5).integers(0, 256, (9, 12, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    stored = rgba[..., [2, 1, 0, 3]].tobytes()  # 0x2002: B, G, R, A
+    (folder / "thumbnails.data").write_bytes(b"\x00" * 64 + stored)
+    quicklook_index(
+        str(folder / "index.sqlite"),
+        {1: ("/Users/y/Pictures/gone", "IMG_7.JPG", quicklook_version(WHEN - 86400, 4242))},
+        [QuickLookThumb(1, 12, 9, 64, len(stored), 48, WHEN, bitmap_info=0x2002)],
+        bitmap_info=True,
+    )
+    return rgba
+
+
+@pytest.fixture(scope="module")
+def ext4_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict]:
+    root = tmp_path_factory.mktemp("ext4")
+    tree = root / "tree"
+    for folder in (EXPLORER, SEARCH, QUICKLOOK, IOS.rsplit("/", 1)[0]):
+        (tree / folder).mkdir(parents=True)
+    red, blue, grey = (
+        picture((200, 30, 30), (64, 48)),
+        picture((30, 30, 200), (48, 64), "PNG"),
+        jpeg(9),
+    )
+    entries = [
+        CacheEntry(0x00A1B2C3D4E5F607, red),
+        CacheEntry(0x5EED, blue),
+        CacheEntry(0x77, grey),
+    ]
+    (tree / EXPLORER / "thumbcache_256.db").write_bytes(thumbcache(32, 4, entries))
+    windows_db(
+        str(tree / SEARCH / "Windows.db"),
+        {
+            1: {"System.ItemPathDisplay": r"C:\Users\x\Pictures\deleted\IMG_0042.jpg",
+                "System.ThumbnailCacheId": (0x00A1B2C3D4E5F607).to_bytes(8, "little"),
+                "System.DateModified": FILETIME.to_bytes(8, "little"),
+                "System.Size": (123_456).to_bytes(8, "little")},
+            2: {"System.ItemPathDisplay": "D:\\USB\\b.png".encode("utf-16-le"),
+                "System.ThumbnailCacheId": (0x5EED).to_bytes(8, "little")},
+        },
+    )  # fmt: skip
+    pixels = quicklook_files(tree / QUICKLOOK)
+    ios = jpeg(21, (120, 90))
+    (tree / IOS).write_bytes(ios)
+    image = root / "disk.img"
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", str(tree), str(image), "8M"], check=True)
+    case = root / "case"
+    pictures = {"red": red, "blue": blue, "grey": grey, "ios": ios, "pixels": pixels}
+    return case, scan(image, case), pictures
+
+
+def test_thumbcache_entries_get_their_original_from_windows_search(ext4_scan: tuple) -> None:
+    case, report, pictures = ext4_scan
+    found = cached(report, "thumbcache")
+    assert set(found) == {"00a1b2c3d4e5f607", "0000000000005eed", "0000000000000077"}
+    red = found["00a1b2c3d4e5f607"]
+    assert red["sha256"] == hashlib.sha256(pictures["red"]).hexdigest()
+    assert red["origin"]["original_path"] == r"C:\Users\x\Pictures\deleted\IMG_0042.jpg"
+    assert red["origin"]["original_modified"] == "2020-09-13T12:26:40+00:00"
+    assert red["origin"]["original_size"] == "123456"
+    assert f"/{SEARCH}/Windows.db" in red["origin"]["original_path_basis"]
+    assert found["0000000000005eed"]["origin"]["original_path"] == "D:\\USB\\b.png"
+    assert "original_path" not in found["0000000000000077"]["origin"]  # not in the index
+    assert reopened(case, red["locator"]) == pictures["red"]
+
+
+def test_quicklook_thumbnails_are_items_with_their_original(ext4_scan: tuple) -> None:
+    case, report, pictures = ext4_scan
+    (location,) = cached(report, "quicklook").values()
+    origin = location["origin"]
+    assert origin["original_path"] == "/Users/y/Pictures/gone/IMG_7.JPG"
+    assert origin["original_modified"] == "2020-09-12T12:26:40+00:00"
+    assert origin["original_size"] == "4242" and origin["thumbnail"] == "12x9 px"
+    assert origin["cached"] == "2020-09-13T12:26:40+00:00"
+    assert location["path"] == f"/{QUICKLOOK}/index.sqlite/1.png"
+    assert ",data=inode=" in location["locator"]  # thumbnails.data named in the step
+    png = reopened(case, location["locator"])
+    assert hashlib.sha256(png).hexdigest() == location["sha256"]
+    decoded = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    assert np.array_equal(decoded, pictures["pixels"])
+
+
+def test_ios_photos_thumbnails_name_their_asset(ext4_scan: tuple) -> None:
+    case, report, pictures = ext4_scan
+    (location,) = cached(report, "ios-photos-thumbnails").values()
+    assert location["sha256"] == hashlib.sha256(pictures["ios"]).hexdigest()
+    assert location["origin"]["original_path"] == (
+        "/private/var/mobile/Media/DCIM/100APPLE/IMG_0042.HEIC"
+    )
+    assert location["path"] == f"/{IOS}"
+
+
+def chrome_cache(folder: Path) -> dict[str, bytes]:
+    """index, data_0..data_2 and f_00002a with one body in each of data_1, data_2, f_."""
+    small, middle, large = jpeg(31, (16, 12)), jpeg(32, (40, 30)), jpeg(33, (200, 150))
+    assert len(small) <= 1024 and 1024 < len(middle) <= 4096
+    headers = b"HTTP/1.1 200 OK\0content-type: image/jpeg\0\0"
+    entries = {
+        0: entry_store(
+            "https://a.example/small.jpg",
+            WHEN,
+            [len(headers), len(small), 0, 0],
+            [block_addr(2, 1, 10), block_addr(2, 1, 12, 4), 0, 0],
+        ),
+        2: entry_store(
+            "https://a.example/middle.jpg",
+            WHEN + 1,
+            [len(headers), len(middle), 0, 0],
+            [block_addr(2, 1, 10), block_addr(3, 2, 1, 4), 0, 0],
+        ),
+        4: entry_store(
+            "https://a.example/large.jpg",
+            WHEN + 2,
+            [0, len(large), 0, 0],
+            [0, block_addr(0, 0, 0) | 0x2A, 0, 0],
+        ),
+        6: entry_store(
+            "https://a.example/purged.jpg",
+            WHEN,
+            [0, 5000, 0, 0],
+            [0, block_addr(0, 0, 0) | 7, 0, 0],
+        ),
+        10: headers.ljust(256, b"\0"),
+        12: small.ljust(1024, b"\0"),
+    }
+    folder.mkdir(parents=True)
+    (folder / "data_1").write_bytes(data_1(entries, allocated={0, 2, 4, 6, 10, 12, 13, 14, 15}))
+    (folder / "data_2").write_bytes(block_file(2, 1024, {1: middle}))
+    (folder / "data_0").write_bytes(block_file(0, 36, {0: b"\0" * 36}))
+    (folder / "index").write_bytes(b"\xc3\xca\x03\xc1" + b"\0" * 252)
+    (folder / "f_00002a").write_bytes(large)
+    return {"small": small, "middle": middle, "large": large}
+
+
+def trash_databases(root: Path) -> dict[str, bytes]:
+    """Google Photos' local_trash.db with its trash_files/, Samsung's trash.db with its
+    trashed file under shared storage, and one record of each whose file is gone."""
+    photos_db = root / PHOTOS / "databases/local_trash.db"
+    photos_db.parent.mkdir(parents=True)
+    (root / PHOTOS / "files/trash_files").mkdir(parents=True)
+    with sqlite3.connect(photos_db) as db:
+        db.execute(
+            "CREATE TABLE local (_id INTEGER PRIMARY KEY, local_path TEXT, trash_file_name TEXT,"
+            " deleted_time INTEGER, is_video INTEGER, media_store_id INTEGER)"
+        )
+        db.executemany(
+            "INSERT INTO local (local_path, trash_file_name, deleted_time, media_store_id)"
+            " VALUES (?, ?, ?, ?)",
+            [
+                ("/storage/emulated/0/DCIM/Camera/IMG_1.jpg", UUID, 1_610_400_000_123, 41),
+                ("/storage/emulated/0/DCIM/Camera/IMG_2.jpg", "purged-uuid", 1_610_400_000_000, 42),
+            ],
+        )
+    db.close()
+    google = jpeg(41, (80, 60))
+    (root / PHOTOS / "files/trash_files" / UUID).write_bytes(google)
+    provider = root / TRASH_PROVIDER
+    provider.parent.mkdir(parents=True)
+    with sqlite3.connect(provider) as db:
+        db.execute(
+            "CREATE TABLE trashes (_id INTEGER PRIMARY KEY, _data TEXT, original_path TEXT,"
+            " sec_media_id INTEGER, date_expires INTEGER, date_deleted INTEGER)"
+        )
+        db.execute(
+            "INSERT INTO trashes (_data, original_path, sec_media_id, date_expires, date_deleted)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (f"/storage/emulated/0/{SAMSUNG_TRASH}", "/storage/emulated/0/DCIM/a.jpg", 77,
+             1_702_592_000, 1_700_000_000),
+        )  # fmt: skip
+    db.close()
+    samsung = jpeg(42, (60, 80))
+    (root / "data/media/0" / SAMSUNG_TRASH).parent.mkdir(parents=True)
+    (root / "data/media/0" / SAMSUNG_TRASH).write_bytes(samsung)
+    return {"google": google, "samsung": samsung}
+
+
+@pytest.fixture(scope="module")
+def zip_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict]:
+    root = tmp_path_factory.mktemp("android")
+    tree = root / "tree"
+    pictures = {**chrome_cache(tree / CHROME), **trash_databases(tree)}
+    extraction = root / "extraction.zip"
+    with zipfile.ZipFile(extraction, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(tree.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(tree).as_posix())
+    case = root / "case"
+    return case, scan(extraction, case), pictures
+
+
+def test_block_file_bodies_in_every_file_are_items_with_their_url(zip_scan: tuple) -> None:
+    case, report, pictures = zip_scan
+    by_url = {
+        loc["origin"]["url"]: loc for loc in cached(report, "chromium-blockfile-cache").values()
+    }
+    assert set(by_url) == {f"https://a.example/{n}.jpg" for n in ("small", "middle", "large")}
+    for name in ("small", "middle", "large"):
+        location = by_url[f"https://a.example/{name}.jpg"]
+        assert location["sha256"] == hashlib.sha256(pictures[name]).hexdigest()
+        assert location["origin"]["cached"].startswith("2020-09-13T12:26:4")
+        assert reopened(case, location["locator"]) == pictures[name]
+    assert f"file=member={CHROME}/data_2" in by_url["https://a.example/middle.jpg"]["locator"]
+    assert by_url["https://a.example/small.jpg"]["origin"]["content_type"] == "image/jpeg"
+    errors = " | ".join(e["reason"] for e in report["errors"])
+    assert "bodies of entries not found beside data_1 (1 in f_ files)" in errors
+
+
+def test_trashed_files_carry_their_original_path(zip_scan: tuple) -> None:
+    case, report, pictures = zip_scan
+    (google,) = cached(report, "google-photos-trash").values()
+    assert google["sha256"] == hashlib.sha256(pictures["google"]).hexdigest()
+    assert google["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/IMG_1.jpg"
+    assert google["origin"]["deleted"] == "2021-01-11T21:20:00+00:00"
+    assert google["origin"]["entry"] == UUID and google["origin"]["media_store_id"] == "41"
+    (samsung,) = cached(report, "samsung-trash-provider").values()
+    assert samsung["sha256"] == hashlib.sha256(pictures["samsung"]).hexdigest()
+    assert samsung["origin"]["original_path"] == "/storage/emulated/0/DCIM/a.jpg"
+    assert samsung["origin"]["deleted"] == "2023-11-14T22:13:20+00:00"
+    assert samsung["path"] == f"/{TRASH_PROVIDER}/a.jpg"
+    for location in (google, samsung):
+        assert (
+            reopened(case, location["locator"])
+            == pictures["google" if location is google else "samsung"]
+        )
+    errors = " | ".join(e["reason"] for e in report["errors"])
+    assert "android-trash: 1 of 2 trashed files it names not found beside it (purged" in errors
