@@ -208,7 +208,7 @@ class QuickLookContainer(Container):
     def members(self) -> Iterator[Member | Problem]:
         reference = self.siblings.find(DATA)
         if reference is None:
-            yield Problem(f"{STORE}: no {DATA} beside {INDEX}: its bitmaps cannot be read")
+            yield Problem(f"no {DATA} beside {INDEX}: its bitmaps cannot be read")
             return
         for entry in self._cache(reference).members():
             if isinstance(entry, Member):

@@ -1,0 +1,89 @@
+"""Sibling access: a container file's resolver finds and opens the files beside it by path
+in a folder and in a zip, never outside the evidence, and a listing made through it
+reopens from its locator alone (the reference is in the step value)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from scanner.evidence.containers import ContainerOptions, expand
+from scanner.evidence.resolver import Resolver, normalised
+from scanner.evidence.streams import read_all
+from scanner.types import FileItem, Locator
+from tests.evidence.windows_cache_builders import QuickLookThumb, quicklook_index
+
+
+def test_siblings_in_a_folder(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    (evidence / "a/b").mkdir(parents=True)
+    (evidence / "a/b/index.sqlite").write_bytes(b"index")
+    (evidence / "a/b/thumbnails.data").write_bytes(b"data")
+    (evidence / "a/top.txt").write_bytes(b"top")
+    (tmp_path / "outside.txt").write_bytes(b"secret")
+    (evidence / "a/b/link").symlink_to(tmp_path / "outside.txt")
+    resolver = Resolver()
+    root = Locator((("folder", str(evidence.resolve())),))
+    siblings = resolver.siblings(root.child("file", "a/b/index.sqlite"), "/a/b/index.sqlite")
+    assert siblings.find("thumbnails.data") == "a/b/thumbnails.data"
+    assert siblings.find("../top.txt") == "a/top.txt"
+    assert siblings.find("/a/top.txt") == "a/top.txt"
+    assert siblings.find("../../../outside.txt") is None  # ".." stops at the evidence root
+    assert siblings.find("link") is None and siblings.find("missing") is None
+    assert siblings.find(".") is None  # a folder is not a file
+    assert read_all(siblings.open("a/b/thumbnails.data"), 100) == b"data"
+    assert siblings.describe("a/top.txt") == "folder:evidence > file:a/top.txt"
+    unknown = resolver.siblings(root.child("file", "a/b/index.sqlite"))
+    assert unknown.find("thumbnails.data") is None and unknown.find("/a/top.txt") == "a/top.txt"
+    assert resolver.siblings(root).find("/a/top.txt") is None  # evidence given as one file
+
+
+def test_a_member_of_a_zip_finds_its_siblings_by_member_path(tmp_path: Path) -> None:
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("C/Cache/data_1", b"1")
+        out.writestr("C/Cache/f_00002a", b"f")
+        out.writestr("C/other", b"o")
+    resolver = Resolver()
+    member = Locator((("file", str(archive)), ("zip", "member=C/Cache/data_1")))
+    siblings = resolver.siblings(member, "/an/item/path/that/spans/archives")
+    assert siblings.path == "/C/Cache/data_1"  # its path in the zip, not the item's
+    assert siblings.find("f_00002a") == "member=C/Cache/f_00002a"
+    assert siblings.find("../other") == "member=C/other"
+    assert siblings.find("nothing") is None
+    assert read_all(siblings.open("member=C/other"), 10) == b"o"
+
+
+def test_a_quicklook_listing_reopens_from_its_locator_in_a_fresh_resolver(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    (evidence / "C").mkdir(parents=True)
+    pixels = bytes(range(4 * 4 * 4))
+    (evidence / "C/thumbnails.data").write_bytes(pixels)
+    quicklook_index(
+        str(evidence / "C/index.sqlite"),
+        {1: ("/Users/y", "a.png", b"")},
+        [QuickLookThumb(1, 4, 4, 0, len(pixels), 16, 1_600_000_000)],
+        bitmap_info=False,
+    )
+    resolver = Resolver()
+    root = Locator((("folder", str(evidence.resolve())),))
+    item = FileItem(root.child("file", "C/index.sqlite"), "/C/index.sqlite", 1, False)
+    stream = resolver.open_stream(item.locator)
+    siblings = resolver.siblings(item.locator, item.path)
+    expansion = expand("quicklook", stream, item, ContainerOptions(), siblings=siblings)
+    (child,) = expansion.children
+    assert child.locator.steps[-1] == ("quicklook", "thumbnail=1,data=C/thumbnails.data")
+    assert child.origin["original_path"] == "/Users/y/a.png"
+    again = Resolver().open_stream(Locator.from_json(child.locator.to_json()))
+    assert read_all(again, 1 << 20) == read_all(resolver.open_stream(child.locator), 1 << 20)
+    (evidence / "C/thumbnails.data").unlink()
+    missing = expand("quicklook", stream, item, ContainerOptions(), siblings=siblings)
+    assert [p.reason for p in missing.problems] == [
+        "quicklook: no thumbnails.data beside index.sqlite: its bitmaps cannot be read"
+    ]
+
+
+def test_paths_are_normalised_inside_their_root() -> None:
+    assert normalised("a/./b/../c") == "/a/c"
+    assert normalised("/../../etc/passwd") == "/etc/passwd"
+    assert normalised("C:\\Users\\x") == "/C:/Users/x"
