@@ -219,7 +219,12 @@ class DiskSource:
         if "vol" not in steps and "part" not in steps:
             return None
         offset = int(volume.steps[1][1].rsplit("@", 1)[1]) if "part" in steps else 0
-        fs = self._filesystems.get(offset)
+        try:
+            fs = self._filesystems.get(offset) or self.filesystem(
+                _partition_at(self.layout, offset)
+            )
+        except EvidenceError:
+            return None
         inode = fs.lookup(path) if fs is not None else None
         return None if inode is None else f"inode={inode}"
 

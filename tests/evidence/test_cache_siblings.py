@@ -11,7 +11,14 @@ from scanner.evidence.containers import ContainerOptions, expand
 from scanner.evidence.resolver import Resolver, normalised
 from scanner.evidence.streams import read_all
 from scanner.types import FileItem, Locator
-from tests.evidence.windows_cache_builders import QuickLookThumb, quicklook_index
+from tests.evidence.cache_builders import block_addr, block_file, data_1, entry_store
+from tests.evidence.windows_cache_builders import (
+    CacheEntry,
+    QuickLookThumb,
+    picture,
+    quicklook_index,
+    thumbcache,
+)
 
 
 def test_siblings_in_a_folder(tmp_path: Path) -> None:
@@ -87,3 +94,55 @@ def test_paths_are_normalised_inside_their_root() -> None:
     assert normalised("a/./b/../c") == "/a/c"
     assert normalised("/../../etc/passwd") == "/etc/passwd"
     assert normalised("C:\\Users\\x") == "/C:/Users/x"
+
+
+def test_an_unreadable_search_index_is_one_reason_and_the_entries_are_listed(
+    tmp_path: Path,
+) -> None:
+    evidence = tmp_path / "C"
+    explorer = evidence / "Users/x/AppData/Local/Microsoft/Windows/Explorer"
+    search = evidence / "ProgramData/Microsoft/Search/Data/Applications/Windows"
+    explorer.mkdir(parents=True)
+    search.mkdir(parents=True)
+    (explorer / "thumbcache_96.db").write_bytes(
+        thumbcache(32, 3, [CacheEntry(0xAB, picture((9, 9, 9)))])
+    )
+    (search / "Windows.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    resolver = Resolver()
+    root = Locator((("folder", str(evidence.resolve())),))
+    relative = "Users/x/AppData/Local/Microsoft/Windows/Explorer/thumbcache_96.db"
+    item = FileItem(root.child("file", relative), "/" + relative, 1, False)
+    siblings = resolver.siblings(item.locator, item.path)
+    expansion = expand(
+        "thumbcache", resolver.open_stream(item.locator), item, ContainerOptions(),
+        siblings=siblings,
+    )  # fmt: skip
+    (child,) = expansion.children
+    assert child.origin["entry"] == "00000000000000ab" and "original_path" not in child.origin
+    (problem,) = expansion.problems
+    assert "Windows Search index /ProgramData/Microsoft/Search/Data/Applications/Windows/" in (
+        problem.reason
+    )
+    assert "unreadable" in problem.reason and "entries listed without it" in problem.reason
+
+
+def test_a_block_file_body_past_the_end_of_data_2_is_a_reason(tmp_path: Path) -> None:
+    cache = tmp_path / "Cache"
+    cache.mkdir()
+    body = b"\xff\xd8\xff" + bytes(1500)
+    entries = {
+        0: entry_store("https://a.example/cut.jpg", 1_600_000_000, [0, len(body), 0, 0],
+                       [0, block_addr(3, 2, 0, 2), 0, 0]),
+    }  # fmt: skip
+    (cache / "data_1").write_bytes(data_1(entries, allocated={0}))
+    (cache / "data_2").write_bytes(block_file(2, 1024, {0: body[:900]}))  # cut short
+    resolver = Resolver()
+    root = Locator((("folder", str(tmp_path.resolve())),))
+    item = FileItem(root.child("file", "Cache/data_1"), "/Cache/data_1", 1, False)
+    expansion = expand(
+        "chromium-blockfile", resolver.open_stream(item.locator), item, ContainerOptions(),
+        siblings=resolver.siblings(item.locator, item.path),
+    )  # fmt: skip
+    assert expansion.children == []
+    (problem,) = expansion.problems
+    assert "entry at block 0: stream 1 runs past data_2" in problem.reason

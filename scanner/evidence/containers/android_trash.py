@@ -220,6 +220,8 @@ class TrashDatabase(Container):
             found = self.siblings.find(f"{root}{storage}{rest}")
             if found is not None or self._searched >= SEARCHED:
                 return found
+        if self._searched >= SEARCHED:
+            return None
         self._searched += 1
         for root in _ancestors(self.siblings.path or "/"):
             for storage in STORAGE_IN_EVIDENCE:
