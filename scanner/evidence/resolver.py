@@ -121,8 +121,11 @@ class Resolver:
         """{member path ("/a/b") -> step value} of an archive, listed once per process."""
         key = (parent, kind)
         if key not in self._indexes:
-            container = self._containers.get(key) or self._container(
-                parent, kind, self.open_stream(parent)
+            cached = self._containers.get(key)
+            container = (
+                cached
+                if cached is not None
+                else self._container(parent, kind, self.open_stream(parent))
             )
             index: dict[str, str] = {}
             for member in container.members():
