@@ -1,9 +1,9 @@
 """End to end, `python -m scanner scan`: caches made of several files are joined through
 the files beside them. A real ext4 image (mke2fs -d) holds a Windows volume (thumbcache +
 Windows Search's Windows.db), a macOS QuickLook cache (index.sqlite + thumbnails.data)
-and iOS Photos thumbnails; a zip (an Android extraction) holds Google Photos' and
-Samsung's trash databases with their trashed files and a Chromium block-file cache with
-bodies in data_1, data_2 and an f_ file. Every cached picture is an item with its origin,
+and iOS Photos thumbnails; a zip (an Android extraction) holds the trash databases of
+Google Photos, Samsung's trash provider and Samsung Gallery with their trashed files, and a
+Chromium block-file cache with bodies in data_1, data_2 and an f_ file. Every cached picture is an item with its origin,
 and each item's locator reopens it byte-exact (pixel-exact for QuickLook) in a fresh
 resolver, from its JSON form."""
 
@@ -45,6 +45,8 @@ IOS = "private/var/mobile/Media/PhotoData/Thumbnails/V2/DCIM/100APPLE/IMG_0042.H
 PHOTOS = "data/data/com.google.android.apps.photos"
 TRASH_PROVIDER = "data/data/com.samsung.android.providers.trash/databases/trash.db"
 SAMSUNG_TRASH = "Android/.Trash/com.sec.android.gallery3d/1700000000000a.jpg"
+GALLERY_DB = "data/data/com.sec.android.gallery3d/databases/local.db"
+GALLERY_TRASH = "Android/data/com.sec.android.gallery3d/files/.Trash/x1"
 CHROME = "data/data/com.android.chrome/cache/Chrome/Default/Cache"
 WHEN = 1_600_000_000  # 2020-09-13T12:26:40Z
 FILETIME = (WHEN + 11_644_473_600) * 10_000_000
@@ -266,7 +268,22 @@ def trash_databases(root: Path) -> dict[str, bytes]:
     samsung = jpeg(42, (60, 80))
     (root / "data/media/0" / SAMSUNG_TRASH).parent.mkdir(parents=True)
     (root / "data/media/0" / SAMSUNG_TRASH).write_bytes(samsung)
-    return {"google": google, "samsung": samsung}
+    (root / GALLERY_DB).parent.mkdir(parents=True)
+    with sqlite3.connect(root / GALLERY_DB) as db:
+        db.execute(
+            "CREATE TABLE trash (__absID INTEGER, __absPath TEXT, __Title TEXT,"
+            " __originPath TEXT, __deleteTime INTEGER)"
+        )
+        db.execute(
+            "INSERT INTO trash (__absPath, __originPath, __deleteTime) VALUES (?, ?, ?)",
+            (f"/storage/emulated/0/{GALLERY_TRASH}", "/storage/emulated/0/DCIM/Camera/b.jpg",
+             1_640_000_000_000),
+        )  # fmt: skip
+    db.close()
+    gallery = jpeg(43, (50, 50))
+    (root / "data/media/0" / GALLERY_TRASH).parent.mkdir(parents=True)
+    (root / "data/media/0" / GALLERY_TRASH).write_bytes(gallery)
+    return {"google": google, "samsung": samsung, "gallery": gallery}
 
 
 @pytest.fixture(scope="module")
@@ -312,10 +329,11 @@ def test_trashed_files_carry_their_original_path(zip_scan: tuple) -> None:
     assert samsung["origin"]["original_path"] == "/storage/emulated/0/DCIM/a.jpg"
     assert samsung["origin"]["deleted"] == "2023-11-14T22:13:20+00:00"
     assert samsung["path"] == f"/{TRASH_PROVIDER}/a.jpg"
-    for location in (google, samsung):
-        assert (
-            reopened(case, location["locator"])
-            == pictures["google" if location is google else "samsung"]
-        )
+    (gallery,) = cached(report, "samsung-gallery-trash").values()
+    assert gallery["sha256"] == hashlib.sha256(pictures["gallery"]).hexdigest()
+    assert gallery["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/b.jpg"
+    assert gallery["origin"]["deleted"] == "2021-12-20T11:33:20+00:00"
+    for location, name in ((google, "google"), (samsung, "samsung"), (gallery, "gallery")):
+        assert reopened(case, location["locator"]) == pictures[name]
     errors = " | ".join(e["reason"] for e in report["errors"])
     assert "android-trash: 1 of 2 trashed files it names not found beside it (purged" in errors
