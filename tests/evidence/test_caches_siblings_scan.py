@@ -2,10 +2,11 @@
 the files beside them. A real ext4 image (mke2fs -d) holds a Windows volume (thumbcache +
 Windows Search's Windows.db), a macOS QuickLook cache (index.sqlite + thumbnails.data)
 and iOS Photos thumbnails; a zip (an Android extraction) holds the trash databases of
-Google Photos, Samsung's trash provider and Samsung Gallery with their trashed files, and a
-Chromium block-file cache with bodies in data_1, data_2 and an f_ file. Every cached picture is an item with its origin,
-and each item's locator reopens it byte-exact (pixel-exact for QuickLook) in a fresh
-resolver, from its JSON form."""
+Google Photos, Samsung's trash provider and Samsung Gallery with their trashed files, a
+Chromium block-file cache with bodies in data_1, data_2 and an f_ file, and a Gallery
+imgcache and a .thumbdata4 whose MediaStore ids the external.db beside them names. Every
+cached picture is an item with its origin, and each item's locator reopens it byte-exact
+(pixel-exact for QuickLook) in a fresh resolver, from its JSON form."""
 
 from __future__ import annotations
 
@@ -27,7 +28,16 @@ from PIL import Image
 from scanner.evidence.resolver import Resolver
 from scanner.evidence.streams import read_all
 from scanner.types import Locator
-from tests.evidence.cache_builders import block_addr, block_file, data_1, entry_store, jpeg
+from tests.evidence.cache_builders import (
+    block_addr,
+    block_file,
+    data_1,
+    entry_store,
+    gallery_key,
+    imgcache,
+    jpeg,
+    thumbdata,
+)
 from tests.evidence.windows_cache_builders import (
     CacheEntry,
     QuickLookThumb,
@@ -46,6 +56,9 @@ PHOTOS = "data/data/com.google.android.apps.photos"
 TRASH_PROVIDER = "data/data/com.samsung.android.providers.trash/databases/trash.db"
 SAMSUNG_TRASH = "Android/.Trash/com.sec.android.gallery3d/1700000000000a.jpg"
 GALLERY_DB = "data/data/com.sec.android.gallery3d/databases/local.db"
+IMGCACHE = "data/data/com.sec.android.gallery3d/cache/imgcache.0"
+THUMBDATA = "data/media/0/DCIM/.thumbnails/.thumbdata4--1967290299"
+EXTERNAL_DB = "data/data/com.google.android.providers.media.module/databases/external.db"
 GALLERY_TRASH = "Android/data/com.sec.android.gallery3d/files/.Trash/x1"
 CHROME = "data/data/com.android.chrome/cache/Chrome/Default/Cache"
 WHEN = 1_600_000_000  # 2020-09-13T12:26:40Z
@@ -286,11 +299,33 @@ def trash_databases(root: Path) -> dict[str, bytes]:
     return {"google": google, "samsung": samsung, "gallery": gallery}
 
 
+def media_store_caches(root: Path) -> dict[str, bytes]:
+    """A Gallery imgcache (MediaStore _id 11, and 12 not in MediaStore), a .thumbdata4
+    (slots 3 and 5) and the external.db naming _id 3, 5 and 11."""
+    gallery, unknown, slot3, slot5 = (jpeg(n, (48, 36)) for n in (51, 52, 53, 54))
+    data, _ = imgcache([(gallery_key(11, WHEN), gallery), (gallery_key(12, WHEN), unknown)])
+    for path, content in ((IMGCACHE, data), (THUMBDATA, thumbdata({3: slot3, 5: slot5}))):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
+    (root / EXTERNAL_DB).parent.mkdir(parents=True)
+    with sqlite3.connect(root / EXTERNAL_DB) as db:
+        db.execute("CREATE TABLE files (_id INTEGER PRIMARY KEY, _data TEXT, _size INTEGER)")
+        db.executemany(
+            "INSERT INTO files (_id, _data) VALUES (?, ?)",
+            [(3, "/storage/emulated/0/DCIM/Camera/c.jpg"),
+             (5, "/storage/emulated/0/Pictures/e.png"),
+             (11, "/storage/emulated/0/DCIM/Camera/gone.jpg")],
+        )  # fmt: skip
+    db.close()
+    return {"gallery": gallery, "unknown": unknown, "slot3": slot3, "slot5": slot5}
+
+
 @pytest.fixture(scope="module")
 def zip_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict]:
     root = tmp_path_factory.mktemp("android")
     tree = root / "tree"
     pictures = {**chrome_cache(tree / CHROME), **trash_databases(tree)}
+    pictures.update({f"media-{k}": v for k, v in media_store_caches(tree).items()})
     extraction = root / "extraction.zip"
     with zipfile.ZipFile(extraction, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(tree.rglob("*")):
@@ -337,3 +372,26 @@ def test_trashed_files_carry_their_original_path(zip_scan: tuple) -> None:
         assert reopened(case, location["locator"]) == pictures[name]
     errors = " | ".join(e["reason"] for e in report["errors"])
     assert "android-trash: 1 of 2 trashed files it names not found beside it (purged" in errors
+
+
+def test_gallery_and_mini_thumbnails_get_their_file_path_from_media_store(
+    zip_scan: tuple,
+) -> None:
+    case, report, pictures = zip_scan
+    basis = f"MediaStore /{EXTERNAL_DB}: files._data of _id"
+    gallery = {
+        loc["origin"]["media_store_id"]: loc
+        for loc in cached(report, "android-gallery-imgcache").values()
+    }
+    assert set(gallery) == {"11", "12"}
+    assert gallery["11"]["sha256"] == hashlib.sha256(pictures["media-gallery"]).hexdigest()
+    assert gallery["11"]["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/gone.jpg"
+    assert gallery["11"]["origin"]["original_path_basis"] == f"{basis} 11"
+    assert "original_path" not in gallery["12"]["origin"]  # not in MediaStore
+    slots = {
+        loc["origin"]["media_store_id"]: loc for loc in cached(report, "android-thumbdata").values()
+    }
+    assert slots["3"]["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/c.jpg"
+    assert slots["5"]["origin"]["original_path"] == "/storage/emulated/0/Pictures/e.png"
+    for slot, name in (("3", "media-slot3"), ("5", "media-slot5")):
+        assert reopened(case, slots[slot]["locator"]) == pictures[name]

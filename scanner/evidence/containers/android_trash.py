@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from scanner.errors import EvidenceError
+from scanner.evidence.containers.android_media_store import ancestors
 from scanner.evidence.containers.base import (
     CONTAINERS,
     Container,
@@ -223,23 +224,13 @@ class TrashDatabase(Container):
         if self._searched >= SEARCHED:
             return None
         self._searched += 1
-        for root in _ancestors(self.siblings.path or "/"):
+        for root in ancestors(self.siblings.path or "/"):
             for storage in STORAGE_IN_EVIDENCE:
                 found = self.siblings.find(f"{root}{storage}{rest}")
                 if found is not None:
                     self._found = (root, storage)
                     return found
         return None
-
-
-def _ancestors(path: str) -> Iterator[str]:
-    """The folders above `path`, nearest first, each ending in "/"."""
-    folder = posixpath.dirname(path)
-    while True:
-        yield folder.rstrip("/") + "/"
-        if folder in ("/", ""):
-            return
-        folder = posixpath.dirname(folder)
 
 
 CONTAINERS.add("android-trash", TrashDatabase, "Android trash database (Google Photos, Samsung)")
