@@ -66,29 +66,41 @@ FILETIME = (WHEN + 11_644_473_600) * 10_000_000
 UUID = "125a9db3-3d3c-49b7-8bde-5015d30bf229"
 
 
-def scan(evidence: Path, case: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "scanner", "scan", str(evidence), "--case", str(case)]
-    env = {**os.environ, "DFTRIAGE_HOME": str(case.parent / "home")}
-    done = subprocess.run(
-        [*command, "--no-models", "--no-carve"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
+def run(*args: str, home: Path) -> None:
+    env = {**os.environ, "DFTRIAGE_HOME": str(home)}
+    command = [sys.executable, "-m", "scanner", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode in (0, 1), done.stderr
+
+
+def scan(evidence: Path, case: Path, known_bad: tuple[bytes, ...] = ()) -> dict[str, Any]:
+    """`dftriage scan` (no models, no carving), with a known-bad set of `known_bad`."""
+    home = case.parent / "home"
+    sets: list[str] = []
+    if known_bad:
+        listing = case.parent / "bad.sha256"
+        listing.write_text("".join(hashlib.sha256(p).hexdigest() + "\n" for p in known_bad))
+        run("sets", "import", str(listing), "--name", "bad", "--kind", "known-bad", home=home)
+        sets = ["--sets", "bad"]
+    command = ["scan", str(evidence), "--case", str(case), "--no-models", "--no-carve", *sets]
+    run(*command, home=home)
     report: dict[str, Any] = json.loads((case / "report.json").read_text())
     return report
 
 
-def cached(report: dict[str, Any], store: str) -> dict[str, dict[str, Any]]:
-    """{entry id -> location} of every item whose origin names `store`."""
-    return {
-        loc["origin"]["entry"]: {**loc, "sha256": blob["sha256"]}
+def cached(report: dict[str, Any], store: str) -> list[dict[str, Any]]:
+    """Every location whose origin names `store`, with its content's SHA-256 and rules."""
+    return [
+        {**loc, "sha256": blob["sha256"], "rules": {f["rule"] for f in blob["findings"]}}
         for blob in report["blobs"]
         for loc in blob["locations"]
         if loc["origin"].get("store") == store
-    }
+    ]
+
+
+def joined(report: dict[str, Any], store: str, key: str) -> dict[str, dict[str, Any]]:
+    """{origin[key] -> location} of the locations of `store` whose origin has `key`."""
+    return {loc["origin"][key]: loc for loc in cached(report, store) if key in loc["origin"]}
 
 
 def reopened(case: Path, locator: str) -> bytes:
@@ -161,7 +173,7 @@ def ext4_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def test_thumbcache_entries_get_their_original_from_windows_search(ext4_scan: tuple) -> None:
     case, report, pictures = ext4_scan
-    found = cached(report, "thumbcache")
+    found = joined(report, "thumbcache", "entry")
     assert set(found) == {"00a1b2c3d4e5f607", "0000000000005eed", "0000000000000077"}
     red = found["00a1b2c3d4e5f607"]
     assert red["sha256"] == hashlib.sha256(pictures["red"]).hexdigest()
@@ -176,7 +188,7 @@ def test_thumbcache_entries_get_their_original_from_windows_search(ext4_scan: tu
 
 def test_quicklook_thumbnails_are_items_with_their_original(ext4_scan: tuple) -> None:
     case, report, pictures = ext4_scan
-    (location,) = cached(report, "quicklook").values()
+    (location,) = cached(report, "quicklook")
     origin = location["origin"]
     assert origin["original_path"] == "/Users/y/Pictures/gone/IMG_7.JPG"
     assert origin["original_modified"] == "2020-09-12T12:26:40+00:00"
@@ -192,7 +204,7 @@ def test_quicklook_thumbnails_are_items_with_their_original(ext4_scan: tuple) ->
 
 def test_ios_photos_thumbnails_name_their_asset(ext4_scan: tuple) -> None:
     case, report, pictures = ext4_scan
-    (location,) = cached(report, "ios-photos-thumbnails").values()
+    (location,) = cached(report, "ios-photos-thumbnails")
     assert location["sha256"] == hashlib.sha256(pictures["ios"]).hexdigest()
     assert location["origin"]["original_path"] == (
         "/private/var/mobile/Media/DCIM/100APPLE/IMG_0042.HEIC"
@@ -332,14 +344,18 @@ def zip_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
             if path.is_file():
                 archive.write(path, path.relative_to(tree).as_posix())
     case = root / "case"
-    return case, scan(extraction, case), pictures
+    # known-bad: a picture only the trash holds, one only an f_ file holds, and one whose
+    # cache copy (a .thumbdata slot) is joined to an original that is still there
+    bad = (pictures["google"], pictures["large"], pictures["media-slot3"])
+    (tree / "kept.jpg").write_bytes(pictures["media-slot3"])
+    with zipfile.ZipFile(extraction, "a") as archive:
+        archive.write(tree / "kept.jpg", "data/media/0/DCIM/Camera/c.jpg")
+    return case, scan(extraction, case, bad), pictures
 
 
 def test_block_file_bodies_in_every_file_are_items_with_their_url(zip_scan: tuple) -> None:
     case, report, pictures = zip_scan
-    by_url = {
-        loc["origin"]["url"]: loc for loc in cached(report, "chromium-blockfile-cache").values()
-    }
+    by_url = joined(report, "chromium-blockfile-cache", "url")
     assert set(by_url) == {f"https://a.example/{n}.jpg" for n in ("small", "middle", "large")}
     for name in ("small", "middle", "large"):
         location = by_url[f"https://a.example/{name}.jpg"]
@@ -350,21 +366,28 @@ def test_block_file_bodies_in_every_file_are_items_with_their_url(zip_scan: tupl
     assert by_url["https://a.example/small.jpg"]["origin"]["content_type"] == "image/jpeg"
     errors = " | ".join(e["reason"] for e in report["errors"])
     assert "bodies of entries not found beside data_1 (1 in f_ files)" in errors
+    # the f_ file is also a file of the walk, a cache file by its path: only caches hold it
+    large = [
+        loc for loc in cached(report, "chromium-blockfile-cache") if "url" not in loc["origin"]
+    ]
+    assert [loc["path"] for loc in large] == [f"/{CHROME}/f_00002a"]
+    assert large[0]["origin"]["entry"] == "f_00002a"
+    assert "cached-copy-of-matched-material" in large[0]["rules"]
 
 
 def test_trashed_files_carry_their_original_path(zip_scan: tuple) -> None:
     case, report, pictures = zip_scan
-    (google,) = cached(report, "google-photos-trash").values()
+    (google,) = joined(report, "google-photos-trash", "original_path").values()
     assert google["sha256"] == hashlib.sha256(pictures["google"]).hexdigest()
     assert google["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/IMG_1.jpg"
     assert google["origin"]["deleted"] == "2021-01-11T21:20:00+00:00"
     assert google["origin"]["entry"] == UUID and google["origin"]["media_store_id"] == "41"
-    (samsung,) = cached(report, "samsung-trash-provider").values()
+    (samsung,) = joined(report, "samsung-trash-provider", "original_path").values()
     assert samsung["sha256"] == hashlib.sha256(pictures["samsung"]).hexdigest()
     assert samsung["origin"]["original_path"] == "/storage/emulated/0/DCIM/a.jpg"
     assert samsung["origin"]["deleted"] == "2023-11-14T22:13:20+00:00"
     assert samsung["path"] == f"/{TRASH_PROVIDER}/a.jpg"
-    (gallery,) = cached(report, "samsung-gallery-trash").values()
+    (gallery,) = joined(report, "samsung-gallery-trash", "original_path").values()
     assert gallery["sha256"] == hashlib.sha256(pictures["gallery"]).hexdigest()
     assert gallery["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/b.jpg"
     assert gallery["origin"]["deleted"] == "2021-12-20T11:33:20+00:00"
@@ -372,6 +395,13 @@ def test_trashed_files_carry_their_original_path(zip_scan: tuple) -> None:
         assert reopened(case, location["locator"]) == pictures[name]
     errors = " | ".join(e["reason"] for e in report["errors"])
     assert "android-trash: 1 of 2 trashed files it names not found beside it (purged" in errors
+    # the trashed file itself is in a trash folder: the picture is only in the trash
+    trashed = cached(report, "google-photos-trash")
+    plain = [loc for loc in trashed if "original_path" not in loc["origin"]]
+    assert [loc["path"] for loc in plain] == [f"/{PHOTOS}/files/trash_files/{UUID}"]
+    assert (
+        "cached-copy-of-matched-material" in google["rules"] and "known-bad-hash" in google["rules"]
+    )
 
 
 def test_gallery_and_mini_thumbnails_get_their_file_path_from_media_store(
@@ -379,19 +409,18 @@ def test_gallery_and_mini_thumbnails_get_their_file_path_from_media_store(
 ) -> None:
     case, report, pictures = zip_scan
     basis = f"MediaStore /{EXTERNAL_DB}: files._data of _id"
-    gallery = {
-        loc["origin"]["media_store_id"]: loc
-        for loc in cached(report, "android-gallery-imgcache").values()
-    }
+    gallery = joined(report, "android-gallery-imgcache", "media_store_id")
     assert set(gallery) == {"11", "12"}
     assert gallery["11"]["sha256"] == hashlib.sha256(pictures["media-gallery"]).hexdigest()
     assert gallery["11"]["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/gone.jpg"
     assert gallery["11"]["origin"]["original_path_basis"] == f"{basis} 11"
     assert "original_path" not in gallery["12"]["origin"]  # not in MediaStore
-    slots = {
-        loc["origin"]["media_store_id"]: loc for loc in cached(report, "android-thumbdata").values()
-    }
+    slots = joined(report, "android-thumbdata", "media_store_id")
     assert slots["3"]["origin"]["original_path"] == "/storage/emulated/0/DCIM/Camera/c.jpg"
     assert slots["5"]["origin"]["original_path"] == "/storage/emulated/0/Pictures/e.png"
     for slot, name in (("3", "media-slot3"), ("5", "media-slot5")):
         assert reopened(case, slots[slot]["locator"]) == pictures[name]
+    # a known-bad picture whose original is still in the evidence: matched, but not a
+    # cached copy of something gone
+    assert "known-bad-hash" in slots["3"]["rules"]
+    assert "cached-copy-of-matched-material" not in slots["3"]["rules"]

@@ -163,6 +163,26 @@ def _seconds(value: object) -> float | None:
     return value / 1000 if value > 1e11 else float(value)
 
 
+# the trash folders of each store, as they appear in a file's path
+TRASH_FOLDERS = (
+    ("google-photos-trash", r"/com\.google\.android\.apps\.photos/files/trash_files/"),
+    ("samsung-gallery-trash", r"/Android/data/com\.sec\.android\.gallery3d/files/\.Trash/"),
+    ("samsung-trash-provider", r"/Android/\.Trash/[^/]+/"),
+)
+TRASHED = [(store, re.compile(folder + r"([^/]+)$")) for store, folder in TRASH_FOLDERS]
+TRASHED_NOTE = "in a trash folder: deleted by the user; the trash database names its original path"
+
+
+def trash_folder_origin(path: str) -> dict[str, str] | None:
+    """The origin a file has for being in a trash folder (the trash database's member
+    for it, when the database is found, gives the original path), or None."""
+    for store, folder in TRASHED:
+        found = folder.search(path[-4096:])
+        if found:
+            return {"store": store, "entry": found.group(1)[:256], "note": TRASHED_NOTE}
+    return None
+
+
 class TrashDatabase(Container):
     """A trash database whose members are the trashed files beside it."""
 

@@ -22,6 +22,7 @@ dropped, listed as deleted.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -167,6 +168,19 @@ def resolve(entry: Entry, index: int, open_file: Callable[[str], Stream | None])
             f"{STORE}: entry at block {entry.block}: stream {index} runs past {address.file_name}"
         )
     return RangeStream(holder, address.offset, size)
+
+
+EXTERNAL_FILE = re.compile(r"/(?:Cache|cache|HTTP Cache|Media Cache)/(f_[0-9a-f]{6})$")
+
+
+def external_file_origin(path: str) -> dict[str, str] | None:
+    """The origin an `f_xxxxxx` file of a block-file cache folder has as a file (its URL
+    is given by the `data_1` member that reads it), or None."""
+    found = EXTERNAL_FILE.search(path[-4096:])
+    if found is None:
+        return None
+    note = "body file of a Chromium block-file cache; its URL is in the data_1 entry naming it"
+    return {"store": STORE, "entry": found.group(1), "note": note}
 
 
 class BlockfileData1(Container):
