@@ -34,6 +34,9 @@ def test_cache_ids_map_to_the_paths_windows_shows(tmp_path: Path) -> None:
                 "System.Size": (1234).to_bytes(8, "little"),
                 "System.DateModified": FILETIME.to_bytes(8, "little")},
             2: {"System.ItemPathDisplay": r"C:\Users\x\Documents\no-thumbnail.txt"},
+            5: {"System.ItemPathDisplay": "E:\\big.jpg",
+                "System.ThumbnailCacheId": (0x1234).to_bytes(8, "little"),
+                "System.Size": (1234).to_bytes(8, "big")},  # in the wrong order: dropped
             3: {"System.ThumbnailCacheId": (0x99).to_bytes(8, "little")},  # no path
             4: {"System.ItemPathDisplay": "D:\\Ünïcode ✓.png".encode("utf-16-le"),
                 "System.ThumbnailCacheId": (0xFEDCBA9876543210).to_bytes(8, "little")},
@@ -47,6 +50,7 @@ def test_cache_ids_map_to_the_paths_windows_shows(tmp_path: Path) -> None:
             "original_modified": "2021-01-01T00:00:00+00:00",
         },
         "fedcba9876543210": {"original_path": "D:\\Ünïcode ✓.png"},
+        "0000000000001234": {"original_path": "E:\\big.jpg"},
     }
 
 

@@ -239,7 +239,7 @@ class TrashDatabase(Container):
         if self._found is not None:
             root, storage = self._found
             found = self.siblings.find(f"{root}{storage}{rest}")
-            if found is not None or self._searched >= SEARCHED:
+            if found is not None:
                 return found
         if self._searched >= SEARCHED:
             return None

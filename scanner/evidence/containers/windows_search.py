@@ -42,6 +42,7 @@ FACTS = {
     "System_Size": "original_size",
 }
 FILETIME_EPOCH = 11_644_473_600  # 1601-01-01 to 1970-01-01 in seconds
+MAX_SIZE = 1 << 48  # bytes: larger sizes are not believed
 SEARCH_FOLDER = "ProgramData/Microsoft/Search/Data/Applications/Windows"
 SEARCH_NAMES = ("Windows.db", "Windows.edb")  # Windows 11; Vista to 10
 EXPLORER = re.compile(r"^(.*/)Users/[^/]+/AppData/Local/Microsoft/Windows/Explorer/[^/]+$", re.I)
@@ -134,8 +135,8 @@ def _fact(name: str, value: object) -> str | None:
     number = _number(value)
     if number is None:
         return None
-    if name == "System_Size":
-        return str(number)
+    if name == "System_Size":  # a size read in the wrong byte order is implausible: dropped
+        return str(number) if number < MAX_SIZE else None
     return iso_time(number / 1e7 - FILETIME_EPOCH) or None
 
 
