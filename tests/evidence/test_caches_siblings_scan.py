@@ -1,15 +1,16 @@
 """End to end, `python -m scanner scan`: caches made of several files are joined through
 the files beside them. A real ext4 image (mke2fs -d) holds a Windows volume (thumbcache +
 Windows Search's Windows.db), a macOS QuickLook cache (index.sqlite + thumbnails.data)
-and iOS Photos thumbnails; a zip (an Android extraction) holds the trash databases of
-Google Photos, Samsung's trash provider and Samsung Gallery with their trashed files, a
-Chromium block-file cache with bodies in data_1, data_2 and an f_ file, and a Gallery
-imgcache and a .thumbdata4 whose MediaStore ids the external.db beside them names. Every
-cached picture is an item with its origin, and each item's locator reopens it byte-exact
-(pixel-exact for QuickLook) in a fresh resolver, from its JSON form."""
+and iOS Photos thumbnails. A zip (an Android extraction) holds the trash databases of
+Google Photos, Samsung's trash provider and Samsung Gallery with their trashed files; a
+Chromium block-file cache with bodies in data_1, data_2 and an f_ file; a Gallery imgcache
+and a .thumbdata4 whose MediaStore ids the external.db beside them names; a Firefox cache2
+entry. Every cached picture is an item with its origin, and each item's locator reopens it
+byte-exact (pixel-exact for QuickLook) in a fresh resolver, from its JSON form."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -33,6 +34,7 @@ from tests.evidence.cache_builders import (
     block_file,
     data_1,
     entry_store,
+    firefox_entry,
     gallery_key,
     imgcache,
     jpeg,
@@ -59,6 +61,7 @@ GALLERY_DB = "data/data/com.sec.android.gallery3d/databases/local.db"
 IMGCACHE = "data/data/com.sec.android.gallery3d/cache/imgcache.0"
 THUMBDATA = "data/media/0/DCIM/.thumbnails/.thumbdata4--1967290299"
 EXTERNAL_DB = "data/data/com.google.android.providers.media.module/databases/external.db"
+FIREFOX = "data/data/org.mozilla.firefox/cache/mozilla/firefox/ab12.default/cache2/entries"
 GALLERY_TRASH = "Android/data/com.sec.android.gallery3d/files/.Trash/x1"
 CHROME = "data/data/com.android.chrome/cache/Chrome/Default/Cache"
 WHEN = 1_600_000_000  # 2020-09-13T12:26:40Z
@@ -338,6 +341,16 @@ def zip_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     tree = root / "tree"
     pictures = {**chrome_cache(tree / CHROME), **trash_databases(tree)}
     pictures.update({f"media-{k}": v for k, v in media_store_caches(tree).items()})
+    pictures["firefox"] = jpeg(61, (40, 30))
+    (tree / FIREFOX).mkdir(parents=True)
+    (tree / FIREFOX / ("0A" * 20)).write_bytes(
+        firefox_entry(
+            "O^partitionKey=%28https%2Cexample.net%29,a,:https://cdn.example.net/p/f.jpg",
+            gzip.compress(pictures["firefox"]),
+            "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Encoding: gzip\r\n",
+            WHEN,
+        )
+    )
     extraction = root / "extraction.zip"
     with zipfile.ZipFile(extraction, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(tree.rglob("*")):
@@ -424,3 +437,12 @@ def test_gallery_and_mini_thumbnails_get_their_file_path_from_media_store(
     # cached copy of something gone
     assert "known-bad-hash" in slots["3"]["rules"]
     assert "cached-copy-of-matched-material" not in slots["3"]["rules"]
+
+
+def test_firefox_cache_entries_are_items_with_their_url(zip_scan: tuple) -> None:
+    case, report, pictures = zip_scan
+    (location,) = cached(report, "firefox-cache2")
+    assert location["sha256"] == hashlib.sha256(pictures["firefox"]).hexdigest()  # decoded
+    assert location["origin"]["url"] == "https://cdn.example.net/p/f.jpg"
+    assert location["origin"]["cached"] == "2020-09-13T12:26:40+00:00"
+    assert reopened(case, location["locator"]) == pictures["firefox"]
