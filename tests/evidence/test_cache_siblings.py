@@ -4,6 +4,7 @@ reopens from its locator alone (the reference is in the step value)."""
 
 from __future__ import annotations
 
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -59,6 +60,24 @@ def test_a_member_of_a_zip_finds_its_siblings_by_member_path(tmp_path: Path) -> 
     assert siblings.find("../other") == "member=C/other"
     assert siblings.find("nothing") is None
     assert read_all(siblings.open("member=C/other"), 10) == b"o"
+
+
+def test_a_member_of_a_tar_finds_its_siblings_by_member_path(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "apps/c").mkdir(parents=True)
+    (tree / "apps/c/local_trash.db").write_bytes(b"db")
+    (tree / "apps/c/x").write_bytes(b"x")
+    archive = tmp_path / "x.tar"
+    with tarfile.open(archive, "w") as out:
+        out.add(tree / "apps", "apps")
+    resolver = Resolver()
+    root = Locator((("file", str(archive)),))
+    value = resolver.lookup(root, "tar", "/apps/c/x")
+    assert value is not None and value.startswith("member=apps/c/x@")  # tar: name@offset
+    siblings = resolver.siblings(root.child("tar", value))
+    assert siblings.path == "/apps/c/x"
+    reference = siblings.find("local_trash.db")
+    assert reference is not None and read_all(siblings.open(reference), 10) == b"db"
 
 
 def test_a_quicklook_listing_reopens_from_its_locator_in_a_fresh_resolver(tmp_path: Path) -> None:
