@@ -251,8 +251,12 @@ def _ese_originals(stream: Stream) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _ese_text(record: object, at: int) -> str | None:
-    """A text column's value; a long or undecodable one read as its raw bytes."""
+    """A text column's value; a long value (a path past the record) read from its pages,
+    an undecodable one as its raw bytes."""
     try:
+        if record.is_long_value(at):  # type: ignore[attr-defined]
+            value = record.get_value_data_as_long_value(at)  # type: ignore[attr-defined]
+            return _text(value.get_data()[: MAX_PATH * 2] if value is not None else None)
         return _text(record.get_value_data_as_string(at))  # type: ignore[attr-defined]
     except (OSError, TypeError, ValueError):
         return _text(record.get_value_data(at))  # type: ignore[attr-defined]
