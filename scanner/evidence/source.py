@@ -212,6 +212,22 @@ class DiskSource:
         stream: TskStream = fs.open(inode, attr_type, attr_id)
         return stream
 
+    def find_path(self, volume: Locator, path: str) -> str | None:
+        """The step value (`inode=N`) of the regular file at `path` in the file system of
+        the volume `volume` names (a sibling of a cache file), or None."""
+        steps = dict(volume.steps[1:2])
+        if "vol" not in steps and "part" not in steps:
+            return None
+        offset = int(volume.steps[1][1].rsplit("@", 1)[1]) if "part" in steps else 0
+        try:
+            fs = self._filesystems.get(offset) or self.filesystem(
+                _partition_at(self.layout, offset)
+            )
+        except EvidenceError:
+            return None
+        inode = fs.lookup(path) if fs is not None else None
+        return None if inode is None else f"inode={inode}"
+
     def media_range(self, offset: int, length: int) -> Stream:
         return RangeStream(self.reader, offset, length)
 
@@ -300,6 +316,17 @@ class FolderSource:
         if self.root not in full.parents:
             raise EvidenceError(f"{locator}: outside the evidence folder")
         return FileStream(full)
+
+    def find_path(self, folder: Locator, path: str) -> str | None:
+        """The step value (the relative path) of the regular file at `path` in the folder."""
+        candidate = self.root / path.lstrip("/")
+        try:
+            full = candidate.resolve()
+            if candidate.is_symlink() or self.root not in full.parents or not full.is_file():
+                return None
+        except OSError:
+            return None
+        return full.relative_to(self.root).as_posix()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -214,6 +214,17 @@ class TskFileSystem:
             raise EvidenceError(f"cannot open inode {inode}: {_tsk_reason(exc)}") from exc
         return TskStream(handle, attr_type, attr_id, self._advise_blocks, self._image)
 
+    def lookup(self, path: str) -> int | None:
+        """The inode of the allocated regular file at `path` ("/a/b"), or None."""
+        try:
+            found = self._fs.open(path=path)
+        except (OSError, RuntimeError):
+            return None
+        meta = found.info.meta
+        if meta is None or meta.type != pytsk3.TSK_FS_META_TYPE_REG:
+            return None
+        return int(meta.addr)
+
     def _advise_blocks(self, block: int, count: int) -> None:
         self._image.advise(self.offset + block * self.block_size, count * self.block_size)
 

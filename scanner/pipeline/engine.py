@@ -36,7 +36,7 @@ from scanner.case.writer import (
 from scanner.config import ScanConfig
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
 from scanner.evidence.containers import ContainerOptions
-from scanner.evidence.containers.ios_thumbnails import ios_thumbnail_origin
+from scanner.evidence.containers.cache_paths import path_origin
 from scanner.lib.processes import worker_context
 from scanner.match.engine import match_all
 from scanner.pipeline import WORKER_MODULES
@@ -446,7 +446,7 @@ def _item_task(source: Source, evidence_id: int, item: FileItem) -> ItemTask:
         item.size,
         item.deleted,
         times=item.times,
-        origin=item.origin or ios_thumbnail_origin(item.path) or {},
+        origin=item.origin or path_origin(item.path) or {},
     )
 
 

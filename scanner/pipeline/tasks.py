@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.evidence.containers.ios_thumbnails import ios_thumbnail_origin
+from scanner.evidence.containers.cache_paths import path_origin
 from scanner.types import FileItem, ItemError, Locator, Times
 
 MEDIA_PREFIXES = ("image/", "video/")
@@ -43,7 +43,7 @@ class ItemTask:
             times=item.times,
             enclosing=(*self.enclosing, container_sha256),
             parent=parent,
-            origin=item.origin or ios_thumbnail_origin(item.path) or {},
+            origin=item.origin or path_origin(item.path) or {},
         )
 
 

@@ -124,7 +124,8 @@ def _expanded(task: ItemTask, stream: Stream, kind: str, sha256: str) -> ItemRes
         reason = f"{kind}: the same content as a container it was found in: not opened again"
         return replace(result, problems=(ItemError(str(task.locator), "expand", reason),))
     item = FileItem(task.locator, task.path, task.size, task.deleted)
-    expansion = expand(kind, stream, item, CONTEXT.options)
+    siblings = CONTEXT.resolver.siblings(task.locator, task.path)
+    expansion = expand(kind, stream, item, CONTEXT.options, siblings=siblings)
     return replace(result, children=tuple(expansion.children), problems=tuple(expansion.problems))
 
 

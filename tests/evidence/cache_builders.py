@@ -156,3 +156,16 @@ def data_1(blocks: dict[int, bytes], allocated: set[int], capacity: int | None =
     for start, data in blocks.items():
         body[start * 256 : start * 256 + len(data)] = data
     return bytes(header + body)
+
+
+def block_file(number: int, block_size: int, blocks: dict[int, bytes]) -> bytes:
+    """Block file `data_<number>` of `block_size`-byte blocks (start block -> bytes)."""
+    count = max(start + -(-len(data) // block_size) for start, data in blocks.items())
+    header = bytearray(8192)
+    struct.pack_into(
+        "<IIhhiii", header, 0, 0xC104CAC3, 0x20000, number, 0, block_size, len(blocks), count
+    )
+    body = bytearray(count * block_size)
+    for start, data in blocks.items():
+        body[start * block_size : start * block_size + len(data)] = data
+    return bytes(header + body)

@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from scanner.errors import EvidenceError
+from scanner.evidence.containers import SNIFF_BYTES, sniff
 from scanner.evidence.containers.base import Member, Problem
-from scanner.evidence.containers.quicklook import QuickLookCache, is_quicklook_index
+from scanner.evidence.containers.quicklook import QuickLookCache
 from scanner.evidence.streams import BytesStream, FileStream
 from tests.evidence.windows_cache_builders import QuickLookThumb, quicklook_index, quicklook_version
 
@@ -119,7 +120,12 @@ def test_not_a_quicklook_index(tmp_path: Path) -> None:
         QuickLookCache(FileStream(other), BytesStream(b""))
 
 
-def test_where_the_cache_lives() -> None:
-    folder = "/private/var/folders/xy/abc/C/com.apple.QuickLook.thumbnailcache"
-    assert is_quicklook_index(f"{folder}/index.sqlite")
-    assert not is_quicklook_index("/Users/x/index.sqlite")
+def test_the_index_is_recognised_by_content(tmp_path: Path) -> None:
+    index = tmp_path / "renamed.db"
+    quicklook_index(str(index), {}, [], bitmap_info=True)
+    other = tmp_path / "index.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE thumbnails (file_id, width)")
+    head = index.read_bytes()[:SNIFF_BYTES]
+    assert sniff(head, FileStream(index)) == "quicklook"
+    assert sniff(other.read_bytes()[:SNIFF_BYTES], FileStream(other)) == "sqlite"

@@ -8,11 +8,13 @@ from scanner.evidence.containers import (  # noqa: F401 - importing registers th
     adb_backup,
     android_imgcache,
     android_thumbdata,
+    android_trash,  # before sqlite_container: a trash database is a SQLite database
     browser_firefox_cache2,  # before compressed/tar/zip: its content may be one of them
     chromium_blockfile_cache,
     chromium_simple_cache,
     compressed,
     pdf_container,
+    quicklook,  # before sqlite_container: its index is a SQLite database
     rar_container,
     sevenzip_container,
     sqlite_container,

@@ -17,11 +17,13 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 
 from scanner.errors import EvidenceError
+from scanner.evidence.containers.android_media_store import attribute, media_store_paths
 from scanner.evidence.containers.base import (
     CONTAINERS,
     Container,
@@ -55,6 +57,13 @@ class ImgcacheContainer(Container):
         self._stream = stream
 
     def members(self) -> Iterator[Member | Problem]:
+        paths, database = yield from media_store_paths(self.siblings)
+        for entry in self._records():
+            if isinstance(entry, Member):
+                entry = replace(entry, origin=attribute(entry.origin, paths, database))
+            yield entry
+
+    def _records(self) -> Iterator[Member | Problem]:
         at, size = 4, self._stream.size
         while at + HEADER.size <= size:
             key, checksum, offset, length = HEADER.unpack(self._stream.read(at, HEADER.size))

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from scanner.errors import EvidenceError
+from scanner.evidence.containers.android_media_store import attribute, media_store_paths
 from scanner.evidence.containers.base import (
     CONTAINERS,
     Container,
@@ -58,6 +59,7 @@ class ThumbdataContainer(Container):
         self._stream = stream
 
     def members(self) -> Iterator[Member | Problem]:
+        paths, database = yield from media_store_paths(self.siblings)
         slots = -(-self._stream.size // SLOT)
         for slot in range(slots):
             header = self._stream.read(slot * SLOT, HEADER.size)
@@ -79,6 +81,7 @@ class ThumbdataContainer(Container):
             }
             if note:
                 yield Problem(f"{STORE}: slot {slot}: {note}")
+            origin = attribute(origin, paths, database)
             yield Member(f"slot={slot}", f"slot-{slot}.jpg", size, origin=origin)
 
     def _locate(self, slot: int) -> tuple[int, int, str] | str:

@@ -4,6 +4,14 @@ A container is content that holds other content: an archive, a compressed stream
 document with embedded pictures, a database with BLOBs, a phone extraction. It is
 recognised by signature (never by extension), parsed from a `Stream`, lists `Member`s,
 and opens a member by the value of its locator step (`zip:member=DCIM/a.jpg`).
+
+A cache that is several files (QuickLook's index and its bitmaps, a thumbcache and the
+Windows Search index, Chromium's `data_1` and its `data_2`, `f_…` files, a trash database
+and the trashed files) reaches the other files of the same parent — the file system,
+folder or archive the container file was found in — through its `siblings`: `find(path)`
+gives a reference (the step value that names the file in that parent, e.g. `inode=15`),
+`open(reference)` opens it in any process. A member whose content lies in a sibling keeps
+the reference in its own step value, so its locator alone still reopens it.
 """
 
 from __future__ import annotations
@@ -11,8 +19,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+from scanner.errors import EvidenceError
 from scanner.evidence.streams import Stream
 from scanner.lib.registry import Registry
 from scanner.types import Times
@@ -72,10 +81,47 @@ class Problem:
     fatal: bool = False  # True: listing stopped here
 
 
+class Siblings(Protocol):
+    """The other files of the parent a container file was found in."""
+
+    @property
+    def path(self) -> str | None:
+        """The container file's own path in its parent ("/a/b/index.sqlite"), if known."""
+
+    def find(self, path: str) -> str | None:
+        """The reference of the regular file at `path` (from the parent's root if it starts
+        with "/", else from the container file's folder; `..` allowed), or None."""
+
+    def open(self, reference: str) -> Stream:
+        """The content of the sibling `find` gave `reference` for (any process)."""
+
+    def describe(self, reference: str) -> str:
+        """The sibling's locator as printed (for messages and as a cache key)."""
+
+
+class NoSiblings:
+    """Siblings of a container file that has none to offer (evidence given as one file)."""
+
+    path = None
+
+    def find(self, path: str) -> str | None:
+        return None
+
+    def open(self, reference: str) -> Stream:
+        raise EvidenceError(f"no sibling files here to open {reference[:80]!r} from")
+
+    def describe(self, reference: str) -> str:
+        return reference
+
+
+NO_SIBLINGS: Siblings = NoSiblings()
+
+
 class Container(ABC):
     """A parsed container. Subclasses set `kind` (the locator step kind) and register."""
 
     kind: ClassVar[str]
+    siblings: Siblings = NO_SIBLINGS  # set by `build`; caches made of several files use it
 
     @staticmethod
     @abstractmethod
@@ -99,6 +145,15 @@ class Container(ABC):
 
 
 CONTAINERS: Registry[type[Container]] = Registry("container")
+
+
+def build(
+    kind: str, stream: Stream, options: ContainerOptions, siblings: Siblings = NO_SIBLINGS
+) -> Container:
+    """The container of `kind` over `stream`, able to reach the files beside it."""
+    container = CONTAINERS[kind](stream, options)
+    container.siblings = siblings
+    return container
 
 
 def sniff(head: bytes, stream: Stream) -> str | None:

@@ -12,15 +12,17 @@ initialised (bit 31), file type (bits 28-30: 0 external `f_` file, 1 rankings,
 2/3/4 blocks of 256/1K/4K), blocks-1 (bits 24-25), file number (16-23), first block
 (0-15). Stream 0 is the HTTP response info, stream 1 the body.
 
-A container sees only its own file: bodies stored in `data_1` are members; those in
-`data_2`/`data_3`/`f_` files are counted in one problem, and `entries()` and
-`resolve()` let a caller that holds the sibling files join them
-(docs/caches-android-browser.md). Blocks not marked allocated are still read: they
-are entries the cache dropped, listed as deleted.
+Bodies are read from the file holding them: `data_1` itself, or `data_2`, `data_3` or an
+external `f_xxxxxx` file found beside `data_1` through the container's siblings; such a
+member's step keeps the sibling's reference (`entry=<block>,file=<reference>`), so its
+locator alone reopens it. Bodies whose file is not beside `data_1` are counted in one
+problem. Blocks not marked allocated are still read: they are entries the cache
+dropped, listed as deleted.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -168,6 +170,19 @@ def resolve(entry: Entry, index: int, open_file: Callable[[str], Stream | None])
     return RangeStream(holder, address.offset, size)
 
 
+EXTERNAL_FILE = re.compile(r"/(?:Cache|cache|HTTP Cache|Media Cache)/(f_[0-9a-f]{6})$")
+
+
+def external_file_origin(path: str) -> dict[str, str] | None:
+    """The origin an `f_xxxxxx` file of a block-file cache folder has as a file (its URL
+    is given by the `data_1` member that reads it), or None."""
+    found = EXTERNAL_FILE.search(path[-4096:])
+    if found is None:
+        return None
+    note = "body file of a Chromium block-file cache; its URL is in the data_1 entry naming it"
+    return {"store": STORE, "entry": found.group(1), "note": note}
+
+
 class BlockfileData1(Container):
     kind: ClassVar[str] = "chromium-blockfile"
 
@@ -181,52 +196,65 @@ class BlockfileData1(Container):
 
     def __init__(self, stream: Stream, options: ContainerOptions) -> None:
         self._stream = stream
-
-    def _own(self, name: str) -> Stream | None:
-        return self._stream if name == "data_1" else None
+        self._files: dict[str, Stream | None] = {}  # siblings by name, as opened
+        self._references: dict[str, str | None] = {}
 
     def members(self) -> Iterator[Member | Problem]:
-        elsewhere: dict[str, int] = {}
+        missing: dict[str, int] = {}
         for entry in entries(self._stream):
             if isinstance(entry, Problem):
                 yield entry
                 continue
             try:
-                body = resolve(entry, 1, self._own)
-                info = resolve(entry, 0, self._own)
+                body = resolve(entry, 1, self._beside)
+                info = resolve(entry, 0, self._beside)
             except EvidenceError as exc:
                 yield Problem(str(exc))
                 continue
+            name = entry.addresses[1].file_name
             if body is None:
                 if entry.sizes[1] > 0:
-                    name = entry.addresses[1].file_name
                     name = "f_ files" if name.startswith("f_") else name
-                    elsewhere[name] = elsewhere.get(name, 0) + 1
+                    missing[name] = missing.get(name, 0) + 1
                 continue
+            reference = self._references.get(name)
             yield Member(
-                f"entry={entry.block}",
+                f"entry={entry.block}" + (f",file={reference}" if reference else ""),
                 url_member_path(entry.url, f"block-{entry.block}"),
                 body.size,
                 deleted=not entry.allocated,
                 origin=_origin(entry, info),
             )
-        if elsewhere:
-            where = ", ".join(f"{count} in {name}" for name, count in sorted(elsewhere.items()))
-            yield Problem(
-                f"{STORE}: bodies of entries kept outside data_1 ({where}): not joined from"
-                " data_1 alone (the f_ files are scanned as files)"
-            )
+        if missing:
+            where = ", ".join(f"{count} in {name}" for name, count in sorted(missing.items()))
+            yield Problem(f"{STORE}: bodies of entries not found beside data_1 ({where})")
 
     def open(self, value: str) -> Stream:
-        block = member_value(value, "entry=")
+        step, _, reference = value.partition(",file=")
+        block = member_value(step, "entry=")
         if not block.isdigit() or int(block) >= MAX_BLOCKS:
             raise EvidenceError(f"{STORE}: no entry at block {block[:40]!r}")
         raw = self._stream.read(HEADER_SIZE + int(block) * BLOCK, BLOCK)
         entry = _entry(self._stream, int(block), raw, True) if len(raw) == BLOCK else None
-        body = resolve(entry, 1, self._own) if isinstance(entry, Entry) else None
+        body = None
+        if isinstance(entry, Entry):
+            holder = self.siblings.open(reference) if reference else None
+            body = resolve(entry, 1, lambda name: holder or self._own(name))
         if body is None:
-            raise EvidenceError(f"{STORE}: no body in data_1 for the entry at block {block}")
+            raise EvidenceError(f"{STORE}: no body for the entry at block {block}")
         return body
+
+    def _own(self, name: str) -> Stream | None:
+        return self._stream if name == "data_1" else None
+
+    def _beside(self, name: str) -> Stream | None:
+        """`data_1` itself, or the file `name` beside it (opened once; None if absent)."""
+        if name == "data_1":
+            return self._stream
+        if name not in self._files:
+            reference = self._references[name] = self.siblings.find(name)
+            self._files[name] = self.siblings.open(reference) if reference else None
+        return self._files[name]
 
 
 def _origin(entry: Entry, info: Stream | None) -> dict[str, str]:

@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from scanner.errors import EvidenceError
-from scanner.evidence.containers.base import CONTAINERS, ContainerOptions, Member, Problem
+from scanner.evidence.containers.base import (
+    CONTAINERS,
+    NO_SIBLINGS,
+    ContainerOptions,
+    Member,
+    Problem,
+    Siblings,
+    build,
+)
 from scanner.evidence.streams import Stream
 from scanner.lib.deadline import DeadlineExceeded, deadline
 from scanner.types import FileItem, ItemError, Locator
@@ -42,8 +50,10 @@ def expand(
     parent: FileItem,
     options: ContainerOptions,
     seconds: float | None = None,
+    siblings: Siblings = NO_SIBLINGS,
 ) -> Expansion:
-    """List the members of `stream` (a container of `kind`) as items under `parent`."""
+    """List the members of `stream` (a container of `kind`) as items under `parent`;
+    `siblings` are the other files of the parent's own file system, folder or archive."""
     result = Expansion(kind)
     where = str(parent.locator)
     if container_depth(parent.locator) >= options.max_depth:
@@ -53,7 +63,7 @@ def expand(
     limit = options.max_seconds if seconds is None else seconds
     try:
         with deadline(limit):
-            for entry in _bounded(kind, stream, options, result, where):
+            for entry in _bounded(kind, stream, options, result, where, siblings):
                 result.children.append(_child(parent, kind, entry))
     except DeadlineExceeded:
         result.problems.append(
@@ -68,11 +78,16 @@ def expand(
 
 
 def _bounded(
-    kind: str, stream: Stream, options: ContainerOptions, result: Expansion, where: str
+    kind: str,
+    stream: Stream,
+    options: ContainerOptions,
+    result: Expansion,
+    where: str,
+    siblings: Siblings,
 ) -> Iterator[Member]:
     total = 0
     bomb = options.bomb_limit(stream.size)
-    for entry in _entries(kind, stream, options):
+    for entry in _entries(kind, stream, options, siblings):
         if isinstance(entry, Problem):
             result.problems.append(ItemError(where, STAGE, f"{kind}: {entry.reason}"))
             if entry.fatal:
@@ -102,10 +117,12 @@ def _bounded(
         yield entry
 
 
-def _entries(kind: str, stream: Stream, options: ContainerOptions) -> Iterator[Member | Problem]:
+def _entries(
+    kind: str, stream: Stream, options: ContainerOptions, siblings: Siblings
+) -> Iterator[Member | Problem]:
     """The container's own listing; a failure to open or to go on becomes a Problem."""
     try:
-        container = CONTAINERS[kind](stream, options)
+        container = build(kind, stream, options, siblings)
         yield from container.members()
     except DeadlineExceeded:
         raise

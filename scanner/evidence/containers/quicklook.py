@@ -10,9 +10,12 @@ CoreGraphics layout). A bitmap of 8-bit components and 32 bits a pixel is given 
 a lossless PNG (RGBA, or RGB where the layout skips alpha), its pixels exactly as stored,
 only reordered; colour that CoreGraphics premultiplied by alpha is left so.
 
-A container only gets its own stream, and this cache is two files: `QuickLookCache`
-lists and opens thumbnails from both, and the scan wires it where it finds an
-`index.sqlite` next to a `thumbnails.data` (see docs/caches.md).
+The index is recognised by content (a SQLite database whose schema names
+`bitmapdata_location`) and read as a container of kind `quicklook`; it finds
+`thumbnails.data` beside it through its siblings. Members are
+`quicklook:thumbnail=<rowid>,data=<reference>`, the reference naming `thumbnails.data` in
+the same parent (`inode=15`, a folder's relative path, an archive's member), so a member's
+locator alone reopens it.
 """
 
 from __future__ import annotations
@@ -21,19 +24,30 @@ import io
 import plistlib
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from PIL import Image
 
 from scanner.errors import EvidenceError
-from scanner.evidence.containers.base import Member, Problem, member_value, printable
+from scanner.evidence.containers.base import (
+    CONTAINERS,
+    Container,
+    ContainerOptions,
+    Member,
+    Problem,
+    member_value,
+    printable,
+)
 from scanner.evidence.streams import BytesStream, Stream, read_all
 
 STORE = "quicklook"
 INDEX = "index.sqlite"
 DATA = "thumbnails.data"
-FOLDER = "com.apple.QuickLook.thumbnailcache"
 MAX_INDEX = 1 << 30
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SCHEMA_BYTES = 64 << 10  # where the index's schema (sqlite_master) is looked for
 MAX_PIXELS = 4096 * 4096
 MAC_EPOCH = 978_307_200  # 2001-01-01 in POSIX seconds
 NOTE = "thumbnail {size} of a picture whose original may be gone"
@@ -42,12 +56,6 @@ COLUMNS = (
     "t.bitmapdata_location", "t.bitmapdata_length", "t.last_hit_date", "f.folder",
     "f.file_name", "f.version",
 )  # fmt: skip
-
-
-def is_quicklook_index(path: str) -> bool:
-    """Whether an evidence path is a QuickLook cache's index (its sibling is `DATA`)."""
-    parts = path.rstrip("/").split("/")
-    return len(parts) >= 2 and parts[-1] == INDEX and parts[-2] == FOLDER
 
 
 class QuickLookCache:
@@ -179,3 +187,44 @@ def _version(version: object) -> dict[str, str]:
 
 def _iso(posix: float) -> str:
     return datetime.fromtimestamp(posix, UTC).isoformat()
+
+
+class QuickLookContainer(Container):
+    """An `index.sqlite` read with the `thumbnails.data` beside it."""
+
+    kind: ClassVar[str] = STORE
+
+    @staticmethod
+    def sniff(head: bytes, stream: Stream) -> bool:
+        if not head.startswith(SQLITE_MAGIC):
+            return False
+        schema = stream.read(0, min(stream.size, SCHEMA_BYTES))
+        return b"bitmapdata_location" in schema and b"thumbnails" in schema
+
+    def __init__(self, stream: Stream, options: ContainerOptions) -> None:
+        self._index = stream
+        self._caches: dict[str, QuickLookCache] = {}
+
+    def members(self) -> Iterator[Member | Problem]:
+        reference = self.siblings.find(DATA)
+        if reference is None:
+            yield Problem(f"no {DATA} beside {INDEX}: its bitmaps cannot be read")
+            return
+        for entry in self._cache(reference).members():
+            if isinstance(entry, Member):
+                entry = replace(entry, value=f"{entry.value},data={reference}")
+            yield entry
+
+    def open(self, value: str) -> Stream:
+        thumbnail, _, reference = value.partition(",data=")
+        if not reference:
+            raise EvidenceError(f"{STORE}: step without its {DATA}: {value[:80]!r}")
+        return self._cache(reference).open(thumbnail)
+
+    def _cache(self, reference: str) -> QuickLookCache:
+        if reference not in self._caches:
+            self._caches[reference] = QuickLookCache(self._index, self.siblings.open(reference))
+        return self._caches[reference]
+
+
+CONTAINERS.add(STORE, QuickLookContainer, "macOS QuickLook thumbnail cache (index.sqlite)")

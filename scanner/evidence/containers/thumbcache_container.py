@@ -9,13 +9,15 @@ string, padding and data sizes, a data CRC-64 and a header CRC-64, then the iden
 
 Members: `thumbcache:entry=<offset of the entry>`, named `<entry hash>.<format>`. A bad
 checksum is a warning (the data is still offered); damage between entries is skipped to
-the next "CMMM". The thumbnail size comes from the header's cache type.
+the next "CMMM". The thumbnail size comes from the header's cache type. Where the volume
+the cache is on holds the Windows Search index, each entry's origin gets the original
+path, times and size the index gives its entry hash (`windows_search.py`).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import ClassVar
 
 from scanner.errors import EvidenceError
@@ -27,6 +29,7 @@ from scanner.evidence.containers.base import (
     Problem,
     member_value,
 )
+from scanner.evidence.containers.windows_search import attribute, index_beside, originals_of
 from scanner.evidence.streams import RangeStream, Stream
 
 STORE = "thumbcache"
@@ -128,6 +131,7 @@ class ThumbcacheContainer(Container):
         }
 
     def members(self) -> Iterator[Member | Problem]:
+        originals, database = yield from self._search_index()
         problems = 0
         offset = self._first
         while offset + self._layout.size <= self._stream.size:
@@ -147,10 +151,24 @@ class ThumbcacheContainer(Container):
                     problems += 1
                     if problems <= MAX_PROBLEMS:
                         yield Problem(reason)
-                yield self._member(entry)
+                yield self._member(entry, originals, database)
             offset += entry.size
         if problems > MAX_PROBLEMS:
             yield Problem(f"{STORE}: {problems - MAX_PROBLEMS} more damaged entries not listed")
+
+    def _search_index(self) -> Generator[Problem, None, tuple[dict[str, dict[str, str]], str]]:
+        """{cache id -> what the Windows Search index beside this cache says of its
+        file} and the index's path ({} and "" if there is none; a Problem if unreadable)."""
+        found = index_beside(self.siblings)
+        if found is None:
+            return {}, ""
+        reference, path = found
+        try:
+            return originals_of(self.siblings, reference), path
+        except EvidenceError as exc:
+            reason = f"{STORE}: Windows Search index {path}: {exc}; entries listed without it"
+            yield Problem(reason)
+            return {}, ""
 
     def open(self, value: str) -> Stream:
         text = member_value(value, "entry=")
@@ -210,7 +228,7 @@ class ThumbcacheContainer(Container):
     def _data_offset(self, entry: _Entry) -> int:
         return entry.offset + self._layout.size + entry.id_size + entry.pad
 
-    def _member(self, entry: _Entry) -> Member:
+    def _member(self, entry: _Entry, originals: dict[str, dict[str, str]], database: str) -> Member:
         raw = self._read(entry.offset + self._layout.size, min(entry.id_size, 512))
         identifier = raw.decode("utf-16-le", "replace").replace("\x00", "")
         head = self._read(self._data_offset(entry), 8)
@@ -225,6 +243,7 @@ class ThumbcacheContainer(Container):
             "note": NOTE.format(size=size),
         }
         name = f"{cache_id}.{picture_format(head)}"
+        origin = attribute(origin, originals, database)
         return Member(f"entry={entry.offset}", name, entry.data_size, origin=origin)
 
     def _next_signature(self, offset: int) -> int | None:
