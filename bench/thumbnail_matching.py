@@ -4,7 +4,7 @@ Gallery and browser caches keep small JPEGs of pictures whose originals are gone
 takes the labelled face photos of ../shared/data/faces (deepface set: 13 people), uses
 each person's first photo as the victim reference (as `dftriage sets build-victims`
 does) and every other photo as evidence, reduces the evidence to 96, 128 and 256 px
-(longest side, JPEG quality 75, as caches store them) and measures with the scanner's
+(longest side, JPEG quality 75, as most caches store them; `--shape` for the others) and measures with the scanner's
 own code:
 
   (a) PDQ Hamming distance of the thumbnail to the full-size original, and the share
@@ -15,6 +15,7 @@ own code:
       with the bundled models, plus wrong-person matches.
 
     python bench/thumbnail_matching.py [--faces ../shared/data/faces]
+        [--shape jpeg|png|square] [--sides 96 128 256]
 
 Skips (exit 0) when the faces folder is absent.
 """
@@ -44,17 +45,31 @@ from scanner.media.decode import decode_picture  # noqa: E402
 from scanner.pipeline.worker import load_analyser  # noqa: E402
 
 SIDES = (96, 128, 256)
+SHAPES = ("jpeg", "png", "square")
 QUALITY = 75
 DEFAULT_FACES = REPO / ".." / "shared" / "data" / "faces"
 
 
-def thumbnail(data: bytes, side: int) -> bytes:
-    """The picture reduced to `side` px on its longest side, as a q75 JPEG."""
+def thumbnail(data: bytes, side: int, shape: str = "jpeg") -> bytes:
+    """The picture as a cache keeps it: `jpeg` (longest side `side` px, q75: thumbcache
+    JPEGs, Gallery imgcache, .thumbdata, browser caches), `png` (the same, lossless:
+    QuickLook, thumbcache PNG/BMP) or `square` (the centre square, `side` px, q75:
+    MediaStore and Gallery micro-thumbnails)."""
     with Image.open(io.BytesIO(data)) as image:
         image = image.convert("RGB")
-        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        if shape == "square":
+            width, height = image.size
+            edge = min(width, height)
+            left, top = (width - edge) // 2, (height - edge) // 2
+            image = image.crop((left, top, left + edge, top + edge))
+            image = image.resize((side, side), Image.Resampling.LANCZOS)
+        else:
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=QUALITY)
+        if shape == "png":
+            image.save(out, "PNG")
+        else:
+            image.save(out, "JPEG", quality=QUALITY)
     return out.getvalue()
 
 
@@ -74,6 +89,8 @@ def people(faces: Path) -> dict[str, list[Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES)
+    parser.add_argument("--shape", choices=SHAPES, default="jpeg", help="see thumbnail()")
+    parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES))
     args = parser.parse_args()
     if not (args.faces / "labels.csv").is_file():
         print(f"skipped: {args.faces} has no labels.csv")
@@ -88,14 +105,14 @@ def main() -> int:
             (refs / label / photos[0].name).write_bytes(photos[0].read_bytes())
         index, problems = index_reference_folder(refs, analyser)
     evidence = [(label, photo) for label, photos in groups.items() for photo in photos[1:]]
-    sizes: list[str | int] = ["full", *SIDES]
+    sizes: list[str | int] = ["full", *args.sides]
     rows: dict[str | int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
     for label, photo in evidence:
         data = photo.read_bytes()
         original = decode_picture(data, max_side=analyser.decode_side)
         original_pdq, _ = pdq_hash(original)
         for size in sizes:
-            small = data if size == "full" else thumbnail(data, int(size))
+            small = data if size == "full" else thumbnail(data, int(size), args.shape)
             rgb = decode_picture(small, max_side=analyser.decode_side)
             distance = hamming(pdq_hash(rgb)[0], original_pdq)
             faces = [f for f in analyser.analyse(rgb).faces if f.embedding is not None]
@@ -125,7 +142,7 @@ def main() -> int:
         def share(key: str, row: dict[str, list[float]] = row, n: int = n) -> str:
             return f"{sum(row[key]) / n:.0%} ({int(sum(row[key]))}/{n})"
 
-        label = "original" if size == "full" else f"{size} px q{QUALITY}"
+        label = "original" if size == "full" else f"{size} px {args.shape}"
         print(
             f"| {label} | {statistics.median(row['pdq']):.0f} ({max(row['pdq']):.0f})"
             f" | {share('pdq_match')} | {share('face')} | {share('identity')} | {share('wrong')} |"
