@@ -14,7 +14,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -62,6 +62,14 @@ class UfdrFile:
     deleted: str = "Intact"
     created: str = "2024-03-01T10:00:00.000+09:00"
     modified: str = "2024-03-02T11:30:00.000+09:00"
+    # File items that replace what report.xml states by default (the content's MD5 and
+    # SHA256), e.g. {"MD5": "0" * 32} for a report that does not match its extraction
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def stated(self) -> dict[str, str]:
+        data = self.data or b""
+        default = {"SHA256": sha256(data), "MD5": hashlib.md5(data).hexdigest()}
+        return {**default, **self.claims}
 
 
 def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
@@ -69,7 +77,7 @@ def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
     tagged = []
     for f in files:
         size = len(f.data) if f.data is not None else 1234
-        digest = sha256(f.data or b"")
+        hashes = "".join(f"<item name={quoteattr(k)}>{v}</item>" for k, v in f.stated().items())
         tagged.append(
             f'<file fs={quoteattr(f.fs)} fsid="fs1" path={quoteattr(f.path)} size="{size}"'
             f' id={quoteattr(f.file_id)} extractionId="0" deleted="{f.deleted}"'
@@ -79,7 +87,7 @@ def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
             '<timestamp name="AccessTime"></timestamp></accessInfo>'
             '<metadata section="File">'
             f'<item name="Local Path"><![CDATA[{f.local}]]></item>'
-            f'<item name="SHA256">{digest}</item><item name="Tags">Image</item>'
+            f'{hashes}<item name="Tags">Image</item>'
             "</metadata></file>"
         )
     return (

@@ -20,6 +20,8 @@ from scanner.evidence.itunes_backup import ItunesBackupSource
 from scanner.evidence.resolver import Resolver
 from scanner.evidence.source import ContainerSource
 from scanner.evidence.streams import FileStream, read_all
+from scanner.pipeline.tasks import ItemResult, ItemTask
+from scanner.pipeline.worker import hash_item
 from scanner.types import FileItem, ItemError
 from tests.evidence.phone_builders import (
     IosFile,
@@ -128,6 +130,49 @@ def test_ufdr_truncated_report_keeps_what_was_parsed_and_every_zip_member(tmp_pa
     second = items["file:cut.ufdr > ufdr:member=files/Image/a.jpg"]  # not reached: as in the zip
     assert sha256(content(second.locator)) == sha256(jpeg(2))
     assert "file:cut.ufdr > ufdr:member=report.xml" in items
+
+
+def hashed(item: FileItem) -> ItemResult:
+    """The worker's own read of a listed item (identify, hash, check stated hashes)."""
+    task = ItemTask(1, item.locator, item.path, item.size, item.deleted, origin=item.origin)
+    return hash_item(task)
+
+
+def test_ufdr_stated_hashes_are_checked_against_the_content_read(tmp_path: Path) -> None:
+    tampered = UfdrFile(
+        "f-103", FS, "/data/media/0/DCIM/Camera/b.jpg", "files\\Image\\b.jpg", jpeg(4),
+        claims={"SHA256": sha256(jpeg(5)), "SHA1": hashlib.sha1(jpeg(4)).hexdigest()},
+    )  # fmt: skip
+    odd = UfdrFile(
+        "f-104", FS, "/data/c.jpg", "files\\Image\\c.jpg", jpeg(6), claims={"MD5": "n/a"}
+    )
+    ufdr = build_ufdr(tmp_path / "phone.ufdr", [*UFDR_FILES, tampered, odd])
+    items, errors = listed(open_evidence(ufdr))
+    assert [e.reason for e in errors] == [
+        "ufdr: report.xml file 'f-104' ('/Samsung GSM_SM-S918N Galaxy S23 Ultra.zip/data/c.jpg'):"
+        " report.xml MD5 'n/a' is not a valid hash: not compared"
+    ]
+    good = items["file:phone.ufdr > ufdr:id=f-101;member=files/Image/20240301_100000.jpg"]
+    assert good.origin["report.xml MD5"] == hashlib.md5(jpeg(1)).hexdigest()
+    result = hashed(good)
+    assert result.problems == () and result.sha256 == sha256(jpeg(1))
+    assert result.task.origin["hash stated in report.xml"] == "verified (MD5, SHA-256)"
+    bad = items["file:phone.ufdr > ufdr:id=f-103;member=files/Image/b.jpg"]
+    result = hashed(bad)
+    assert result.media_type == "image/jpeg" and result.sha256 == sha256(jpeg(4))
+    assert result.task.origin["hash stated in report.xml"] == (
+        "DIFFERS from the content read (SHA-256)"
+    )
+    [problem] = result.problems
+    assert (problem.locator, problem.stage) == (str(bad.locator), "verify")
+    assert problem.reason == (
+        "UFDR file:phone.ufdr: member 'files/Image/b.jpg': the content read is not what"
+        f" report.xml states (SHA-256: report.xml {sha256(jpeg(5))}, content {sha256(jpeg(4))})"
+    )
+    partly = hashed(items["file:phone.ufdr > ufdr:id=f-104;member=files/Image/c.jpg"])
+    assert partly.problems == ()  # its SHA256 is right, its MD5 was not compared
+    assert partly.task.origin["hash stated in report.xml"] == "verified (SHA-256)"
+    assert hashed(items["file:phone.ufdr > ufdr:member=report.xml"]).task.origin == {}
 
 
 @pytest.mark.skipif(shutil.which("7z") is None, reason="7z (p7zip-full) makes the encrypted zip")
@@ -296,7 +341,11 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
     evidence = tmp_path / "evidence"
     evidence.mkdir()
     gone = UfdrFile("f-9", FS, "/data/gone.jpg", "files\\Image\\gone.jpg", None)
-    ufdr = build_ufdr(evidence / "phone.ufdr", [*UFDR_FILES, gone])
+    wrong = hashlib.md5(jpeg(8)).hexdigest()
+    tampered = UfdrFile(
+        "f-7", FS, "/data/b.jpg", "files\\Image\\b.jpg", jpeg(7), claims={"MD5": wrong}
+    )
+    ufdr = build_ufdr(evidence / "phone.ufdr", [*UFDR_FILES, gone, tampered])
     ab = build_ab(evidence / "backup.ab", tar_bytes(AB_MEMBERS), PASSWORD)
     ios = build_itunes(evidence / "iphone", IOS_FILES, PASSWORD)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
@@ -307,9 +356,11 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
         [*command, "--case", str(case), "--no-models", "--workers", "2"],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    assert done.returncode == 1, done.stderr  # one error row: the missing Local Path
+    assert done.returncode == 1, done.stderr  # error rows: the missing Local Path, a hash
     with sqlite3.connect(case / "case.sqlite") as db:
         items = dict(db.execute("SELECT locator, sha256 FROM items"))
+        rows = db.execute("SELECT locator, origin FROM items")
+        origins = {k: json.loads(v or "{}") for k, v in rows}
         errors = dict(db.execute("SELECT locator, reason FROM errors"))
         commands = [row[0] for row in db.execute("SELECT * FROM runs")]
     expected = {
@@ -326,6 +377,20 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
         assert items.get(locator) == sha256(data or b""), locator
     gone_locator = "file:phone.ufdr > ufdr:id=f-9;member=files/Image/gone.jpg"
     assert "not in the UFDR" in errors[gone_locator]
+    tampered_locator = "file:phone.ufdr > ufdr:id=f-7;member=files/Image/b.jpg"
+    assert items[tampered_locator] == sha256(jpeg(7))  # read and analysed all the same
+    assert errors[tampered_locator] == (
+        "UFDR file:phone.ufdr: member 'files/Image/b.jpg': the content read is not what"
+        f" report.xml states (MD5: report.xml {wrong}, content {hashlib.md5(jpeg(7)).hexdigest()})"
+    )
+    assert origins[tampered_locator]["hash stated in report.xml"] == (
+        "DIFFERS from the content read (MD5)"
+    )
+    for f in UFDR_FILES:
+        verdict = origins[
+            f"file:phone.ufdr > ufdr:id={f.file_id};member={f.local.replace(chr(92), '/')}"
+        ]
+        assert verdict["hash stated in report.xml"] == "verified (MD5, SHA-256)"
     assert PASSWORD not in json.dumps(commands, ensure_ascii=False)
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if case not in p.parents)
     assert [p for p in after if p != Path("case")] == before  # nothing written beside the case
@@ -337,8 +402,8 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
     described = json.loads(info.stdout)
     assert described["container"]["kind"] == "ufdr"
     assert described["container"]["metadata"]["device: DeviceInfoSelectedManufacturer"] == "Samsung"
-    # three files in report.xml (one deleted, one without content) and report.xml itself
-    assert described["volumes"] == [{"file_system": "ufdr", "allocated": 3, "deleted": 1}]
+    # four files in report.xml (one deleted, one without content) and report.xml itself
+    assert described["volumes"] == [{"file_system": "ufdr", "allocated": 4, "deleted": 1}]
     locked = subprocess.run(
         [sys.executable, "-m", "scanner", "info", str(ios)], capture_output=True, text=True
     )

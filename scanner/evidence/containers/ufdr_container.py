@@ -16,8 +16,8 @@ Members: each `<file>` whose Local Path is in the zip, at device path `/<fs>/<pa
 `ufdr:id=<id>;member=<local path>` (`member=<local path>` when the id is not a plain
 token), opened through a `ZipContainer`, so a worker reopens it without parsing the report;
 then every zip member the report does not name, at `/_ufdr/<zip path>`, as the zip names
-it (`ufdr:member=…`). The MD5/SHA-256 that report.xml states are not compared with the
-content (the scan computes its own).
+it (`ufdr:member=…`). The MD5/SHA-1/SHA-256 that report.xml states for a file travel in
+its origin and are compared with the content when it is hashed (`ufdr_hashes.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from scanner.evidence.containers.base import (
     Problem,
     printable,
 )
+from scanner.evidence.containers.ufdr_hashes import stated_hashes
 from scanner.evidence.streams import Stream, stream_file
 from scanner.types import Times
 
@@ -182,9 +183,12 @@ class UfdrContainer(Container):
             size = entry.size
             if stated.isdigit() and int(stated) != entry.size:
                 yield Problem(f"{where}: report.xml says {stated} bytes, the UFDR holds {size}")
+        origin, bad = stated_hashes(items)
+        for reason in bad:
+            yield Problem(f"{where}: report.xml {reason}")
         value = f"id={file_id};member={local}" if TOKEN.match(file_id) else f"member={local}"
         deleted = element.get("deleted", "").strip().lower() == "deleted"
-        yield Member(value, device, size, _times(element), deleted)
+        yield Member(value, device, size, _times(element), deleted, origin)
 
 
 def _local(tag: Any) -> str:
