@@ -21,8 +21,8 @@ import os
 import plistlib
 import re
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from scanner.evidence.cbc_stream import CbcStream
 from scanner.evidence.containers import ContainerOptions
 from scanner.evidence.containers.base import printable
 from scanner.evidence.images import ContainerInfo
-from scanner.evidence.itunes_keys import BackupKeys, unlock
+from scanner.evidence.itunes_keys import BackupKeys, keybag_id, password_key, unlock
 from scanner.evidence.streams import FileStream, Stream, read_all
 from scanner.evidence.tsk_filesystem import WalkLimits
 from scanner.types import Extent, FileItem, ItemError, Locator, Times
@@ -87,6 +87,25 @@ def device_path(domain: str, relative: str) -> str:
             f"/{domain}",
         )
     return f"{base}/{relative}" if relative else base
+
+
+def derive_backup_keys(paths: Iterable[Path], options: ContainerOptions) -> ContainerOptions:
+    """`options` with the password key of every encrypted backup among `paths`, derived
+    here once, so that worker processes open its files without PBKDF2's millions of rounds
+    each. A backup whose key cannot be derived is left out (opening it says why)."""
+    if not options.password:
+        return options
+    keys = dict(options.backup_keys)
+    for path in paths:
+        if not (path.is_dir() and is_itunes_backup(path)):
+            continue
+        try:
+            keybag = _plist(path / "Manifest.plist").get("BackupKeyBag")
+            if isinstance(keybag, bytes) and keybag_id(keybag) not in keys:
+                keys[keybag_id(keybag)] = password_key(keybag, options.password)
+        except EvidenceError:
+            continue
+    return replace(options, backup_keys=keys)
 
 
 @dataclass(frozen=True)
@@ -211,8 +230,9 @@ class ItunesBackupSource:
         keybag = self.manifest.get("BackupKeyBag")
         if not isinstance(keybag, bytes):
             raise EvidenceError(f"{self.root.name}: encrypted backup without a BackupKeyBag")
+        derived = self.options.backup_keys.get(keybag_id(keybag))
         try:
-            return unlock(keybag, self.options.password)
+            return unlock(keybag, self.options.password, derived)
         except EvidenceError as exc:
             raise EvidenceError(f"{self.root.name}: {exc}") from None
 

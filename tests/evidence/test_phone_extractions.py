@@ -5,6 +5,7 @@ picture must come out with its full locator, device path, content hash and times
 from __future__ import annotations
 
 import hashlib
+import plistlib
 import shutil
 import subprocess
 import zipfile
@@ -310,6 +311,50 @@ def test_itunes_encrypted_backup_without_or_with_a_wrong_password(tmp_path: Path
     ]
     _, errors = listed(open_evidence(folder, options=ContainerOptions(password="1234")))
     assert [e.reason for e in errors] == ["backup: encrypted iTunes backup: wrong password"]
+
+
+def test_itunes_password_key_is_derived_once_and_handed_to_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan derives the key (PBKDF2, 10 M rounds on a real backup) once; a worker's
+    resolver given the scan's options opens every file without a PBKDF2 round."""
+    import pickle
+
+    from scanner.config import ScanConfig
+    from scanner.evidence.itunes_backup import derive_backup_keys
+    from scanner.evidence.itunes_keys import keybag_id
+    from scanner.pipeline.engine import Scan
+    from scanner.pipeline.progress import Progress
+
+    folder = build_itunes(tmp_path / "backup", IOS_FILES, PASSWORD)
+    plain = build_itunes(tmp_path / "plain", IOS_FILES)
+    rounds: list[str] = []
+    real = hashlib.pbkdf2_hmac
+
+    def counted(name: str, *args: object, **kwargs: object) -> bytes:
+        rounds.append(name)
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+    options = derive_backup_keys([folder, plain, tmp_path], ContainerOptions(password=PASSWORD))
+    assert rounds == ["sha256", "sha1"]  # one derivation, for the one encrypted backup
+    [key] = options.backup_keys.values()
+    assert key.hex() not in repr(options) and PASSWORD not in repr(options)
+    worker = pickle.loads(pickle.dumps(options))  # what the pool's initializer receives
+    items, errors = listed(open_evidence(folder, options=worker))
+    assert errors == [] and len(items) == len(IOS_FILES)
+    resolver = Resolver(worker)
+    for planted in IOS_FILES:
+        locator = items[f"itunes:backup > ios:fileid={planted.file_id}"].locator
+        assert sha256(read_all(resolver.open_stream(locator), 1 << 20)) == sha256(planted.data)
+    assert rounds == ["sha256", "sha1"]  # none in the "worker"
+    wrong = derive_backup_keys([folder], ContainerOptions(password="1234"))
+    _, errors = listed(open_evidence(folder, options=wrong))
+    assert [e.reason for e in errors] == ["backup: encrypted iTunes backup: wrong password"]
+    scan = Scan(tmp_path / "case", [folder], ScanConfig(), "dftriage scan", Progress(), PASSWORD)
+    keybag = plistlib.loads((folder / "Manifest.plist").read_bytes())["BackupKeyBag"]
+    assert scan.options.backup_keys == {keybag_id(keybag): key}  # what its pool is given
+    scan.db.close()
 
 
 def test_itunes_hostile_file_id_never_becomes_a_path(tmp_path: Path) -> None:
