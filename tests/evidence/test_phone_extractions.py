@@ -29,8 +29,10 @@ from tests.evidence.phone_builders import (
     UfdrFile,
     build_ab,
     build_itunes,
+    build_itunes_mbdb,
     build_ufdr,
     jpeg,
+    mbdb_record,
     report_xml,
     sha256,
     tar_bytes,
@@ -374,10 +376,76 @@ def test_itunes_hostile_file_id_never_becomes_a_path(tmp_path: Path) -> None:
         source.open_item(source.locator.child("ios", "fileid=../../../../etc/passwd"))
 
 
+# iTunes backups before iOS 10: Manifest.mbdb -------------------------------------------
+
+
+@pytest.mark.parametrize(("password", "nested"), [(None, False), (PASSWORD, False), (None, True)])
+def test_mbdb_backup_every_planted_picture(
+    tmp_path: Path, password: str | None, nested: bool
+) -> None:
+    folder = build_itunes_mbdb(tmp_path / "old-iphone", IOS_FILES, password, nested)
+    source = open_evidence(folder, options=ContainerOptions(password=password))
+    assert isinstance(source, ItunesBackupSource) and source.mbdb
+    items, errors = listed(source)
+    assert errors == [] and len(items) == len(IOS_FILES)  # no folders, no symlink
+    for planted, path in zip(IOS_FILES, IOS_PATHS, strict=True):
+        item = items[f"itunes:old-iphone > ios:fileid={planted.file_id}"]
+        assert item.path == path and item.size == len(planted.data)
+        times = (item.times.modified, item.times.accessed, item.times.changed)
+        assert times == (planted.modified, planted.born, planted.changed)
+        assert item.times.basis == "utc (Manifest.mbdb record: mtime, atime, ctime)"
+        assert sha256(content(item.locator, password)) == sha256(planted.data)
+    facts = source.container.metadata
+    assert facts["Product Version"] == "9.3.5" and facts["encrypted"] == (
+        "yes" if password else "no"
+    )
+    assert any(name.endswith("Manifest.mbdb") for name in source.container.files)
+
+
+def test_mbdb_backup_locked_damaged_and_hostile(tmp_path: Path) -> None:
+    locked = build_itunes_mbdb(tmp_path / "locked", IOS_FILES, PASSWORD)
+    _, errors = listed(open_evidence(locked))
+    assert [e.reason for e in errors] == [
+        "locked: encrypted iTunes backup: a password is needed (--password)"
+    ]
+    _, errors = listed(open_evidence(locked, options=ContainerOptions(password="1234")))
+    assert [e.reason for e in errors] == ["locked: encrypted iTunes backup: wrong password"]
+
+    folder = build_itunes_mbdb(tmp_path / "cut", IOS_FILES)
+    manifest = folder / "Manifest.mbdb"
+    data = manifest.read_bytes()
+    third = IOS_FILES[2]
+    domain = third.domain.encode()
+    start = data.index(len(domain).to_bytes(2, "big") + domain)  # its folder's record
+    cut = start + 5
+    manifest.write_bytes(data[:cut])
+    items, errors = listed(open_evidence(folder))
+    assert len(items) == 2 and [e.reason for e in errors] == [
+        f"Manifest.mbdb damaged at byte {start} (after 4 records): the 2 files before it are listed"
+    ]
+    manifest.write_bytes(b"mbdb\x04\x00" + data[6:])
+    _, errors = listed(open_evidence(folder))
+    assert [e.reason for e in errors] == [
+        "cut: Manifest.mbdb: not an mbdb version 5 file (bad header)"
+    ]
+
+    hostile = build_itunes_mbdb(tmp_path / "hostile", IOS_FILES[:1])
+    record = mbdb_record("HomeDomain", "../../../../etc/passwd", 0o100644, 11)
+    with (hostile / "Manifest.mbdb").open("ab") as out:
+        out.write(record)
+    source = open_evidence(hostile)
+    items, errors = listed(source)
+    file_id = hashlib.sha1(b"HomeDomain-../../../../etc/passwd").hexdigest()
+    odd = items[f"itunes:hostile > ios:fileid={file_id}"]  # named by its hash, never its path
+    assert odd.path == "/private/var/mobile/../../../../etc/passwd"
+    with pytest.raises(EvidenceError, match="backup blob missing"):
+        source.open_item(odd.locator)
+
+
 # dftriage scan and info ----------------------------------------------------------------
 
 
-def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path) -> None:
+def test_scan_and_info_of_phone_extractions_with_a_password(tmp_path: Path) -> None:
     import json
     import os
     import sqlite3
@@ -393,10 +461,11 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
     ufdr = build_ufdr(evidence / "phone.ufdr", [*UFDR_FILES, gone, tampered])
     ab = build_ab(evidence / "backup.ab", tar_bytes(AB_MEMBERS), PASSWORD)
     ios = build_itunes(evidence / "iphone", IOS_FILES, PASSWORD)
+    old_ios = build_itunes_mbdb(evidence / "old-iphone", IOS_FILES, PASSWORD)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     case = tmp_path / "case"
     env = {**os.environ, "DFTRIAGE_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "scanner", "scan", str(ufdr), str(ab), str(ios)]
+    command = [sys.executable, "-m", "scanner", "scan", str(ufdr), str(ab), str(ios), str(old_ios)]
     done = subprocess.run(
         [*command, "--case", str(case), "--no-models", "--workers", "2"],
         env=env, capture_output=True, text=True, timeout=600,
@@ -418,6 +487,7 @@ def test_scan_and_info_of_three_phone_extractions_with_a_password(tmp_path: Path
         offset += 512 + -(-len(data) // 512) * 512
     for f in IOS_FILES:
         expected[f"itunes:iphone > ios:fileid={f.file_id}"] = f.data
+        expected[f"itunes:old-iphone > ios:fileid={f.file_id}"] = f.data
     for locator, data in expected.items():
         assert items.get(locator) == sha256(data or b""), locator
     gone_locator = "file:phone.ufdr > ufdr:id=f-9;member=files/Image/gone.jpg"
