@@ -25,6 +25,7 @@ from scanner.pipeline.tasks import ItemResult, ItemTask
 from scanner.pipeline.worker import hash_item
 from scanner.types import FileItem, ItemError
 from tests.evidence.phone_builders import (
+    DEVICE,
     IosFile,
     UfdrFile,
     build_ab,
@@ -96,6 +97,30 @@ def test_ufdr_lists_every_reported_picture_with_device_path_hash_and_times(tmp_p
     assert metadata["device: IMEI"] == "356938035643809"
     assert metadata["extraction: ExtractionType"] == "Full File System"
     assert metadata["extraction 0"] == "File System"
+
+
+def test_ufdr_decoded_data_dump_is_named_and_its_members_listed(tmp_path: Path) -> None:
+    """Reports 8.5 and later keep decoded data in DbData/database.db, a pg_dump custom
+    archive (magic PGDMP): `info` says it is not read; the files are still found."""
+    dump = b"PGDMP\x01\x0e\x00\x04\x08\x01\x01" + bytes(64)
+    extra = {"DbData/database.db": dump, "DbData/database.json": b'{"DeviceId": "d1"}'}
+    report = report_xml(UFDR_FILES, DEVICE).replace('reportVersion="7.60"', 'reportVersion="10.2"')
+    ufdr = build_ufdr(tmp_path / "new.ufdr", UFDR_FILES, extra=extra, report=report)
+    source = open_evidence(ufdr)
+    facts = source.container.metadata
+    assert facts["report version"] == "10.2"
+    assert facts["decoded data"] == (
+        "DbData/database.db (a PostgreSQL dump of the decoded data): not read"
+    )
+    items, errors = listed(source)
+    assert errors == [] and items["file:new.ufdr > ufdr:member=DbData/database.db"].size == 76
+    assert len([i for i in items.values() if i.path.startswith("/_ufdr/DbData/")]) == 2
+    for planted in UFDR_FILES:
+        local = planted.local.replace("\\", "/")
+        item = items[f"file:new.ufdr > ufdr:id={planted.file_id};member={local}"]
+        assert sha256(content(item.locator)) == sha256(planted.data or b"")
+    old = open_evidence(build_ufdr(tmp_path / "old.ufdr", UFDR_FILES)).container.metadata
+    assert old["report version"] == "7.60" and "decoded data" not in old
 
 
 def test_ufdr_is_sniffed_before_zip_and_a_plain_zip_is_not_a_ufdr(tmp_path: Path) -> None:

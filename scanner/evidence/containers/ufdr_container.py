@@ -9,8 +9,11 @@ files under `files/<Category>/…`; elements are in the namespace
 extractionId= deleted=>` (deleted when `deleted` is "Deleted", any case), with
 `<accessInfo><timestamp name="CreationTime|ModifyTime|AccessTime">` (ISO 8601 with zone)
 and `<metadata section="File"><item name="Local Path">` naming the zip member (backslashes
-become '/', each segment trimmed, as IPED does). Reports of version 8.5 on may keep
-decoded data in `DbData/` instead; their zip members are still listed.
+become '/', each segment trimmed, as IPED does). Reports of version 8.5 on keep the decoded
+data (device info, chats…) in `DbData/database.db`, a PostgreSQL custom-format dump
+(`PGDMP`; UFEDLib restores it with pg_restore, schema `device_<DeviceId>` from
+`DbData/database.json`): it is not read here (`dftriage info` says so); its members are
+listed like any other zip member, and the extracted files are still those of `files/`.
 
 Members: each `<file>` whose Local Path is in the zip, at device path `/<fs>/<path>`, as
 `ufdr:id=<id>;member=<local path>` (`member=<local path>` when the id is not a plain
@@ -54,6 +57,8 @@ TIME_FIELDS = {"CreationTime": "born", "ModifyTime": "modified", "AccessTime": "
 OTHER_FORMATS = ("%d-%b-%y %I:%M:%S %z", "%d/%m/%Y %I:%M:%S %z")
 DEVICE_SECTIONS = {"Device Info": "device", "Extraction Data": "extraction"}
 MAX_FACTS = 64
+DECODED_DUMP = "DbData/database.db"
+PG_DUMP = b"PGDMP"  # pg_dump's custom format
 TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
 ID_VALUE = re.compile(r"^id=([A-Za-z0-9._-]{1,80});member=(.*)$", re.DOTALL)
 EOCD = struct.Struct("<4sHHHHIIH")
@@ -108,7 +113,14 @@ class UfdrContainer(Container):
         if self._report is None:
             return facts
         try:
+            dump = self._entries.get(DECODED_DUMP)
+            if dump is not None:
+                head = self._zip.open(dump.value).read(0, len(PG_DUMP))
+                what = "a PostgreSQL dump of the decoded data" if head == PG_DUMP else "unknown"
+                facts["decoded data"] = f"{DECODED_DUMP} ({what}): not read"
             for event, element, path in self._events():
+                if event == "start" and len(path) == 1 and element.get("reportVersion"):
+                    facts["report version"] = printable(element.get("reportVersion", ""))[:40]
                 if event == "start" and path[-1] == "taggedFiles":
                     break
                 if event == "end" and path[-1] == "metadata" and len(path) == 2:
@@ -118,7 +130,7 @@ class UfdrContainer(Container):
                     facts.setdefault(key, printable(element.get("name", ""))[:200])
                 if len(facts) >= MAX_FACTS:
                     break
-        except (EvidenceError, ParseError, DefusedXmlException):
+        except (EvidenceError, ParseError, DefusedXmlException, OSError, BadZipFile, zlib.error):
             pass  # the listing reports the damage
         return facts
 
