@@ -327,7 +327,7 @@ def _mbdb_string(value: bytes | None) -> bytes:
 
 def mbdb_record(
     domain: str,
-    path: str,
+    path: str | bytes,
     mode: int,
     size: int = 0,
     times: tuple[int, int, int] = (0, 0, 0),
@@ -340,7 +340,13 @@ def mbdb_record(
     """One Manifest.mbdb record; `times` is (mtime, atime, ctime)."""
     head = b"".join(
         _mbdb_string(v)
-        for v in (domain.encode(), path.encode(), link and link.encode(), data_hash, key)
+        for v in (
+            domain.encode(),
+            path if isinstance(path, bytes) else path.encode(),
+            link and link.encode(),
+            data_hash,
+            key,
+        )
     )
     fixed = struct.pack(
         ">HQIIIIIQBB", mode, 0x12345, 501, 501, *times, size, protection_class, len(properties)

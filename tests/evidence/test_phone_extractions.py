@@ -455,9 +455,9 @@ def test_mbdb_backup_locked_damaged_and_hostile(tmp_path: Path) -> None:
     ]
 
     hostile = build_itunes_mbdb(tmp_path / "hostile", IOS_FILES[:1])
-    record = mbdb_record("HomeDomain", "../../../../etc/passwd", 0o100644, 11)
     with (hostile / "Manifest.mbdb").open("ab") as out:
-        out.write(record)
+        out.write(mbdb_record("HomeDomain", "../../../../etc/passwd", 0o100644, 11))
+        out.write(mbdb_record("MediaDomain", b"Media/DCIM/\xff\x00.JPG", 0o100644, 5))
     source = open_evidence(hostile)
     items, errors = listed(source)
     file_id = hashlib.sha1(b"HomeDomain-../../../../etc/passwd").hexdigest()
@@ -465,6 +465,11 @@ def test_mbdb_backup_locked_damaged_and_hostile(tmp_path: Path) -> None:
     assert odd.path == "/private/var/mobile/../../../../etc/passwd"
     with pytest.raises(EvidenceError, match="backup blob missing"):
         source.open_item(odd.locator)
+    raw_id = hashlib.sha1(b"MediaDomain-Media/DCIM/\xff\x00.JPG").hexdigest()  # the raw bytes
+    assert items[f"itunes:hostile > ios:fileid={raw_id}"].path == (
+        "/private/var/mobile/Media/DCIM/\\xff\x00.JPG"
+    )
+    assert errors == []
 
 
 # dftriage scan and info ----------------------------------------------------------------
