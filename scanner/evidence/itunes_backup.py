@@ -74,7 +74,9 @@ MBDB_BASIS = "utc (Manifest.mbdb record: mtime, atime, ctime)"
 MANIFESTS = ("Manifest.db", "Manifest.mbdb")
 PLIST_LIMIT = 64 << 20
 MANIFEST_LIMIT = 4 << 30
+MBDB_LIMIT = 1 << 30  # a phone's Manifest.mbdb is tens of MB (about 200 bytes a file)
 ZERO_IV = bytes(16)
+SQLITE = b"SQLite format 3\x00"
 
 
 def is_itunes_backup(path: Path) -> bool:
@@ -173,6 +175,14 @@ def mbdb_file_record(record: MbdbRecord) -> FileRecord:
     return FileRecord(record.size, Times(**times, basis=MBDB_BASIS))
 
 
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE)) == SQLITE
+    except OSError as exc:
+        raise EvidenceError(f"{path.parent.name}: {path.name}: {exc.strerror}") from None
+
+
 def _resolve(objects: list[Any], value: Any) -> Any:
     return objects[value.data] if isinstance(value, plistlib.UID) else value
 
@@ -233,28 +243,32 @@ class ItunesBackupSource:
             self._manifest_db()
 
     def _manifest_db(self) -> sqlite3.Connection:
-        """Manifest.db, opened read-only (decrypted in memory when the backup is encrypted)."""
+        """Manifest.db, opened read-only (decrypted in memory when it is encrypted: from
+        iOS 10.2 on; 10.0 and 10.1 encrypted the files only)."""
         if self._db is not None:
             return self._db
         manifest = self.root / "Manifest.db"
         if self.encrypted:
             self._keys = self._unlock_keys()
-            stored = self.manifest.get("ManifestKey")
-            if not isinstance(stored, bytes):
-                raise EvidenceError(f"{self.root.name}: encrypted backup without a ManifestKey")
-            key = self._keys.unwrap(stored)
-            plain = CbcStream(FileStream(manifest), key, ZERO_IV)
-            data = read_all(plain, MANIFEST_LIMIT)
-            if not data.startswith(b"SQLite format 3\x00"):
-                raise EvidenceError(f"{self.root.name}: Manifest.db does not decrypt to SQLite")
+        if self._keys is not None and not _is_sqlite(manifest):
             db = sqlite3.connect(":memory:", check_same_thread=False)
-            db.deserialize(data)
+            db.deserialize(self._decrypted_manifest(manifest, self._keys))
         else:
             uri = f"{manifest.as_uri()}?mode=ro&immutable=1"
             db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         db.text_factory = lambda raw: printable(raw.decode("utf-8", "surrogateescape"))
         self._db = db
         return db
+
+    def _decrypted_manifest(self, manifest: Path, keys: BackupKeys) -> bytes:
+        stored = self.manifest.get("ManifestKey")
+        if not isinstance(stored, bytes):
+            raise EvidenceError(f"{self.root.name}: encrypted backup without a ManifestKey")
+        plain = CbcStream(FileStream(manifest), keys.unwrap(stored), ZERO_IV)
+        data = read_all(plain, MANIFEST_LIMIT)
+        if not data.startswith(SQLITE):
+            raise EvidenceError(f"{self.root.name}: Manifest.db does not decrypt to SQLite")
+        return data
 
     def _unlock_keys(self) -> BackupKeys:
         if not self.options.password:
@@ -320,9 +334,11 @@ class ItunesBackupSource:
         if self.encrypted and self._keys is None:
             self._keys = self._unlock_keys()
         try:
-            data = read_all(FileStream(self.root / "Manifest.mbdb"), MANIFEST_LIMIT)
+            data = read_all(FileStream(self.root / "Manifest.mbdb"), MBDB_LIMIT)
         except OSError as exc:
             raise EvidenceError(f"{self.root.name}: Manifest.mbdb: {exc.strerror}") from None
+        except EvidenceError as exc:
+            raise EvidenceError(f"{self.root.name}: Manifest.mbdb: {exc}") from None
         listed: dict[str, tuple[str, FileRecord]] = {}
         try:
             for record in mbdb_records(data):

@@ -271,7 +271,11 @@ INFO = {
 }
 
 
-def build_itunes(folder: Path, files: list[IosFile], password: str | None = None) -> Path:
+def build_itunes(
+    folder: Path, files: list[IosFile], password: str | None = None, plain_manifest: bool = False
+) -> Path:
+    """A backup as iOS 10+ writes it; `plain_manifest`: an encrypted backup whose
+    Manifest.db is not encrypted (iOS 10.0 and 10.1)."""
     folder.mkdir(parents=True)
     class_keys = {cls: os.urandom(32) for cls in (1, 2, 3, 4)}
     scratch = folder.parent / f"{folder.name}-manifest.sqlite"
@@ -306,12 +310,13 @@ def build_itunes(folder: Path, files: list[IosFile], password: str | None = None
     }
     data = scratch.read_bytes()
     scratch.unlink()
-    if password is None:
+    if password is None or plain_manifest:
         (folder / "Manifest.db").write_bytes(data)
     else:
         manifest_key = os.urandom(32)
         (folder / "Manifest.db").write_bytes(aes_cbc(manifest_key, bytes(16), data))
         manifest["ManifestKey"] = struct.pack("<I", 3) + aes_key_wrap(class_keys[3], manifest_key)
+    if password is not None:
         manifest["BackupKeyBag"] = keybag(password, class_keys)
     (folder / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
     (folder / "Info.plist").write_bytes(plistlib.dumps(INFO))

@@ -330,6 +330,20 @@ def test_itunes_backup_every_planted_picture(tmp_path: Path, password: str | Non
     assert facts["encrypted"] == ("yes" if password else "no")
 
 
+def test_itunes_10_0_backup_encrypts_its_files_but_not_manifest_db(tmp_path: Path) -> None:
+    folder = build_itunes(tmp_path / "ios10", IOS_FILES, PASSWORD, plain_manifest=True)
+    assert (folder / "Manifest.db").read_bytes().startswith(b"SQLite format 3\x00")
+    items, errors = listed(open_evidence(folder, options=ContainerOptions(password=PASSWORD)))
+    assert errors == [] and len(items) == len(IOS_FILES)
+    for planted in IOS_FILES:
+        item = items[f"itunes:ios10 > ios:fileid={planted.file_id}"]
+        assert sha256(content(item.locator, PASSWORD)) == sha256(planted.data)
+    _, errors = listed(open_evidence(folder))
+    assert [e.reason for e in errors] == [
+        "ios10: encrypted iTunes backup: a password is needed (--password)"
+    ]
+
+
 def test_itunes_encrypted_backup_without_or_with_a_wrong_password(tmp_path: Path) -> None:
     folder = build_itunes(tmp_path / "backup", IOS_FILES, PASSWORD)
     _, errors = listed(open_evidence(folder))
