@@ -5,6 +5,7 @@ picture must come out with its full locator, device path, content hash and times
 from __future__ import annotations
 
 import hashlib
+import io
 import plistlib
 import shutil
 import subprocess
@@ -201,6 +202,27 @@ def test_ufdr_stated_hashes_are_checked_against_the_content_read(tmp_path: Path)
     assert partly.problems == ()  # its SHA256 is right, its MD5 was not compared
     assert partly.task.origin["hash stated in report.xml"] == "verified (SHA-256)"
     assert hashed(items["file:phone.ufdr > ufdr:member=report.xml"]).task.origin == {}
+
+
+def test_ufdr_stated_hash_of_a_container_is_checked_and_it_is_still_opened(
+    tmp_path: Path,
+) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("DCIM/x.jpg", jpeg(9))
+    wrong = "0" * 64
+    nested = UfdrFile(
+        "f-5", FS, "/data/media/0/Download/p.zip", "files\\Archives\\p.zip",
+        inner.getvalue(), claims={"SHA256": wrong},
+    )  # fmt: skip
+    items, _ = listed(open_evidence(build_ufdr(tmp_path / "z.ufdr", [nested])))
+    result = hashed(items["file:z.ufdr > ufdr:id=f-5;member=files/Archives/p.zip"])
+    assert result.container == "zip"
+    assert [str(c.locator) for c in result.children] == [
+        "file:z.ufdr > ufdr:id=f-5;member=files/Archives/p.zip > zip:member=DCIM/x.jpg"
+    ]
+    [problem] = result.problems
+    assert problem.stage == "verify" and f"SHA-256: report.xml {wrong}" in problem.reason
 
 
 @pytest.mark.skipif(shutil.which("7z") is None, reason="7z (p7zip-full) makes the encrypted zip")
