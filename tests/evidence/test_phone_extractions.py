@@ -599,6 +599,13 @@ def test_scan_and_info_of_phone_extractions_with_a_password(tmp_path: Path) -> N
     described = json.loads(opened.stdout)
     assert described["container"]["metadata"]["Serial Number"] == "F2LXK0ABCD12"
     assert described["volumes"] == [{"file_system": "itunes", "allocated": 3, "deleted": 0}]
+    opened = subprocess.run(
+        [sys.executable, "-m", "scanner", "info", str(old_ios), "--json"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    described = json.loads(opened.stdout)
+    assert described["container"]["metadata"]["Product Version"] == "9.3.5"
+    assert described["volumes"] == [{"file_system": "itunes", "allocated": 3, "deleted": 0}]
 
 
 def test_the_stored_command_hides_the_password() -> None:
