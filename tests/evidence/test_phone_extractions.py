@@ -198,6 +198,14 @@ def test_ufdr_stated_hashes_are_checked_against_the_content_read(tmp_path: Path)
         "UFDR file:phone.ufdr: member 'files/Image/b.jpg': the content read is not what"
         f" report.xml states (SHA-256: report.xml {sha256(jpeg(5))}, content {sha256(jpeg(4))})"
     )
+    thumbnail = UfdrFile(
+        "f-6", "iPhone", "/private/var/mobile/Media/PhotoData/Thumbnails/V2/DCIM/100APPLE/"
+        "IMG_0001.JPG/5005.JPG", "files\\Image\\5005.JPG", jpeg(7),
+    )  # fmt: skip
+    thumbs, _ = listed(open_evidence(build_ufdr(tmp_path / "t.ufdr", [thumbnail])))
+    origin = hashed(thumbs["file:t.ufdr > ufdr:id=f-6;member=files/Image/5005.JPG"]).task.origin
+    assert origin["original_path"] == "/private/var/mobile/Media/DCIM/100APPLE/IMG_0001.JPG"
+    assert origin["hash stated in report.xml"] == "verified (MD5, SHA-256)"
     partly = hashed(items["file:phone.ufdr > ufdr:id=f-104;member=files/Image/c.jpg"])
     assert partly.problems == ()  # its SHA256 is right, its MD5 was not compared
     assert partly.task.origin["hash stated in report.xml"] == "verified (SHA-256)"

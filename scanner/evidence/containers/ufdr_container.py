@@ -46,6 +46,7 @@ from scanner.evidence.containers.base import (
     Problem,
     printable,
 )
+from scanner.evidence.containers.ios_thumbnails import ios_thumbnail_origin
 from scanner.evidence.containers.ufdr_hashes import stated_hashes
 from scanner.evidence.streams import Stream, stream_file
 from scanner.types import Times
@@ -195,7 +196,9 @@ class UfdrContainer(Container):
             size = entry.size
             if stated.isdigit() and int(stated) != entry.size:
                 yield Problem(f"{where}: report.xml says {stated} bytes, the UFDR holds {size}")
-        origin, bad = stated_hashes(items)
+        stated, bad = stated_hashes(items)
+        # the listing adds an iOS thumbnail's origin only to items without one: kept here
+        origin = {**(ios_thumbnail_origin(device) or {}), **stated}
         for reason in bad:
             yield Problem(f"{where}: report.xml {reason}")
         value = f"id={file_id};member={local}" if TOKEN.match(file_id) else f"member={local}"
