@@ -196,9 +196,9 @@ class UfdrContainer(Container):
             size = entry.size
             if stated.isdigit() and int(stated) != entry.size:
                 yield Problem(f"{where}: report.xml says {stated} bytes, the UFDR holds {size}")
-        stated, bad = stated_hashes(items)
+        hashes, bad = stated_hashes(items)
         # the listing adds an iOS thumbnail's origin only to items without one: kept here
-        origin = {**(ios_thumbnail_origin(device) or {}), **stated}
+        origin = {**(ios_thumbnail_origin(device) or {}), **hashes}
         for reason in bad:
             yield Problem(f"{where}: report.xml {reason}")
         value = f"id={file_id};member={local}" if TOKEN.match(file_id) else f"member={local}"
