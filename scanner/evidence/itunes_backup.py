@@ -108,8 +108,11 @@ def derive_backup_keys(paths: Iterable[Path], options: ContainerOptions) -> Cont
         if not (path.is_dir() and is_itunes_backup(path)):
             continue
         try:
-            keybag = _plist(path / "Manifest.plist").get("BackupKeyBag")
-            if isinstance(keybag, bytes) and keybag_id(keybag) not in keys:
+            manifest = _plist(path / "Manifest.plist")
+            keybag = manifest.get("BackupKeyBag")  # plain backups have one too
+            if not manifest.get("IsEncrypted") or not isinstance(keybag, bytes):
+                continue
+            if keybag_id(keybag) not in keys:
                 keys[keybag_id(keybag)] = password_key(keybag, options.password)
         except EvidenceError:
             continue

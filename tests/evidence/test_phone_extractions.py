@@ -34,6 +34,7 @@ from tests.evidence.phone_builders import (
     build_itunes_mbdb,
     build_ufdr,
     jpeg,
+    keybag,
     mbdb_record,
     report_xml,
     sha256,
@@ -399,6 +400,9 @@ def test_itunes_password_key_is_derived_once_and_handed_to_workers(
 
     folder = build_itunes(tmp_path / "backup", IOS_FILES, PASSWORD)
     plain = build_itunes(tmp_path / "plain", IOS_FILES)
+    manifest = plistlib.loads((plain / "Manifest.plist").read_bytes())
+    manifest["BackupKeyBag"] = keybag(PASSWORD, {3: bytes(32)})  # as plain backups have
+    (plain / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
     rounds: list[str] = []
     real = hashlib.pbkdf2_hmac
 
@@ -423,8 +427,8 @@ def test_itunes_password_key_is_derived_once_and_handed_to_workers(
     _, errors = listed(open_evidence(folder, options=wrong))
     assert [e.reason for e in errors] == ["backup: encrypted iTunes backup: wrong password"]
     scan = Scan(tmp_path / "case", [folder], ScanConfig(), "dftriage scan", Progress(), PASSWORD)
-    keybag = plistlib.loads((folder / "Manifest.plist").read_bytes())["BackupKeyBag"]
-    assert scan.options.backup_keys == {keybag_id(keybag): key}  # what its pool is given
+    bag = plistlib.loads((folder / "Manifest.plist").read_bytes())["BackupKeyBag"]
+    assert scan.options.backup_keys == {keybag_id(bag): key}  # what its pool is given
     scan.db.close()
 
 
