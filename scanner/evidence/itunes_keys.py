@@ -8,6 +8,8 @@ PBKDF2-HMAC-SHA1(that, SALT, ITER) (keybags without DPSL, before iOS 10.2: the S
 alone); class keys whose WRAP has bit 2 are RFC 3394-wrapped with it. `ManifestKey` is a
 4-byte little-endian protection class and the wrapped key of Manifest.db; each file's
 `EncryptionKey` likewise, for its blob. All data is AES-256-CBC, IV zero, PKCS#7 padded.
+The password key is derived once per scan (`derive_backup_keys` in itunes_backup.py) and
+handed to the worker processes in memory, which then only unwrap (microseconds).
 """
 
 from __future__ import annotations
@@ -77,9 +79,14 @@ def _number(value: bytes | None, name: str) -> int:
     return int.from_bytes(value, "big")
 
 
-def unlock(keybag: bytes, password: str) -> BackupKeys:
-    """The class keys, unwrapped with the password; a one-line error if it is wrong."""
-    attrs, classes = parse_keybag(keybag)
+def keybag_id(keybag: bytes) -> str:
+    """The digest by which a backup's derived password key is handed on."""
+    return hashlib.sha256(keybag).hexdigest()
+
+
+def password_key(keybag: bytes, password: str) -> bytes:
+    """The key that unwraps the keybag's class keys: PBKDF2 twice (seconds of work)."""
+    attrs, _ = parse_keybag(keybag)
     salt = attrs.get(b"SALT")
     iterations = _number(attrs.get(b"ITER"), "ITER")
     if not salt or not 0 < iterations <= MAX_ITERATIONS:
@@ -90,14 +97,20 @@ def unlock(keybag: bytes, password: str) -> BackupKeys:
         if not 0 < rounds <= MAX_ITERATIONS:
             raise EvidenceError("backup keybag: implausible DPIC")
         secret = hashlib.pbkdf2_hmac("sha256", secret, attrs[b"DPSL"], rounds, 32)
-    password_key = hashlib.pbkdf2_hmac("sha1", secret, salt, iterations, 32)
+    return hashlib.pbkdf2_hmac("sha1", secret, salt, iterations, 32)
+
+
+def unlock(keybag: bytes, password: str, derived: bytes | None = None) -> BackupKeys:
+    """The class keys, unwrapped with the password key (`derived`, or derived here from
+    the password); a one-line error if the password is wrong."""
+    key = derived if derived is not None else password_key(keybag, password)
     keys: dict[int, bytes] = {}
-    for record in classes:
+    for record in parse_keybag(keybag)[1]:
         wrapped = record.get(b"WPKY")
         if wrapped is None or not _number(record.get(b"WRAP"), "WRAP") & WRAP_PASSPHRASE:
             continue
         try:
-            keys[_number(record.get(b"CLAS"), "CLAS")] = aes_key_unwrap(password_key, wrapped)
+            keys[_number(record.get(b"CLAS"), "CLAS")] = aes_key_unwrap(key, wrapped)
         except (InvalidUnwrap, ValueError):
             raise EvidenceError("encrypted iTunes backup: wrong password") from None
     if not keys:

@@ -37,6 +37,7 @@ from scanner.config import ScanConfig
 from scanner.evidence import DiskSource, Source, WalkLimits, open_evidence
 from scanner.evidence.containers import ContainerOptions
 from scanner.evidence.containers.cache_paths import path_origin
+from scanner.evidence.itunes_backup import derive_backup_keys
 from scanner.lib.processes import worker_context
 from scanner.match.engine import match_all
 from scanner.pipeline import WORKER_MODULES
@@ -94,7 +95,8 @@ class Scan:
         self.db = CaseDatabase(case)
         self.settings = config.as_dict()  # what every blob task carries to the workers
         # the password is given to the workers, never stored with the run
-        self.options = ContainerOptions.from_settings(self.settings, password)
+        options = ContainerOptions.from_settings(self.settings, password)
+        self.options = derive_backup_keys(evidence, options)  # once, not in every worker
         self.run_id = self.db.start_run(command, __version__, self.settings)
         self.workers = config.workers or os.cpu_count() or 1
         # unit sizes: files (or bytes) hashed per task, blobs analysed per task

@@ -22,9 +22,10 @@ import magic
 
 from scanner.errors import ScannerError
 from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
+from scanner.evidence.containers.ufdr_hashes import verify_stated
 from scanner.evidence.resolver import Resolver
 from scanner.evidence.streams import READ_CHUNK, Stream, read_chunks
-from scanner.hashing.crypto import hash_chunks
+from scanner.hashing.crypto import CryptoHashes, hash_chunks
 from scanner.media.sniff import confirm
 from scanner.pipeline.tasks import MEDIA_PREFIXES, BlobTask, ItemResult, ItemTask
 from scanner.types import BlobAnalysis, FileItem, ItemError, Locator
@@ -107,14 +108,29 @@ def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
         stream.advise(len(head), stream.size - len(head))  # the rest, in one request
         # one thread: the pool already keeps every core busy
         hashes = hash_chunks(chain([head], chunks), parallel=False)
+        task, problems = _stated_checked(task, hashes)
         if container is not None:
-            return _expanded(task, stream, container, hashes.sha256)
-        return ItemResult(task, media_type, hashes.md5, hashes.sha1, hashes.sha256)
+            result = _expanded(task, stream, container, hashes.sha256)
+            return replace(result, problems=problems + result.problems)
+        return ItemResult(
+            task, media_type, hashes.md5, hashes.sha1, hashes.sha256, problems=problems
+        )
     except (ScannerError, OSError, ValueError, EOFError) as exc:
         return ItemResult(task, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - no single input may stop a scan
         log.exception("unexpected failure reading %s", task.locator)
         return ItemResult(task, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _stated_checked(task: ItemTask, hashes: CryptoHashes) -> tuple[ItemTask, tuple[ItemError, ...]]:
+    """The task with the verdict on the hashes its extraction's report states (a UFDR's
+    report.xml), and the warning if the content read differs from them."""
+    computed = {"md5": hashes.md5, "sha1": hashes.sha1, "sha256": hashes.sha256}
+    origin, reason = verify_stated(task.locator, task.origin, computed)
+    if origin is task.origin:
+        return task, ()
+    task = replace(task, origin=dict(origin))
+    return task, (ItemError(str(task.locator), "verify", reason),) if reason else ()
 
 
 def _expanded(task: ItemTask, stream: Stream, kind: str, sha256: str) -> ItemResult:

@@ -1,6 +1,7 @@
 """Generators for phone extractions, built from the published formats: Cellebrite UFDR
 (zip + report.xml), Android `adb backup` (.ab, plain and AES-256) and iTunes/Finder
-backups (Manifest.db + blobs, plain and encrypted, with a keybag made here)."""
+backups (Manifest.db, or Manifest.mbdb before iOS 10, + blobs, plain and encrypted, with a
+keybag made here)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -62,6 +63,14 @@ class UfdrFile:
     deleted: str = "Intact"
     created: str = "2024-03-01T10:00:00.000+09:00"
     modified: str = "2024-03-02T11:30:00.000+09:00"
+    # File items that replace what report.xml states by default (the content's MD5 and
+    # SHA256), e.g. {"MD5": "0" * 32} for a report that does not match its extraction
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def stated(self) -> dict[str, str]:
+        data = self.data or b""
+        default = {"SHA256": sha256(data), "MD5": hashlib.md5(data).hexdigest()}
+        return {**default, **self.claims}
 
 
 def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
@@ -69,7 +78,7 @@ def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
     tagged = []
     for f in files:
         size = len(f.data) if f.data is not None else 1234
-        digest = sha256(f.data or b"")
+        hashes = "".join(f"<item name={quoteattr(k)}>{v}</item>" for k, v in f.stated().items())
         tagged.append(
             f'<file fs={quoteattr(f.fs)} fsid="fs1" path={quoteattr(f.path)} size="{size}"'
             f' id={quoteattr(f.file_id)} extractionId="0" deleted="{f.deleted}"'
@@ -79,7 +88,7 @@ def report_xml(files: list[UfdrFile], device: dict[str, str]) -> str:
             '<timestamp name="AccessTime"></timestamp></accessInfo>'
             '<metadata section="File">'
             f'<item name="Local Path"><![CDATA[{f.local}]]></item>'
-            f'<item name="SHA256">{digest}</item><item name="Tags">Image</item>'
+            f'{hashes}<item name="Tags">Image</item>'
             "</metadata></file>"
         )
     return (
@@ -227,27 +236,26 @@ def _tlv(tag: bytes, value: bytes | int) -> bytes:
     return tag + len(data).to_bytes(4, "big") + data
 
 
-def keybag(password: str, class_keys: dict[int, bytes]) -> bytes:
-    """A backup keybag whose class keys are wrapped with the password key (small counts)."""
+def keybag(password: str, class_keys: dict[int, bytes], double: bool = True) -> bytes:
+    """A backup keybag whose class keys are wrapped with the password key (small counts);
+    `double=False`: the SHA-1 step alone, as before iOS 10.2 (no DPSL/DPIC)."""
     dpsl, salt = os.urandom(20), os.urandom(20)
     dpic, iterations = 1000, 100
     first = hashlib.pbkdf2_hmac("sha256", password.encode(), dpsl, dpic, 32)
-    password_key = hashlib.pbkdf2_hmac("sha1", first, salt, iterations, 32)
-    blob = b"".join(
-        _tlv(tag, value)
-        for tag, value in (
-            (b"VERS", 4),
-            (b"TYPE", 1),
-            (b"UUID", os.urandom(16)),
-            (b"HMCK", os.urandom(40)),
-            (b"WRAP", 2),
-            (b"SALT", salt),
-            (b"ITER", iterations),
-            (b"DPWT", 1),
-            (b"DPIC", dpic),
-            (b"DPSL", dpsl),
-        )
-    )
+    secret = first if double else password.encode()
+    password_key = hashlib.pbkdf2_hmac("sha1", secret, salt, iterations, 32)
+    fields: list[tuple[bytes, bytes | int]] = [
+        (b"VERS", 4 if double else 3),
+        (b"TYPE", 1),
+        (b"UUID", os.urandom(16)),
+        (b"HMCK", os.urandom(40)),
+        (b"WRAP", 2),
+        (b"SALT", salt),
+        (b"ITER", iterations),
+    ]
+    if double:
+        fields += [(b"DPWT", 1), (b"DPIC", dpic), (b"DPSL", dpsl)]
+    blob = b"".join(_tlv(tag, value) for tag, value in fields)
     for cls, key in class_keys.items():
         blob += _tlv(b"UUID", os.urandom(16)) + _tlv(b"CLAS", cls) + _tlv(b"WRAP", 3)
         blob += _tlv(b"KTYP", 0) + _tlv(b"WPKY", aes_key_wrap(password_key, key))
@@ -263,7 +271,11 @@ INFO = {
 }
 
 
-def build_itunes(folder: Path, files: list[IosFile], password: str | None = None) -> Path:
+def build_itunes(
+    folder: Path, files: list[IosFile], password: str | None = None, plain_manifest: bool = False
+) -> Path:
+    """A backup as iOS 10+ writes it; `plain_manifest`: an encrypted backup whose
+    Manifest.db is not encrypted (iOS 10.0 and 10.1)."""
     folder.mkdir(parents=True)
     class_keys = {cls: os.urandom(32) for cls in (1, 2, 3, 4)}
     scratch = folder.parent / f"{folder.name}-manifest.sqlite"
@@ -298,13 +310,94 @@ def build_itunes(folder: Path, files: list[IosFile], password: str | None = None
     }
     data = scratch.read_bytes()
     scratch.unlink()
-    if password is None:
+    if password is None or plain_manifest:
         (folder / "Manifest.db").write_bytes(data)
     else:
         manifest_key = os.urandom(32)
         (folder / "Manifest.db").write_bytes(aes_cbc(manifest_key, bytes(16), data))
         manifest["ManifestKey"] = struct.pack("<I", 3) + aes_key_wrap(class_keys[3], manifest_key)
+    if password is not None:
         manifest["BackupKeyBag"] = keybag(password, class_keys)
     (folder / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
     (folder / "Info.plist").write_bytes(plistlib.dumps(INFO))
+    return folder
+
+
+# iTunes backup before iOS 10: Manifest.mbdb --------------------------------------------
+
+
+def _mbdb_string(value: bytes | None) -> bytes:
+    return b"\xff\xff" if value is None else len(value).to_bytes(2, "big") + value
+
+
+def mbdb_record(
+    domain: str,
+    path: str | bytes,
+    mode: int,
+    size: int = 0,
+    times: tuple[int, int, int] = (0, 0, 0),
+    link: str | None = None,
+    key: bytes | None = None,
+    protection_class: int = 0,
+    properties: tuple[tuple[bytes, bytes], ...] = (),
+    data_hash: bytes | None = None,
+) -> bytes:
+    """One Manifest.mbdb record; `times` is (mtime, atime, ctime)."""
+    head = b"".join(
+        _mbdb_string(v)
+        for v in (
+            domain.encode(),
+            path if isinstance(path, bytes) else path.encode(),
+            link and link.encode(),
+            data_hash,
+            key,
+        )
+    )
+    fixed = struct.pack(
+        ">HQIIIIIQBB", mode, 0x12345, 501, 501, *times, size, protection_class, len(properties)
+    )
+    return head + fixed + b"".join(_mbdb_string(k) + _mbdb_string(v) for k, v in properties)
+
+
+def build_itunes_mbdb(
+    folder: Path, files: list[IosFile], password: str | None = None, nested: bool = False
+) -> Path:
+    """A backup as iOS 5-9 wrote it: Manifest.mbdb (folders, a symlink, the files, each
+    with its SHA-1), blobs at `<fileID>` (`nested`: under `<fileID[:2]>/`), Manifest.plist
+    with a keybag of the SHA-1 step alone when encrypted."""
+    folder.mkdir(parents=True)
+    class_keys = {cls: os.urandom(32) for cls in (1, 2, 3, 4)}
+    records = [b"mbdb\x05\x00"]
+    for f in files:
+        parent = f.relative.rpartition("/")[0]
+        records.append(mbdb_record(f.domain, parent, 0o40755, times=(f.modified,) * 3))
+        key = None
+        blob = folder / (f"{f.file_id[:2]}/{f.file_id}" if nested else f.file_id)
+        blob.parent.mkdir(exist_ok=True)
+        if password is None:
+            blob.write_bytes(f.data)
+        else:
+            file_key = os.urandom(32)
+            blob.write_bytes(aes_cbc(file_key, bytes(16), f.data))
+            wrapped = aes_key_wrap(class_keys[f.protection_class], file_key)
+            key = struct.pack("<I", f.protection_class) + wrapped
+        records.append(
+            mbdb_record(
+                f.domain, f.relative, 0o100644, len(f.data), (f.modified, f.born, f.changed),
+                key=key, protection_class=f.protection_class,
+                properties=((b"com.apple.assetsd.UUID", os.urandom(16)),),
+                data_hash=hashlib.sha1(f.data).digest(),
+            )
+        )  # fmt: skip
+    records.append(mbdb_record("HomeDomain", "Library/link", 0o120755, link="/var/x"))
+    (folder / "Manifest.mbdb").write_bytes(b"".join(records))
+    manifest: dict[str, object] = {
+        "IsEncrypted": password is not None,
+        "Version": "9.1",
+        "Lockdown": {"ProductVersion": "9.3.5", "DeviceName": INFO["Device Name"]},
+    }
+    if password is not None:
+        manifest["BackupKeyBag"] = keybag(password, class_keys, double=False)
+    (folder / "Manifest.plist").write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
+    (folder / "Info.plist").write_bytes(plistlib.dumps({**INFO, "Product Version": "9.3.5"}))
     return folder

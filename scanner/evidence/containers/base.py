@@ -17,7 +17,7 @@ the reference in its own step value, so its locator alone still reopens it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -41,6 +41,9 @@ class ContainerOptions:
     bomb_floor: int = 1 << 30  # the ratio applies from this many bytes of members on
     max_seconds: float = 300
     password: str | None = field(default=None, repr=False)
+    # password keys of encrypted iTunes backups by keybag digest: derived once by the scan
+    # (PBKDF2, seconds), handed to workers in memory; never stored, never printed
+    backup_keys: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], password: str | None) -> ContainerOptions:

@@ -9,15 +9,18 @@ files under `files/<Category>/…`; elements are in the namespace
 extractionId= deleted=>` (deleted when `deleted` is "Deleted", any case), with
 `<accessInfo><timestamp name="CreationTime|ModifyTime|AccessTime">` (ISO 8601 with zone)
 and `<metadata section="File"><item name="Local Path">` naming the zip member (backslashes
-become '/', each segment trimmed, as IPED does). Reports of version 8.5 on may keep
-decoded data in `DbData/` instead; their zip members are still listed.
+become '/', each segment trimmed, as IPED does). Reports of version 8.5 on keep the decoded
+data (device info, chats…) in `DbData/database.db`, a PostgreSQL custom-format dump
+(`PGDMP`; UFEDLib restores it with pg_restore, schema `device_<DeviceId>` from
+`DbData/database.json`): it is not read here (`dftriage info` says so); its members are
+listed like any other zip member, and the extracted files are still those of `files/`.
 
 Members: each `<file>` whose Local Path is in the zip, at device path `/<fs>/<path>`, as
 `ufdr:id=<id>;member=<local path>` (`member=<local path>` when the id is not a plain
 token), opened through a `ZipContainer`, so a worker reopens it without parsing the report;
 then every zip member the report does not name, at `/_ufdr/<zip path>`, as the zip names
-it (`ufdr:member=…`). The MD5/SHA-256 that report.xml states are not compared with the
-content (the scan computes its own).
+it (`ufdr:member=…`). The MD5/SHA-1/SHA-256 that report.xml states for a file travel in
+its origin and are compared with the content when it is hashed (`ufdr_hashes.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from scanner.evidence.containers.base import (
     Problem,
     printable,
 )
+from scanner.evidence.containers.cache_paths import path_origin
+from scanner.evidence.containers.ufdr_hashes import stated_hashes
 from scanner.evidence.streams import Stream, stream_file
 from scanner.types import Times
 
@@ -53,6 +58,8 @@ TIME_FIELDS = {"CreationTime": "born", "ModifyTime": "modified", "AccessTime": "
 OTHER_FORMATS = ("%d-%b-%y %I:%M:%S %z", "%d/%m/%Y %I:%M:%S %z")
 DEVICE_SECTIONS = {"Device Info": "device", "Extraction Data": "extraction"}
 MAX_FACTS = 64
+DECODED_DUMP = "DbData/database.db"
+PG_DUMP = b"PGDMP"  # pg_dump's custom format
 TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
 ID_VALUE = re.compile(r"^id=([A-Za-z0-9._-]{1,80});member=(.*)$", re.DOTALL)
 EOCD = struct.Struct("<4sHHHHIIH")
@@ -107,7 +114,14 @@ class UfdrContainer(Container):
         if self._report is None:
             return facts
         try:
+            dump = self._entries.get(DECODED_DUMP)
+            if dump is not None:
+                head = self._zip.open(dump.value).read(0, len(PG_DUMP))
+                what = "a PostgreSQL dump of the decoded data" if head == PG_DUMP else "unknown"
+                facts["decoded data"] = f"{DECODED_DUMP} ({what}): not read"
             for event, element, path in self._events():
+                if event == "start" and len(path) == 1 and element.get("reportVersion"):
+                    facts["report version"] = printable(element.get("reportVersion", ""))[:40]
                 if event == "start" and path[-1] == "taggedFiles":
                     break
                 if event == "end" and path[-1] == "metadata" and len(path) == 2:
@@ -117,7 +131,7 @@ class UfdrContainer(Container):
                     facts.setdefault(key, printable(element.get("name", ""))[:200])
                 if len(facts) >= MAX_FACTS:
                     break
-        except (EvidenceError, ParseError, DefusedXmlException):
+        except (EvidenceError, ParseError, DefusedXmlException, OSError, BadZipFile, zlib.error):
             pass  # the listing reports the damage
         return facts
 
@@ -182,9 +196,14 @@ class UfdrContainer(Container):
             size = entry.size
             if stated.isdigit() and int(stated) != entry.size:
                 yield Problem(f"{where}: report.xml says {stated} bytes, the UFDR holds {size}")
+        hashes, bad = stated_hashes(items)
+        # the listing adds a cache path's origin only to items without one: kept here
+        origin = {**(path_origin(device) or {}), **hashes}
+        for reason in bad:
+            yield Problem(f"{where}: report.xml {reason}")
         value = f"id={file_id};member={local}" if TOKEN.match(file_id) else f"member={local}"
         deleted = element.get("deleted", "").strip().lower() == "deleted"
-        yield Member(value, device, size, _times(element), deleted)
+        yield Member(value, device, size, _times(element), deleted, origin)
 
 
 def _local(tag: Any) -> str:
