@@ -71,8 +71,9 @@ class Orphans:
     entropy-coded data begins."""
 
     def __init__(self, window: Window, eois: list[int], spans: Spans) -> None:
+        """`eois`: the orphans, sorted."""
         self.window, self.spans = window, spans
-        self.eois = sorted(e for e in eois if not spans.covers(e))
+        self.eois = eois
         self._runs: dict[int, int] = {}
 
     def run_start(self, eoi: int) -> int:
@@ -173,7 +174,6 @@ def pair_anywhere(
         if pair is not None:
             split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
             runs = ((start, split - start), (cont, end - cont))
-            orphans.spans.add(cont, end)
             return Found("jpg", runs, True, fallback)
     return None
 

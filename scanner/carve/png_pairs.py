@@ -134,7 +134,6 @@ def pair_anywhere(
                 continue
             parts = [window.read(start, split - start), window.read(cont, chunk + 12 - cont)]
             if _inflates(_idat_data(parts), ihdr):
-                spans.add(cont, chunk + 12)
                 runs = ((start, split - start), (cont, chunk + 12 - cont))
                 return Found("png", runs, True, fallback)
     return None

@@ -32,7 +32,7 @@ def registered() -> dict[str, list[tuple[str, str]]]:
         "file systems": [
             (name, "read by The Sleuth Kit") for name in dict.fromkeys(FS_NAMES.values())
         ],
-        "carvers": [(name, ", ".join(sorted(c.kinds))) for name, c in CARVERS.items()],
+        "carvers": CARVERS.describe(),
         "set formats": [(f.name, f.description) for f in all_formats()],
         "report writers": [(name, _summary(w.__doc__)) for name, w in WRITERS.items()],
         "model families": [(name, _summary(c.__doc__)) for name, c in load_families().items()],

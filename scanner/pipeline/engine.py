@@ -54,6 +54,7 @@ from scanner.triage import load_rules
 from scanner.types import BlobAnalysis, Extent, FileItem, Finding, ItemError, Locator
 
 if TYPE_CHECKING:
+    from scanner.carve import Failure
     from scanner.pipeline.cluster import ClusterSpec
 
 log = logging.getLogger(__name__)
@@ -237,11 +238,29 @@ class Scan:
             unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
             if not self.db.claim(unit):
                 continue
-            found = carve(source.media_opener, [extent], types=types, workers=self.workers)
+            found = carve(
+                source.media_opener,
+                [extent],
+                types,
+                self._carve_executor,
+                slots=self.workers,
+                on_error=self._carver_failed,
+            )
             tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
             self._drain(self._hashing(tasks, "carve"))
             self.db.done(unit)
             self.db.commit()
+
+    @property
+    def _carve_executor(self) -> Executor | None:
+        """The scan's own pool carves; a cluster's workers may not see the evidence at the
+        path this process opens, so with one the carving runs here."""
+        return None if self.cluster else self.pool.executor
+
+    def _carver_failed(self, failure: Failure, extent: Extent) -> None:
+        """A programming error in a carver: an error row, and the carving goes on."""
+        reason = f"{failure.carver} at offset {failure.offset}: {failure.error}"
+        self.db.add_error(str(extent.locator), "carve", f"{reason} (a bug in dftriage)")
 
     # the single writer ----------------------------------------------------------------
     def _hashing(self, tasks: Iterable[ItemTask], stage: str) -> Iterator[Work]:
