@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -77,21 +77,19 @@ class _EndMarker:
     signatures: tuple[tuple[bytes, int], ...]
 
 
-JPEG_EOI, PNG_IEND = "end:jpg", "end:png"
-END_MARKERS = {
-    "jpg": _EndMarker(JPEG_EOI, ((b"\xff\xd9", 0),)),
-    "png": _EndMarker(PNG_IEND, ((b"IEND\xaeB`\x82", 0),)),
-}
+EOI, IEND, IDAT = (_EndMarker("marker:eoi", ((b"\xff\xd9", 0),)),
+                   _EndMarker("marker:iend", ((b"IEND\xaeB`\x82", 0),)),
+                   _EndMarker("marker:idat", ((b"IDAT", 0),)))  # fmt: skip
+MARKERS = {"jpg": (EOI,), "png": (IEND, IDAT)}  # JPEG EOIs; PNG IEND and IDAT chunk types
 
 
 @dataclass
 class _Chunk:
-    """One chunk's files, the JPEG EOIs and PNG IEND types starting in it, and the carvers
-    that failed on a programming error."""
+    """One chunk's files, where the markers of MARKERS start in it (by marker name, sorted),
+    and the carvers that failed on a programming error."""
 
     found: list[Found]
-    eois: list[int]
-    iends: list[int]
+    marks: dict[str, list[int]]
     failures: list[Failure]
 
 
@@ -121,7 +119,7 @@ def scan_chunk(reader: MediaReader, task: _Task) -> _Chunk:
     limit = task.chunk_end - task.chunk_start
     found: list[Found] = []
     failures: list[Failure] = []
-    markers = [END_MARKERS[kind] for kind in sorted(task.kinds) if kind in END_MARKERS]
+    markers = [m for kind in sorted(task.kinds) for m in MARKERS.get(kind, ())]
     hits = _scanner(task.kinds, [*carvers, *markers]).starts(buffer, limit)
     for carver in carvers:
         for start in sorted(hits.get(carver.name, ())):
@@ -139,9 +137,10 @@ def scan_chunk(reader: MediaReader, task: _Task) -> _Chunk:
             if item is not None and item.kind in task.kinds:
                 found.append(item)
     found.sort(key=lambda item: (item.start, item.kind))
-    eois = sorted(task.chunk_start + pos for pos in hits.get(JPEG_EOI, ()))
-    iends = sorted(task.chunk_start + pos for pos in hits.get(PNG_IEND, ()))
-    return _Chunk(found, eois, iends, failures)
+    marks = {
+        m.name: sorted(task.chunk_start + pos for pos in hits.get(m.name, ())) for m in markers
+    }
+    return _Chunk(found, marks, failures)
 
 
 _scanners: dict[frozenset[str], SignatureScanner] = {}
@@ -224,13 +223,12 @@ class _Held:
     def __init__(self, runner: Runner, strict: bool) -> None:
         self.runner, self.strict = runner, strict
         self.found: list[Found] = []
-        self.eois: list[int] = []
-        self.iends: list[int] = []
+        self.marks: dict[str, list[int]] = defaultdict(list)
 
     def add(self, found: list[Found], chunk: _Chunk) -> None:
         self.found.extend(found)
-        self.eois.extend(chunk.eois)
-        self.iends.extend(chunk.iends)
+        for name, offsets in chunk.marks.items():
+            self.marks[name].extend(offsets)
 
     def finish(
         self,
@@ -238,12 +236,12 @@ class _Held:
         extent: Extent,
         on_error: Callable[[Failure, Extent], None] | None,
     ) -> list[Found]:
-        found, eois, iends = self.found + last, self.eois, self.iends
-        self.found, self.eois, self.iends = [], [], []
+        found, marks = self.found + last, self.marks
+        self.found, self.marks = [], defaultdict(list)
         if not any(item.repair for item in found):
             return found
         window = Window(self.runner.reader(), extent.offset, extent.end)
-        ends = Ends.of(window, found, eois, iends)
+        ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))
 
         def pairs(items: list[Found]) -> Iterator[Found | None]:
             jobs = (PairJob(ends, item, self.strict) for item in items)

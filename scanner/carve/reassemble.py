@@ -5,9 +5,9 @@ carved file covers is an orphan: the last fragment of something (`Ends`, found o
 extent). Each broken file marked `repair` (a baseline JPEG or a PNG whose local search
 found nothing) is tried against the orphans, nearest first in both directions (see
 jpeg_pairs, png_pairs), each in a task of its own so that the caller's workers share them
-(`pair_job`). The results are then taken in offset order: one that pairs replaces its
-partial prefix, and its tail is no longer anyone else's; a later one whose tail overlaps
-a tail already taken is tried again here, without it, as a serial search would have.
+(`pair_job`). The results are then taken in offset order, as one search after the other
+would have found them: one that pairs replaces its partial prefix, and a later PNG whose
+tail overlaps a tail already taken is searched again here, without it.
 """
 
 from __future__ import annotations
@@ -31,25 +31,23 @@ Pairs = Callable[[list[Found]], Iterable[Found | None]]
 @dataclass(frozen=True)
 class Ends:
     """What pairing needs of one extent: the byte ranges whole files hold, and the JPEG
-    EOIs and PNG IENDs none of them covers (sorted)."""
+    EOIs, PNG IEND and IDAT chunk types none of them covers (sorted)."""
 
     start: int
     end: int
     spans: tuple[tuple[int, int], ...]
     eois: tuple[int, ...]
     iends: tuple[int, ...]
+    idats: tuple[int, ...]
 
     @classmethod
-    def of(cls, window: Window, items: list[Found], eois: list[int], iends: list[int]) -> Ends:
+    def of(
+        cls, window: Window, items: list[Found], eois: list[int], iends: list[int], idats: list[int]
+    ) -> Ends:
         # what whole files hold; a partial prefix may have decoded on through others' bytes
         spans = sorted((o, o + n) for item in items if item.complete for o, n in item.runs)
-        return cls(
-            window.start,
-            window.end,
-            tuple(spans),
-            _uncovered(spans, eois),
-            _uncovered(spans, iends),
-        )
+        orphans = (_uncovered(spans, points) for points in (eois, iends, idats))
+        return cls(window.start, window.end, tuple(spans), *orphans)
 
 
 def _uncovered(spans: list[tuple[int, int]], ends: list[int]) -> tuple[int, ...]:
@@ -87,7 +85,7 @@ class Pairer:
     """Pairs broken files of one extent with orphan ends no file has taken yet."""
 
     def __init__(self, window: Window, ends: Ends) -> None:
-        self.window, self.iends = window, list(ends.iends)
+        self.window, self.iends, self.idats = window, list(ends.iends), ends.idats
         self.spans = Spans(list(ends.spans))
         self.orphans = Orphans(window, list(ends.eois), self.spans)
         self.taken: list[tuple[int, int]] = []
@@ -105,9 +103,8 @@ class Pairer:
                     self.window, item.start, self.orphans, judge, fallback
                 )
             if item.kind == "png":
-                return png_pairs.pair_anywhere(
-                    self.window, item.start, self.iends, self.spans, fallback
-                )
+                tails = png_pairs.Tails(self.window, self.iends, self.idats, self.spans)
+                return png_pairs.pair_anywhere(self.window, item.start, tails, fallback)
         except DAMAGE as exc:  # hostile bytes must not stop the scan
             log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
         return None
@@ -119,9 +116,13 @@ class Pairer:
         self.taken.append((offset, offset + length))
 
     def clashes(self, paired: Found) -> bool:
-        """Whether the tail of `paired` overlaps one already taken."""
+        """Whether a search made after the earlier files took their tails could not have
+        found `paired`: a PNG tail overlapping one taken (the PNG search skips those). A
+        JPEG search does not look at taken tails (see jpeg_pairs): two JPEGs may end with
+        the same EOI, at most one of them rightly; which is not decided here."""
         offset, length = paired.runs[-1]
-        return any(lo < offset + length and offset < hi for lo, hi in self.taken)
+        overlap = any(lo < offset + length and offset < hi for lo, hi in self.taken)
+        return paired.kind == "png" and overlap
 
 
 def reassemble(window: Window, items: list[Found], ends: Ends, pairs: Pairs) -> list[Found]:

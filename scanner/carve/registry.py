@@ -85,11 +85,11 @@ CARVERS: Registry[Carver] = Registry("carver")
 
 def register(cls: type) -> type:
     """Class decorator: instantiate the carver and add it under its lower-case `name`,
-    described by the kinds it produces and the first line of its module's docstring."""
+    described by the first paragraph of its module's docstring and the kinds it makes."""
     carver = cls()
     doc = (cls.__doc__ or sys.modules[cls.__module__].__doc__ or "").strip()
-    summary = doc.split("\n", 1)[0].rstrip(".")
-    CARVERS.add(carver.name, carver, f"{', '.join(carver.kinds)}: {summary}" if summary else "")
+    summary = " ".join(doc.split("\n\n", 1)[0].split()).rstrip(".")
+    CARVERS.add(carver.name, carver, f"{summary} [{', '.join(carver.kinds)}]".lstrip())
     return cls
 
 
