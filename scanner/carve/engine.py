@@ -16,6 +16,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
@@ -161,10 +162,11 @@ def _tasks(
             yield _Task(extent, chunk_start, chunk_end, kinds, strict)
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` processes for a caller that has none of its own (the `carve`
-    command): they start from the forkserver, not from the caller, and end with it."""
-    context = worker_context(["scanner.carve.engine"])
+def process_pool(workers: int, context: BaseContext | None = None) -> ProcessPoolExecutor:
+    """A pool of `workers` processes for a caller that has none of its own; they end with
+    the caller. They start from the forkserver unless `context` says otherwise (the
+    `carve` command forks them: it runs no other thread, and its imports are theirs)."""
+    context = context or worker_context(["scanner.carve.engine"])
     return ProcessPoolExecutor(workers, context, exit_with, (os.getpid(),))
 
 

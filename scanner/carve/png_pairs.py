@@ -61,7 +61,7 @@ class Tails:
     """The orphan IEND chunks of an extent and, found on demand and kept, where the chain
     of whole chunks ending with each one begins."""
 
-    def __init__(self, window: Window, iends: list[int], idats: tuple[int, ...], spans: Spans):
+    def __init__(self, window: Window, iends: list[int], idats: list[int], spans: Spans):
         """`iends`, `idats`: offsets of the IEND and IDAT chunk types no file covers, sorted."""
         self.window, self.iends, self.idats, self.spans = window, iends, idats, spans
         self._first: dict[int, int] = {}

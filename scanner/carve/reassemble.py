@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from scanner.carve import jpeg_pairs, png_pairs
 from scanner.carve.jpeg_pairs import Orphans, Spans
@@ -26,19 +27,21 @@ from scanner.carve.window import MediaReader, Window
 
 log = logging.getLogger(__name__)
 Pairs = Callable[[list[Found]], Iterable[Found | None]]
+Offsets = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Ends:
     """What pairing needs of one extent: the byte ranges whole files hold, and the JPEG
-    EOIs, PNG IEND and IDAT chunk types none of them covers (sorted)."""
+    EOIs, PNG IEND and IDAT chunk types none of them covers (sorted; arrays, which a task
+    carries to a worker far faster than tuples of tens of thousands of ints)."""
 
     start: int
     end: int
     spans: tuple[tuple[int, int], ...]
-    eois: tuple[int, ...]
-    iends: tuple[int, ...]
-    idats: tuple[int, ...]
+    eois: Offsets
+    iends: Offsets
+    idats: Offsets
 
     @classmethod
     def of(
@@ -50,15 +53,15 @@ class Ends:
         return cls(window.start, window.end, tuple(spans), *orphans)
 
 
-def _uncovered(spans: list[tuple[int, int]], ends: list[int]) -> tuple[int, ...]:
+def _uncovered(spans: list[tuple[int, int]], ends: list[int]) -> Offsets:
     points = np.unique(np.asarray(ends, np.int64))
     if not spans or not len(points):
-        return tuple(points.tolist())
+        return points
     starts = np.asarray([lo for lo, _ in spans], np.int64)
     reach = np.maximum.accumulate(np.asarray([hi for _, hi in spans], np.int64))
     index = np.searchsorted(starts, points, side="right") - 1
     covered = (index >= 0) & (reach[np.maximum(index, 0)] > points)
-    return tuple(points[~covered].tolist())
+    return points[~covered]
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,9 @@ class Pairer:
     """Pairs broken files of one extent with orphan ends no file has taken yet."""
 
     def __init__(self, window: Window, ends: Ends) -> None:
-        self.window, self.iends, self.idats = window, list(ends.iends), ends.idats
+        self.window, self.iends, self.idats = window, ends.iends.tolist(), ends.idats.tolist()
         self.spans = Spans(list(ends.spans))
-        self.orphans = Orphans(window, list(ends.eois), self.spans)
+        self.orphans = Orphans(window, ends.eois.tolist(), self.spans)
         self.taken: list[tuple[int, int]] = []
 
     def pair(self, item: Found) -> Found | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import multiprocessing
 import os
 import sys
 import threading
@@ -138,6 +139,7 @@ def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None
     extents = _extents(source, args.whole)
     count = partial = errors = 0
     workers = max(1, args.workers)
+    fork = multiprocessing.get_context("fork")  # no thread runs here (see read_ahead)
 
     def failed(failure: Failure, extent: Extent) -> None:
         nonlocal errors
@@ -147,7 +149,7 @@ def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None
 
     with (
         open(out / "report.xml", "w", encoding="utf-8") as report,
-        process_pool(workers) if workers > 1 else nullcontext() as pool,
+        process_pool(workers, fork) if workers > 1 else nullcontext() as pool,
     ):
         dfxml = DfxmlWriter(report, source.path.name, source.reader.size, " ".join(sys.argv))
         found = carve(source.media_opener, extents, types, pool, slots=workers, on_error=failed)

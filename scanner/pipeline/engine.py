@@ -234,28 +234,35 @@ class Scan:
         if not isinstance(source, DiskSource):
             return  # a folder has no unallocated space
         types = set(self.config.carve_types) if self.config.carve_types else None
-        for extent in source.extents():
-            unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
-            if not self.db.claim(unit):
-                continue
-            found = carve(
-                source.media_opener,
-                [extent],
-                types,
-                self._carve_executor,
-                slots=self.workers,
-                on_error=self._carver_failed,
-            )
-            tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
-            self._drain(self._hashing(tasks, "carve"))
-            self.db.done(unit)
-            self.db.commit()
+        with self._carve_executor() as executor:
+            for extent in source.extents():
+                unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
+                if not self.db.claim(unit):
+                    continue
+                found = carve(
+                    source.media_opener,
+                    [extent],
+                    types,
+                    executor,
+                    slots=self.workers,
+                    on_error=self._carver_failed,
+                )
+                tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
+                self._drain(self._hashing(tasks, "carve"))
+                self.db.done(unit)
+                self.db.commit()
 
-    @property
-    def _carve_executor(self) -> Executor | None:
-        """The scan's own pool carves; a cluster's workers may not see the evidence at the
-        path this process opens, so with one the carving runs here."""
-        return None if self.cluster else self.pool.executor
+    @contextmanager
+    def _carve_executor(self) -> Iterator[Executor]:
+        """The scan's own pool carves. A cluster's workers may not see the evidence at the
+        path this process opens: with one, a local pool started from the forkserver does."""
+        if self.cluster is None:
+            yield self.pool.executor
+            return
+        from scanner.carve.engine import process_pool
+
+        with process_pool(self.workers) as pool:
+            yield pool
 
     def _carver_failed(self, failure: Failure, extent: Extent) -> None:
         """A programming error in a carver: an error row, and the carving goes on."""
