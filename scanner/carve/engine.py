@@ -198,12 +198,12 @@ def carve(
     claims, cuts = EndClaims(), PartialCuts()
     frames = VideoFrames()
     current: Extent | None = None
-    held = _Held(runner, on_error is None)
+    held = _Held(runner, on_error)
     try:
         for task, chunk in runner.map(scan_chunk, tasks):
             extent = task.extent
             if current is not None and extent is not current:
-                yield from _wrap(held.finish(_flush(claims, cuts), current, on_error), current)
+                yield from _wrap(held.finish(_flush(claims, cuts), current), current)
                 frames = VideoFrames()
             current = extent
             for failure in chunk.failures:
@@ -213,7 +213,7 @@ def carve(
             settled = claims.add(found, task.chunk_end)
             held.add(cuts.add(settled, task.chunk_end), chunk)
         if current is not None:
-            yield from _wrap(held.finish(_flush(claims, cuts), current, on_error), current)
+            yield from _wrap(held.finish(_flush(claims, cuts), current), current)
     finally:
         runner.close()
 
@@ -222,8 +222,8 @@ class _Held:
     """An extent's files, held until it is done, when broken ones are paired with second
     fragments from anywhere in it (see reassemble), on the runner's executor."""
 
-    def __init__(self, runner: Runner, strict: bool) -> None:
-        self.runner, self.strict = runner, strict
+    def __init__(self, runner: Runner, on_error: Callable[[Failure, Extent], None] | None):
+        self.runner, self.on_error = runner, on_error
         self.found: list[Found] = []
         self.marks: dict[str, list[int]] = defaultdict(list)
 
@@ -232,12 +232,7 @@ class _Held:
         for name, offsets in chunk.marks.items():
             self.marks[name].extend(offsets)
 
-    def finish(
-        self,
-        last: list[Found],
-        extent: Extent,
-        on_error: Callable[[Failure, Extent], None] | None,
-    ) -> list[Found]:
+    def finish(self, last: list[Found], extent: Extent) -> list[Found]:
         found, marks = self.found + last, self.marks
         self.found, self.marks = [], defaultdict(list)
         if not any(item.repair for item in found):
@@ -246,10 +241,10 @@ class _Held:
         ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))
 
         def pairs(items: list[Found]) -> Iterator[Found | None]:
-            jobs = (PairJob(ends, item, self.strict) for item in items)
+            jobs = (PairJob(ends, item, self.on_error is None) for item in items)
             for _, (paired, failure) in self.runner.map(pair_job, jobs):
-                if failure is not None and on_error is not None:
-                    on_error(failure, extent)
+                if failure is not None and self.on_error is not None:
+                    self.on_error(failure, extent)
                 yield paired
 
         return reassemble(window, found, ends, pairs)
