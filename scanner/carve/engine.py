@@ -1,10 +1,13 @@
-"""The streaming carving engine: chunks with an overlap margin, signature scan, worker processes.
+"""The streaming carving engine: chunks with an overlap margin, signature scan, on the
+caller's executor.
 
 Each extent is cut into fixed-size chunks. A worker reads one chunk plus a margin as long as
 the longest signature, so a magic number on a chunk boundary is found exactly once (by the
 chunk its file starts in, as bulk_extractor does with page + margin). Carvers then walk the
 structure from each hit, reading past the chunk when a file is longer; memory stays bounded
-by the chunk size whatever the extent size.
+by the chunk size whatever the extent size. Once an extent is done, its broken files are
+paired with fragments from anywhere in it (see reassemble), one task each. The engine
+starts no process: the tasks run on the executor its caller gives (`Runner`).
 """
 
 from __future__ import annotations
@@ -78,9 +81,9 @@ class _EndMarker:
     signatures: tuple[tuple[bytes, int], ...]
 
 
-EOI, IEND, IDAT = (_EndMarker("marker:eoi", ((b"\xff\xd9", 0),)),
-                   _EndMarker("marker:iend", ((b"IEND\xaeB`\x82", 0),)),
-                   _EndMarker("marker:idat", ((b"IDAT", 0),)))  # fmt: skip
+EOI = _EndMarker("marker:eoi", ((b"\xff\xd9", 0),))
+IEND = _EndMarker("marker:iend", ((b"IEND\xaeB`\x82", 0),))
+IDAT = _EndMarker("marker:idat", ((b"IDAT", 0),))
 MARKERS = {"jpg": (EOI,), "png": (IEND, IDAT)}  # JPEG EOIs; PNG IEND and IDAT chunk types
 
 
