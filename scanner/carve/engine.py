@@ -1,33 +1,35 @@
-"""The streaming carving engine: chunks with an overlap margin, signature scan, worker processes.
+"""The streaming carving engine: chunks with an overlap margin, signature scan, on the
+caller's executor.
 
 Each extent is cut into fixed-size chunks. A worker reads one chunk plus a margin as long as
 the longest signature, so a magic number on a chunk boundary is found exactly once (by the
 chunk its file starts in, as bulk_extractor does with page + margin). Carvers then walk the
 structure from each hit, reading past the chunk when a file is longer; memory stays bounded
-by the chunk size whatever the extent size.
+by the chunk size whatever the extent size. Once an extent is done, its broken files are
+paired with fragments from anywhere in it (see reassemble), one task each. The engine
+starts no process: the tasks run on the executor its caller gives (`Runner`).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import struct
-import zlib
-from collections import deque
+import pickle
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import closing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from typing import TypeVar
 
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
 from scanner.carve.end_claims import EndClaims
 from scanner.carve.partial_cuts import PartialCuts
-from scanner.carve.reassemble import reassemble
-from scanner.carve.registry import CARVERS, Carver, Found, all_kinds
+from scanner.carve.reassemble import Ends, PairJob, pair_job, reassemble
+from scanner.carve.registry import DAMAGE, Carver, Failure, Found, all_kinds, registered
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
-from scanner.lib.processes import exit_with
+from scanner.lib.processes import exit_with, worker_context
 from scanner.types import Extent
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,6 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 8 << 20
 IN_FLIGHT = 8  # queued chunks per worker, so one slow chunk does not idle the others
 MAX_FRAMES = 100_000  # video frame ranges kept before those behind the scan are forgotten
-CARVER_ERRORS = (ValueError, IndexError, OverflowError, struct.error, zlib.error, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,11 @@ class CarvedFile:
 
 @dataclass(frozen=True)
 class _Task:
-    extent_start: int
-    extent_end: int
+    extent: Extent
     chunk_start: int
     chunk_end: int
     kinds: frozenset[str]
+    strict: bool  # a programming error in a carver raises (else it becomes a Failure)
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,20 @@ class _EndMarker:
     signatures: tuple[tuple[bytes, int], ...]
 
 
-JPEG_EOI, PNG_IEND = "end:jpg", "end:png"
-END_MARKERS = {
-    "jpg": _EndMarker(JPEG_EOI, ((b"\xff\xd9", 0),)),
-    "png": _EndMarker(PNG_IEND, ((b"IEND\xaeB`\x82", 0),)),
-}
+EOI = _EndMarker("marker:eoi", ((b"\xff\xd9", 0),))
+IEND = _EndMarker("marker:iend", ((b"IEND\xaeB`\x82", 0),))
+IDAT = _EndMarker("marker:idat", ((b"IDAT", 0),))
+MARKERS = {"jpg": (EOI,), "png": (IEND, IDAT)}  # JPEG EOIs; PNG IEND and IDAT chunk types
 
 
 @dataclass
 class _Chunk:
-    """One chunk's files, and the JPEG EOIs and PNG IEND types starting in it."""
+    """One chunk's files, where the markers of MARKERS start in it (by marker name, sorted),
+    and the carvers that failed on a programming error."""
 
     found: list[Found]
-    eois: list[int]
-    iends: list[int]
+    marks: dict[str, list[int]]
+    failures: list[Failure]
 
 
 def _selected(kinds: Collection[str] | None) -> frozenset[str]:
@@ -113,28 +114,37 @@ def _margin(carvers: Iterable[Carver]) -> int:
 
 def scan_chunk(reader: MediaReader, task: _Task) -> _Chunk:
     """Every file starting in the task's chunk, sorted by start offset, and its end markers."""
-    carvers = [c for c in CARVERS.values() if task.kinds.intersection(c.kinds)]
-    length = min(task.chunk_end + _margin(carvers), task.extent_end) - task.chunk_start
-    window = Window(reader, task.extent_start, task.extent_end)
+    carvers = [c for c in registered() if task.kinds.intersection(c.kinds)]
+    extent = task.extent
+    length = min(task.chunk_end + _margin(carvers), extent.end) - task.chunk_start
+    window = Window(reader, extent.offset, extent.end)
     buffer = window.read(task.chunk_start, length)
     window.buffer, window.buffer_offset = buffer, task.chunk_start
     limit = task.chunk_end - task.chunk_start
     found: list[Found] = []
-    markers = [END_MARKERS[kind] for kind in sorted(task.kinds) if kind in END_MARKERS]
+    failures: list[Failure] = []
+    markers = [m for kind in sorted(task.kinds) for m in MARKERS.get(kind, ())]
     hits = _scanner(task.kinds, [*carvers, *markers]).starts(buffer, limit)
     for carver in carvers:
         for start in sorted(hits.get(carver.name, ())):
+            offset = task.chunk_start + start
             try:
-                item = carver.carve(window, task.chunk_start + start)
-            except CARVER_ERRORS as exc:  # hostile bytes must not stop the scan
-                log.debug("%s carver at %d: %r", carver.name, task.chunk_start + start, exc)
+                item = carver.carve(window, offset)
+            except DAMAGE as exc:  # what damaged bytes raise: the carver found no file
+                log.debug("%s carver at %d: %r", carver.name, offset, exc)
+                item = None
+            except Exception as exc:  # a bug of ours: reported, never taken for damage
+                if task.strict:
+                    raise
+                failures.append(Failure(carver.name, offset, repr(exc)))
                 item = None
             if item is not None and item.kind in task.kinds:
                 found.append(item)
     found.sort(key=lambda item: (item.start, item.kind))
-    eois = sorted(task.chunk_start + pos for pos in hits.get(JPEG_EOI, ()))
-    iends = sorted(task.chunk_start + pos for pos in hits.get(PNG_IEND, ()))
-    return _Chunk(found, eois, iends)
+    marks = {
+        m.name: sorted(task.chunk_start + pos for pos in hits.get(m.name, ())) for m in markers
+    }
+    return _Chunk(found, marks, failures)
 
 
 _scanners: dict[frozenset[str], SignatureScanner] = {}
@@ -147,89 +157,100 @@ def _scanner(kinds: frozenset[str], carvers: list[Carver | _EndMarker]) -> Signa
 
 
 def _tasks(
-    extents: Iterable[Extent], kinds: frozenset[str], chunk_size: int
-) -> Iterator[tuple[Extent, _Task]]:
+    extents: Iterable[Extent], kinds: frozenset[str], chunk_size: int, strict: bool
+) -> Iterator[_Task]:
     for extent in extents:
         for chunk_start in range(extent.offset, extent.end, chunk_size):
             chunk_end = min(chunk_start + chunk_size, extent.end)
-            yield extent, _Task(extent.offset, extent.end, chunk_start, chunk_end, kinds)
+            yield _Task(extent, chunk_start, chunk_end, kinds, strict)
 
 
-_worker_reader: MediaReader | None = None
-
-
-def _init_worker(open_reader: Callable[[], MediaReader]) -> None:
-    global _worker_reader
-    exit_with(os.getppid())  # forked by the carving process: end with it
-    _worker_reader = open_reader()
-
-
-def _run_task(task: _Task) -> _Chunk:
-    if _worker_reader is None:
-        raise RuntimeError("carve worker started without a reader")
-    return scan_chunk(_worker_reader, task)
+def process_pool(workers: int, context: BaseContext | None = None) -> ProcessPoolExecutor:
+    """A pool of `workers` processes for a caller that has none of its own; they end with
+    the caller. They start from the forkserver unless `context` says otherwise (the
+    `carve` command forks them: it runs no other thread, and its imports are theirs)."""
+    context = context or worker_context(["scanner.carve.engine"])
+    return ProcessPoolExecutor(workers, context, exit_with, (os.getpid(),))
 
 
 def carve(
     open_reader: Callable[[], MediaReader],
     extents: Iterable[Extent],
     types: Collection[str] | None = None,
-    workers: int = 2,
+    executor: Executor | None = None,
     *,
+    slots: int = 1,
     chunk_size: int = CHUNK_SIZE,
+    on_error: Callable[[Failure, Extent], None] | None = None,
 ) -> Iterator[CarvedFile]:
     """Carve every file of the given types from the extents, in extent and offset order.
 
-    `open_reader` is a picklable zero-argument callable; each worker process opens its own
-    reader with it. `types` are kinds such as 'jpg' or 'mp4' (None: all). Memory per worker
+    `open_reader` is a picklable zero-argument callable; the chunks and the pairing of
+    broken files run on the caller's `executor` (its worker processes open their own
+    reader with it; `slots`: how many tasks it runs at once), or in this process when
+    there is none. `types` are kinds such as 'jpg' or 'mp4' (None: all). Memory per task
     is about one `chunk_size`. Two files never share an end (see end_claims); a file cut
-    short runs only until the next file of its kind (see partial_cuts). Raises
-    ValueError for an unknown type.
+    short runs only until the next file of its kind (see partial_cuts). A programming
+    error in a carver raises, or, with `on_error`, is given to it and the carving goes
+    on. Raises ValueError for an unknown type.
     """
     if chunk_size < 4096:
         raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
-    tasks = _tasks(extents, _selected(types), chunk_size)
+    tasks = _tasks(extents, _selected(types), chunk_size, strict=on_error is None)
+    runner = Runner(open_reader, executor, slots)
     claims, cuts = EndClaims(), PartialCuts()
     frames = VideoFrames()
     current: Extent | None = None
-    held = _Held(open_reader)
-    with closing(_results(open_reader, tasks, workers)) as results:
-        for extent, task, chunk in results:
+    held = _Held(runner, on_error)
+    try:
+        for task, chunk in runner.map(scan_chunk, tasks):
+            extent = task.extent
             if current is not None and extent is not current:
                 yield from _wrap(held.finish(_flush(claims, cuts), current), current)
                 frames = VideoFrames()
             current = extent
+            for failure in chunk.failures:
+                if on_error is not None:
+                    on_error(failure, extent)
             found = frames.drop(chunk.found, task.chunk_start)
             settled = claims.add(found, task.chunk_end)
             held.add(cuts.add(settled, task.chunk_end), chunk)
-    if current is not None:
-        yield from _wrap(held.finish(_flush(claims, cuts), current), current)
+        if current is not None:
+            yield from _wrap(held.finish(_flush(claims, cuts), current), current)
+    finally:
+        runner.close()
 
 
 class _Held:
     """An extent's files, held until it is done, when broken ones are paired with second
-    fragments from anywhere in it (see reassemble)."""
+    fragments from anywhere in it (see reassemble), on the runner's executor."""
 
-    def __init__(self, open_reader: Callable[[], MediaReader]) -> None:
-        self.open_reader = open_reader
-        self.reader: MediaReader | None = None
+    def __init__(self, runner: Runner, on_error: Callable[[Failure, Extent], None] | None):
+        self.runner, self.on_error = runner, on_error
         self.found: list[Found] = []
-        self.eois: list[int] = []
-        self.iends: list[int] = []
+        self.marks: dict[str, list[int]] = defaultdict(list)
 
     def add(self, found: list[Found], chunk: _Chunk) -> None:
         self.found.extend(found)
-        self.eois.extend(chunk.eois)
-        self.iends.extend(chunk.iends)
+        for name, offsets in chunk.marks.items():
+            self.marks[name].extend(offsets)
 
     def finish(self, last: list[Found], extent: Extent) -> list[Found]:
-        found, eois, iends = self.found + last, self.eois, self.iends
-        self.found, self.eois, self.iends = [], [], []
+        found, marks = self.found + last, self.marks
+        self.found, self.marks = [], defaultdict(list)
         if not any(item.repair for item in found):
             return found
-        if self.reader is None:
-            self.reader = self.open_reader()
-        return reassemble(Window(self.reader, extent.offset, extent.end), found, eois, iends)
+        window = Window(self.runner.reader(), extent.offset, extent.end)
+        ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))
+
+        def pairs(items: list[Found]) -> Iterator[Found | None]:
+            jobs = (PairJob(ends, item, self.on_error is None) for item in items)
+            for _, (paired, failure) in self.runner.map(pair_job, jobs):
+                if failure is not None and self.on_error is not None:
+                    self.on_error(failure, extent)
+                yield paired
+
+        return reassemble(window, found, ends, pairs)
 
 
 def _flush(claims: EndClaims, cuts: PartialCuts) -> list[Found]:
@@ -256,32 +277,74 @@ class VideoFrames:
         return [item for item in found if len(item.runs) > 1 or item.runs[0] not in self._ranges]
 
 
-def _results(
-    open_reader: Callable[[], MediaReader],
-    tasks: Iterator[tuple[Extent, _Task]],
-    workers: int,
-) -> Generator[tuple[Extent, _Task, _Chunk], None, None]:
-    """Each chunk's files, chunk after chunk, from this process or from worker processes."""
-    if workers <= 1:
-        reader = open_reader()
-        for extent, task in tasks:
-            yield extent, task, scan_chunk(reader, task)
-        return
-    # fork: workers inherit the imported carvers; each opens its own reader in _init_worker
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(workers, context, _init_worker, (open_reader,))
-    try:
-        pending: deque[tuple[Extent, _Task, Future[_Chunk]]] = deque()
-        for extent, task in tasks:
-            pending.append((extent, task, pool.submit(_run_task, task)))
-            if len(pending) >= IN_FLIGHT * workers:
-                done_extent, done_task, future = pending.popleft()
-                yield done_extent, done_task, future.result()
-        while pending:
-            done_extent, done_task, future = pending.popleft()
-            yield done_extent, done_task, future.result()
-    finally:  # also when the consumer stops early: queued chunks are dropped
-        pool.shutdown(wait=True, cancel_futures=True)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Runner:
+    """Runs `function(reader, task)` for a stream of tasks, results in task order: on the
+    executor (at most IN_FLIGHT tasks a slot queued, each worker process opening the media
+    once) or, without one, in this process."""
+
+    def __init__(
+        self, open_reader: Callable[[], MediaReader], executor: Executor | None, slots: int
+    ) -> None:
+        self.open_reader, self.executor = open_reader, executor
+        self.limit = IN_FLIGHT * max(1, slots)
+        self._reader: MediaReader | None = None
+
+    def reader(self) -> MediaReader:
+        """This process's reader, opened on first use."""
+        if self._reader is None:
+            self._reader = self.open_reader()
+        return self._reader
+
+    def map(
+        self, function: Callable[[MediaReader, T], R], tasks: Iterable[T]
+    ) -> Generator[tuple[T, R], None, None]:
+        """(task, its result) for each task, in order."""
+        if self.executor is None:
+            for task in tasks:
+                yield task, function(self.reader(), task)
+            return
+        opener = pickle.dumps(self.open_reader)
+        pending: deque[tuple[T, Future[R]]] = deque()
+        try:
+            for task in tasks:
+                pending.append((task, self.executor.submit(_in_worker, function, opener, task)))
+                if len(pending) >= self.limit:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:  # also when the consumer stops early: queued tasks are dropped
+            for _, future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        _close(self._reader)
+        self._reader = None
+
+
+def _close(reader: MediaReader | None) -> None:
+    close = getattr(reader, "close", None)
+    if close is not None:
+        close()
+
+
+_worker_readers: dict[bytes, MediaReader] = {}
+
+
+def _in_worker(function: Callable[[MediaReader, T], R], open_reader: bytes, task: T) -> R:
+    """`function` on this worker process's reader of the media `open_reader` opens (the
+    last one used is kept open: tasks of one carving come one after another)."""
+    if open_reader not in _worker_readers:
+        for old in _worker_readers.values():
+            _close(old)
+        _worker_readers.clear()
+        _worker_readers[open_reader] = pickle.loads(open_reader)()
+    return function(_worker_readers[open_reader], task)
 
 
 def _wrap(found: list[Found], extent: Extent) -> Iterator[CarvedFile]:

@@ -39,6 +39,7 @@ from scanner.carve.window import Window
 
 RUN_BLOCK = 64 << 10  # bytes read at a time looking back from an EOI for the previous marker
 MAX_RUN = 64 << 20  # a second fragment longer than this is not looked for
+DECODE_BUDGET = 256  # bytes decoded per broken file, in multiples of its whole entropy data
 Head = tuple[int, bytes, Checkpoint]
 
 
@@ -71,8 +72,9 @@ class Orphans:
     entropy-coded data begins."""
 
     def __init__(self, window: Window, eois: list[int], spans: Spans) -> None:
+        """`eois`: the orphans, sorted."""
         self.window, self.spans = window, spans
-        self.eois = sorted(e for e in eois if not spans.covers(e))
+        self.eois = eois
         self._runs: dict[int, int] = {}
 
     def run_start(self, eoi: int) -> int:
@@ -164,16 +166,17 @@ def pair_anywhere(
     if found is None:
         return None
     checker, heads, rate = found
-    search = _Search(window, checker, 1 << 62, rate, judge, heads[-1][0])
+    # bytes decoded at most: DECODE_BUDGET times the picture's entropy data at the head's rate
+    budget = int(DECODE_BUDGET * checker.total * (rate + 1)) + (32 << 20)
+    search = _Search(window, checker, budget, rate, judge, heads[-1][0])
     top = heads[0][0]
     for eoi in orphans.nearest(top, start):
-        if search.tries > MAX_TRIES:
+        if search.tries > MAX_TRIES or search.budget <= 0:
             return None
         pair = _try_eoi(search, orphans, heads, start, eoi)
         if pair is not None:
             split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
             runs = ((start, split - start), (cont, end - cont))
-            orphans.spans.add(cont, end)
             return Found("jpg", runs, True, fallback)
     return None
 
@@ -225,7 +228,7 @@ def _try_eoi(
                 cont += SECTOR
                 continue
             search.tries += 1
-            if search.tries > MAX_TRIES:
+            if search.tries > MAX_TRIES or search.budget <= 0:
                 return None
             end, skip = search.try_pair(head, cp, cont, eoi)
             score = None if end is None else search.judge(split, cont, end, cp.mcu)

@@ -11,6 +11,7 @@ IDAT data inflates to exactly the picture's size.
 
 from __future__ import annotations
 
+import bisect
 import struct
 import zlib
 
@@ -22,6 +23,7 @@ from scanner.carve.window import Window
 IEND = b"IEND\xaeB`\x82"
 MAX_CHUNK = 64 << 20
 MAX_BACK = 4096  # chunks walked back from an IEND
+MAX_TAILS = 256  # orphan IENDs tried per broken PNG, nearest first
 MAX_INFLATE = 256 << 20
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
@@ -55,27 +57,40 @@ def head_chunks(window: Window, start: int) -> tuple[int, int, bytes] | None:
         pos += total
 
 
-def tail_start(window: Window, iend: int, floor: int) -> int:
-    """Start of the first chunk of the chain of whole chunks that ends with the IEND chunk
-    at `iend`, walking back (each IDAT's length field must reach the next chunk)."""
-    pos = iend
-    for _ in range(MAX_BACK):
-        lo = max(floor, pos - MAX_CHUNK)
-        found = None
-        data = window.read(lo, pos - lo)
-        at = len(data)
-        while True:
-            at = data.rfind(b"IDAT", 0, at)
-            if at < 4:
-                break
-            length = int.from_bytes(data[at - 4 : at], "big")
-            if lo + at - 4 + 12 + length == pos and _crc_ok(data[at - 4 : at + 8 + length]):
-                found = lo + at - 4
-                break
-        if found is None:
-            return pos
-        pos = found
-    return pos
+class Tails:
+    """The orphan IEND chunks of an extent and, found on demand and kept, where the chain
+    of whole chunks ending with each one begins."""
+
+    def __init__(self, window: Window, iends: list[int], idats: list[int], spans: Spans):
+        """`iends`, `idats`: offsets of the IEND and IDAT chunk types no file covers, sorted."""
+        self.window, self.iends, self.idats, self.spans = window, iends, idats, spans
+        self._first: dict[int, int] = {}
+
+    def first(self, chunk: int) -> int:
+        """Start of the first chunk of the chain of whole chunks that ends with the IEND
+        chunk at `chunk`."""
+        if chunk not in self._first:
+            self._first[chunk] = self._walk_back(chunk, self.spans.floor(chunk))
+        return self._first[chunk]
+
+    def _walk_back(self, pos: int, floor: int) -> int:
+        """Back from `pos` while an IDAT chunk ends exactly there (its length field reaches
+        `pos`, its CRC holds), nearest first, never below `floor`."""
+        for _ in range(MAX_BACK):
+            lo = max(floor, pos - MAX_CHUNK)
+            found = None
+            index = bisect.bisect_right(self.idats, pos - 4) - 1
+            while index >= 0 and self.idats[index] >= lo + 4:
+                begin = self.idats[index] - 4
+                size = int.from_bytes(self.window.read(begin, 4), "big")
+                if begin + 12 + size == pos and _crc_ok(self.window.read(begin, pos - begin)):
+                    found = begin
+                    break
+                index -= 1
+            if found is None:
+                return pos
+            pos = found
+        return pos
 
 
 def _inflates(idat: bytes, ihdr: bytes) -> bool:
@@ -107,34 +122,54 @@ def _idat_data(parts: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def pair_anywhere(
-    window: Window, start: int, iends: list[int], spans: Spans, fallback: Found
-) -> Found | None:
-    """The PNG at `start` reassembled with a tail ending at one of the orphan `iends`
-    (offsets of the IEND chunk's type), nearest first."""
+def pair_anywhere(window: Window, start: int, tails: Tails, fallback: Found) -> Found | None:
+    """The PNG at `start` reassembled with a tail ending at one of the orphan IENDs of
+    `tails` (the MAX_TAILS nearest, nearest first)."""
     broken = head_chunks(window, start)
     if broken is None:
         return None
     at, total, _ = broken
     chunk_end = at + total
     ihdr = window.read(start + 16, 13)
-    for iend in sorted(iends, key=lambda e: abs(e - at)):
-        chunk = iend - 4
-        if start <= chunk < chunk_end or spans.covers(chunk):
+    head = window.read(at, total)  # the broken chunk, as the head has it
+    splits = range(-(-(at + 8) // SECTOR) * SECTOR, chunk_end, SECTOR)
+    crcs = _prefix_crcs(head, [split - at for split in splits])
+    nearest = sorted(tails.iends, key=lambda e: abs(e - at))[:MAX_TAILS]
+    for chunk in (iend - 4 for iend in nearest):
+        if start <= chunk < chunk_end or tails.spans.covers(chunk) or not splits:
             continue
-        first = tail_start(window, chunk, spans.floor(chunk))
-        for split in range(-(-(at + 8) // SECTOR) * SECTOR, chunk_end, SECTOR):
+        first = tails.first(chunk)
+        lo = max(window.start, first - (chunk_end - splits[0]))
+        tail, floor = window.read(lo, first - lo), tails.spans.floor(first)
+        for split, crc in zip(splits, crcs, strict=True):
             cont = first - (chunk_end - split)
-            if cont < window.start or (start <= cont < split) or (cont < start < first):
+            if cont < lo or (start <= cont < split) or (cont < start < first):
                 continue
-            if spans.covers(cont) or spans.floor(first) > cont:
+            if tails.spans.covers(cont) or floor > cont:
                 continue
-            joined = window.read(at, split - at) + window.read(cont, chunk_end - split)
-            if not _crc_ok(joined):
+            if not _joined_crc_ok(head[: split - at], crc, memoryview(tail)[cont - lo :]):
                 continue
             parts = [window.read(start, split - start), window.read(cont, chunk + 12 - cont)]
             if _inflates(_idat_data(parts), ihdr):
-                spans.add(cont, chunk + 12)
                 runs = ((start, split - start), (cont, chunk + 12 - cont))
                 return Found("png", runs, True, fallback)
     return None
+
+
+def _prefix_crcs(head: bytes, cuts: list[int]) -> list[int]:
+    """CRC-32 of head[4:cut] (a chunk's type and data up to `cut`) for each of the rising
+    `cuts`, computed in one pass."""
+    crcs, crc, done = [], 0, 4
+    for cut in cuts:
+        crc = zlib.crc32(head[done:cut], crc)
+        done = max(done, cut)
+        crcs.append(crc)
+    return crcs
+
+
+def _joined_crc_ok(head: bytes, head_crc: int, rest: memoryview) -> bool:
+    """Whether a chunk made of `head` (CRC-32 of its bytes after the length: `head_crc`)
+    and `rest` (ending with the chunk's CRC) holds its CRC."""
+    if len(rest) < 4:  # the stored CRC starts in the head's bytes
+        return _crc_ok(head + bytes(rest))
+    return zlib.crc32(rest[:-4], head_crc) == int.from_bytes(rest[-4:], "big")

@@ -1,11 +1,17 @@
-"""The carver registry: one carver per format family, filled by the `register` decorator."""
+"""The carver registry: one carver per format family in `CARVERS` (the one `Registry[T]`
+shape every extension point has), filled by the `register` class decorator."""
 
 from __future__ import annotations
 
+import struct
+import sys
+import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from scanner.carve.window import Window
+from scanner.errors import MediaError
+from scanner.lib.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,21 @@ class Found:
         return sum(length for _, length in self.runs)
 
 
+# what damaged or hostile bytes make a carver raise (MemoryError: a size field believed);
+# anything else is a bug of ours and is never taken for damage
+DAMAGE = (struct.error, zlib.error, MediaError, MemoryError)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A programming error inside a carver or a pairing (not damage in the evidence: that
+    makes a carver find nothing), reported instead of hidden: which, where, what."""
+
+    carver: str
+    offset: int
+    error: str
+
+
 class Carver(Protocol):
     """A format family: its magic numbers and a structure walk from a candidate start."""
 
@@ -59,21 +80,24 @@ class Carver(Protocol):
         ...
 
 
-CARVERS: dict[str, Carver] = {}
+CARVERS: Registry[Carver] = Registry("carver")
 
 
 def register(cls: type) -> type:
-    """Class decorator: instantiate the carver and add it under its lower-case `name`."""
+    """Class decorator: instantiate the carver and add it under its lower-case `name`,
+    described by the first paragraph of its module's docstring and the kinds it makes."""
     carver = cls()
-    name = carver.name
-    if name != name.lower() or not name:
-        raise ValueError(f"carver name must be non-empty lower case, got {name!r}")
-    if name in CARVERS:
-        raise ValueError(f"duplicate carver name {name!r}")
-    CARVERS[name] = carver
+    doc = (cls.__doc__ or sys.modules[cls.__module__].__doc__ or "").strip()
+    summary = " ".join(doc.split("\n\n", 1)[0].split()).rstrip(".")
+    CARVERS.add(carver.name, carver, f"{summary} [{', '.join(carver.kinds)}]".lstrip())
     return cls
+
+
+def registered() -> list[Carver]:
+    """Every registered carver, in registration order."""
+    return [carver for _, carver in CARVERS.items()]
 
 
 def all_kinds() -> tuple[str, ...]:
     """Every file kind the registered carvers can produce, sorted."""
-    return tuple(sorted({kind for carver in CARVERS.values() for kind in carver.kinds}))
+    return tuple(sorted({kind for carver in registered() for kind in carver.kinds}))

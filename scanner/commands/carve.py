@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import multiprocessing
 import os
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ from scanner.errors import ConfigError, EvidenceError, ScannerError
 
 if TYPE_CHECKING:  # the engine (numpy, OpenCV, Hyperscan) is imported in run(), see read_ahead
     from scanner.carve import CarvedFile
+    from scanner.carve.registry import Failure
     from scanner.evidence import DiskSource
     from scanner.types import Extent
 
@@ -128,16 +131,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None) -> int:
-    from scanner.carve import carve
+    from scanner.carve import carve, process_pool
     from scanner.carve.dfxml import DfxmlWriter
 
     out = _out_dir(args.out)
     started = time.monotonic()
     extents = _extents(source, args.whole)
     count = partial = errors = 0
-    with open(out / "report.xml", "w", encoding="utf-8") as report:
+    workers = max(1, args.workers)
+    fork = multiprocessing.get_context("fork")  # no thread runs here (see read_ahead)
+
+    def failed(failure: Failure, extent: Extent) -> None:
+        nonlocal errors
+        log.error("%s at offset %d failed: %s (a bug in dftriage: please report it)",
+                  failure.carver, failure.offset, failure.error)  # fmt: skip
+        errors += 1
+
+    with (
+        open(out / "report.xml", "w", encoding="utf-8") as report,
+        process_pool(workers, fork) if workers > 1 else nullcontext() as pool,
+    ):
         dfxml = DfxmlWriter(report, source.path.name, source.reader.size, " ".join(sys.argv))
-        for item in carve(source.media_opener, extents, types, max(1, args.workers)):
+        found = carve(source.media_opener, extents, types, pool, slots=workers, on_error=failed)
+        for item in found:
             name, digests = file_name(item), {}
             if item.complete or not args.no_partial:
                 try:
@@ -157,6 +173,6 @@ def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None
     print(
         f"carved {count} files ({count - partial} complete, {partial} partial) "
         f"from {scanned / 2**20:.1f} MiB in {time.monotonic() - started:.1f} s into {out}"
-        + (f"; {errors} could not be copied" if errors else "")
+        + (f"; {errors} could not be copied or carved (see above)" if errors else "")
     )
     return 1 if errors else 0

@@ -30,7 +30,7 @@ def registered() -> dict[str, list[tuple[str, str]]]:
     return {
         "containers": CONTAINERS.describe(),
         "file systems": FILE_SYSTEMS.describe(),
-        "carvers": [(name, ", ".join(sorted(c.kinds))) for name, c in CARVERS.items()],
+        "carvers": CARVERS.describe(),
         "set formats": FORMATS.describe(),
         "report writers": WRITERS.describe(),
         "model families": load_families().describe(),

@@ -55,6 +55,7 @@ from scanner.triage import load_rules
 from scanner.types import BlobAnalysis, Extent, FileItem, Finding, ItemError, Locator
 
 if TYPE_CHECKING:
+    from scanner.carve import Failure
     from scanner.pipeline.cluster import ClusterSpec
 
 log = logging.getLogger(__name__)
@@ -235,15 +236,40 @@ class Scan:
         if not isinstance(source, DiskSource):
             return  # a folder has no unallocated space
         types = set(self.config.carve_types) if self.config.carve_types else None
-        for extent in source.extents():
-            unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
-            if not self.db.claim(unit):
-                continue
-            found = carve(source.media_opener, [extent], types=types, workers=self.workers)
-            tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
-            self._drain(self._hashing(tasks, "carve"))
-            self.db.done(unit)
-            self.db.commit()
+        with self._carve_executor() as executor:
+            for extent in source.extents():
+                unit = f"carve:{evidence_id}:{extent.locator}@{extent.offset}+{extent.length}"
+                if not self.db.claim(unit):
+                    continue
+                found = carve(
+                    source.media_opener,
+                    [extent],
+                    types,
+                    executor,
+                    slots=self.workers,
+                    on_error=self._carver_failed,
+                )
+                tasks = (_carved_task(source, evidence_id, extent, item) for item in found)
+                self._drain(self._hashing(tasks, "carve"))
+                self.db.done(unit)
+                self.db.commit()
+
+    @contextmanager
+    def _carve_executor(self) -> Iterator[Executor]:
+        """The scan's own pool carves. A cluster's workers may not see the evidence at the
+        path this process opens: with one, a local pool started from the forkserver does."""
+        if self.cluster is None:
+            yield self.pool.executor
+            return
+        from scanner.carve.engine import process_pool
+
+        with process_pool(self.workers) as pool:
+            yield pool
+
+    def _carver_failed(self, failure: Failure, extent: Extent) -> None:
+        """A programming error in a carver: an error row, and the carving goes on."""
+        reason = f"{failure.carver} at offset {failure.offset}: {failure.error}"
+        self.db.add_error(str(extent.locator), "carve", f"{reason} (a bug in dftriage)")
 
     # the single writer ----------------------------------------------------------------
     def _hashing(self, tasks: Iterable[ItemTask], stage: str) -> Iterator[Work]:

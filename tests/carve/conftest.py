@@ -139,12 +139,16 @@ def plant(path: Path, size: int, parts: dict[int, bytes], seed: int = 7) -> Path
     return path
 
 
-def run_carve(path: Path, **options: object) -> list:
-    """Carve a whole raw file in this process (unless `workers` is given)."""
-    from scanner.carve import carve
+def run_carve(path: Path, workers: int = 1, **options: object) -> list:
+    """Carve a whole raw file in this process, or on a pool of `workers` processes."""
+    from scanner.carve import carve, process_pool
 
-    options.setdefault("workers", 1)
-    return list(carve(opener(path), [whole(path)], **options))  # type: ignore[arg-type]
+    if workers == 1:
+        return list(carve(opener(path), [whole(path)], **options))  # type: ignore[arg-type]
+    with process_pool(workers) as pool:
+        options.update(executor=pool, slots=workers)
+        found = carve(opener(path), [whole(path)], **options)  # type: ignore[arg-type]
+        return list(found)
 
 
 def content(path: Path, item: object) -> bytes:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 
-from scanner.carve import CARVERS, CarvedFile, all_kinds, carve
+from scanner.carve import CARVERS, CarvedFile, Failure, all_kinds, carve, process_pool
 from scanner.carve.registry import register
 from scanner.types import Extent, ExtentKind, Locator
 
@@ -34,7 +35,7 @@ def test_extents_bound_the_search_and_carry_provenance(tmp_path: Path, media: di
         Extent(base.child("gap", "0+100000"), 0, 100_000, ExtentKind.UNPARTITIONED),
         Extent(base.child("fat32", "unalloc"), 500_000, 400_000, ExtentKind.UNALLOCATED),
     ]
-    items = list(carve(opener(image), extents, workers=1))
+    items = list(carve(opener(image), extents))
     assert [(i.kind, i.extent.kind) for i in items] == [
         ("gif", ExtentKind.UNPARTITIONED),
         ("png", ExtentKind.UNALLOCATED),
@@ -45,7 +46,7 @@ def test_extents_bound_the_search_and_carry_provenance(tmp_path: Path, media: di
 def test_file_cut_by_extent_end_is_partial(tmp_path: Path, media: dict[str, bytes]):
     image = plant(tmp_path / "img.raw", 1 << 20, {1000: media["png"]})
     extent = Extent(Locator((("raw", "x"),)), 0, 1000 + 5000, ExtentKind.UNALLOCATED)
-    (item,) = carve(opener(image), [extent], workers=1)
+    (item,) = carve(opener(image), [extent])
     assert not item.complete and content(image, item) == media["png"][: item.valid_length]
 
 
@@ -75,9 +76,13 @@ def test_registry_rejects_duplicates():
         kinds = ("png",)
         signatures = ((b"x", 0),)
 
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="already registered"):
         register(Again)
     assert set(CARVERS) >= {"jpeg", "png", "gif", "bmp", "riff", "tiff", "isobmff", "ebml"}
+    described = dict(CARVERS.describe())  # what `dftriage formats` lists
+    assert described["png"].startswith("PNG: chunk walk") and described["riff"].endswith(
+        "[webp, avi]"
+    )
     assert "heic" in all_kinds() and "webm" in all_kinds()
 
 
@@ -95,9 +100,10 @@ def test_offset_magic_on_chunk_boundary(tmp_path: Path, clips: dict[str, bytes],
 def test_consumer_may_stop_early(tmp_path: Path, media: dict[str, bytes]):
     parts = {i * CHUNK + 77: media["gif"] for i in range(1, 12, 2)}
     image = plant(tmp_path / "img.raw", 14 * CHUNK, parts)
-    stream = carve(opener(image), [whole(image)], workers=2, chunk_size=CHUNK)
-    first = next(iter(stream))
-    stream.close()
+    with process_pool(2) as pool:
+        stream = carve(opener(image), [whole(image)], None, pool, slots=2, chunk_size=CHUNK)
+        first = next(iter(stream))
+        stream.close()
     assert (first.offset, first.kind) == (CHUNK + 77, "gif")
 
 
@@ -127,3 +133,32 @@ def test_libjpeg_message_file_is_not_shared_with_forked_workers(media: dict[str,
         verdicts = list(pool.map(decodes_cleanly, [media["jpg"], broken] * 16))
     assert verdicts == [True, False] * 16
     assert decodes_cleanly(media["jpg"]) and not decodes_cleanly(broken)
+
+
+def test_a_programming_error_in_a_carver_is_not_taken_for_damage(
+    tmp_path: Path, media: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+):
+    """Damaged bytes make a carver raise struct.error or zlib.error at worst: it found no
+    file. A plain ValueError is a bug of ours: it raises, or with `on_error` is reported
+    with the carver and offset while the other files are still carved."""
+    image = plant(tmp_path / "img.raw", 1 << 20, {4096: media["gif"], 300_000: media["png"]})
+
+    def bug(window: object, start: int) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(CARVERS["gif"], "carve", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        run_carve(image)
+    failures: list[tuple[Failure, Extent]] = []
+    items = run_carve(image, on_error=lambda failure, extent: failures.append((failure, extent)))
+    assert [(i.kind, i.offset) for i in items] == [("png", 300_000)]
+    assert [(f.carver, f.offset, f.error) for f, _ in failures] == [
+        ("gif", 4096, "ValueError('a bug')")
+    ]
+    assert failures[0][1] == whole(image)
+
+    def damage(window: object, start: int) -> None:
+        struct.unpack(">I", b"\0")
+
+    monkeypatch.setattr(CARVERS["gif"], "carve", damage)
+    assert [i.kind for i in run_carve(image)] == ["png"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.carve import Failure, png_pairs
+
 from .conftest import content, encode, photo, run_carve
 
 SECTOR = 512
@@ -105,3 +107,32 @@ def test_a_lone_tail_is_not_joined_to_another_picture(tmp_path: Path, pictures: 
     path.write_bytes(bytes(disk))
     item = next(item for item in run_carve(path) if item.offset == 1 << 20)
     assert not item.complete and content(path, item) == data[: item.valid_length]
+
+
+def test_pairing_on_two_workers_and_a_bug_in_it_reported(
+    tmp_path: Path, pictures: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+):
+    """Reversed pieces paired in worker processes, as in this one; a programming error in
+    the pairing raises, or with `on_error` is reported and leaves the valid prefix."""
+    data = pictures["png"]
+    first = len(data) * 2 // 5 // SECTOR * SECTOR
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(path, data, first, 96 * 1024, True, _filler("random", pictures))
+    here, there = run_carve(path), run_carve(path, workers=2)
+    assert here == there
+    (item,) = [item for item in there if item.offset == head]
+    assert item.complete and content(path, item) == data
+
+    def bug(*args: object) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(png_pairs, "pair_anywhere", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        run_carve(path)
+    failures: list[Failure] = []
+    items = run_carve(path, on_error=lambda failure, extent: failures.append(failure))
+    (item,) = [item for item in items if item.offset == head]
+    assert not item.complete and content(path, item) == data[: item.valid_length]
+    assert [(f.carver, f.offset, f.error) for f in failures] == [
+        ("png pairing", head, "ValueError('a bug')")
+    ]

@@ -8,7 +8,7 @@ import random
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scanner.carve import CARVERS
+from scanner.carve.registry import registered
 from scanner.carve.window import Window
 
 from .conftest import BytesReader, make_media, random_bytes
@@ -18,7 +18,7 @@ MEDIA = make_media()
 
 def _carve_all(data: bytes) -> None:
     window = Window(BytesReader(data), 0, len(data), data, 0)
-    for carver in CARVERS.values():
+    for carver in registered():
         for magic, at in carver.signatures:
             index = data.find(magic, at)
             while index != -1:
@@ -54,7 +54,7 @@ def test_mutated_files_never_raise(name: str, seed: int):
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=2048))
 def test_arbitrary_bytes_never_raise(data: bytes):
-    prefixes = [magic for c in CARVERS.values() for magic, at in c.signatures if at == 0]
+    prefixes = [magic for c in registered() for magic, at in c.signatures if at == 0]
     for magic in prefixes:
         _carve_all(magic + data)
 
@@ -62,14 +62,14 @@ def test_arbitrary_bytes_never_raise(data: bytes):
 def test_random_data_with_magic_numbers_yields_nothing():
     rng = random.Random(5)
     data = bytearray(random_bytes(1 << 20, 11))
-    magics = [magic for c in CARVERS.values() for magic, _ in c.signatures]
+    magics = [magic for c in registered() for magic, _ in c.signatures]
     for _ in range(2000):
         magic = rng.choice(magics)
         pos = rng.randrange(len(data) - 16)
         data[pos : pos + len(magic)] = magic
     found = []
     window = Window(BytesReader(bytes(data)), 0, len(data), bytes(data), 0)
-    for carver in CARVERS.values():
+    for carver in registered():
         for magic, at in carver.signatures:
             index = data.find(magic, at)
             while index != -1:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 
 from scanner.carve import CARVERS
+from scanner.carve.registry import registered
 from scanner.carve.signatures import SignatureScanner
 
 
 def _scan(buffer: bytes, limit: int | None = None) -> dict[str, list[int]]:
-    scanner = SignatureScanner(list(CARVERS.values()))
+    scanner = SignatureScanner(list(registered()))
     hits = scanner.starts(buffer, len(buffer) if limit is None else limit)
     return {name: sorted(starts) for name, starts in hits.items()}
 
