@@ -156,18 +156,24 @@ class FileStream:
 class SequentialStream:
     """A stream over a file object that can only be read forwards cheaply (a compressed
     member): reading on from where the last read ended is free, a jump forwards reads
-    and drops the bytes between, a jump backwards reopens from the start."""
+    and drops the bytes between, a jump backwards reopens from the start. The bytes of
+    the last read (up to READ_CHUNK) are kept: reading them again (a small member's end,
+    looked at after the member was read whole) does not decompress it all again."""
 
     def __init__(self, reopen: Callable[[], IO[bytes]], size: int) -> None:
         self._reopen = reopen
         self.size = size
         self._handle: IO[bytes] | None = None
         self._at = 0
+        self._last_at, self._last = 0, b""
 
     def read(self, offset: int, length: int) -> bytes:
         length = max(0, min(length, self.size - offset))
         if length == 0:
             return b""
+        start = offset - self._last_at
+        if 0 <= start and start + length <= len(self._last):
+            return self._last[start : start + length]
         if self._handle is None or offset < self._at:
             self._handle, self._at = self._reopen(), 0
         while self._at < offset:
@@ -177,6 +183,8 @@ class SequentialStream:
             self._at += len(skipped)
         data = self._handle.read(length)
         self._at += len(data)
+        if len(data) <= READ_CHUNK:
+            self._last_at, self._last = offset, data
         return data
 
     def advise(self, offset: int, length: int) -> None:

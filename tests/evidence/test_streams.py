@@ -1,13 +1,16 @@
-"""FileStream: positioned reads through one read-only handle per stream and process."""
+"""Streams: FileStream's one read-only handle per stream and process; SequentialStream's
+reads of a deflated zip member (decompressed once for a small member read whole)."""
 
 from __future__ import annotations
 
 import os
 import pickle
 import random
+import zipfile
 from pathlib import Path
+from typing import IO
 
-from scanner.evidence.streams import FileStream, read_chunks
+from scanner.evidence.streams import READ_CHUNK, FileStream, SequentialStream, read_chunks
 
 
 def _open_handles(path: Path) -> list[int]:
@@ -88,3 +91,39 @@ def test_a_missing_file_fails_on_read_not_on_advise(tmp_path: Path) -> None:
         assert "gone.bin" in str(exc)
     else:
         raise AssertionError("a read of a missing file must fail")
+
+
+def _deflated_member(tmp_path: Path, data: bytes) -> tuple[zipfile.ZipFile, list[int]]:
+    """A zip (zipfile, deflated) holding `data`, and a list that counts its openings."""
+    path = tmp_path / "phone.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("DCIM/a.bin", data)
+    return zipfile.ZipFile(path), []
+
+
+def _counted(archive: zipfile.ZipFile, opened: list[int]) -> IO[bytes]:
+    opened.append(1)
+    return archive.open("DCIM/a.bin")
+
+
+def test_a_small_member_read_whole_is_decompressed_once(tmp_path: Path) -> None:
+    data = random.Random(8).randbytes(200_000) + bytes(100_000)
+    archive, opened = _deflated_member(tmp_path, data)
+    stream = SequentialStream(lambda: _counted(archive, opened), len(data))
+    head = b"".join(read_chunks(stream))
+    assert head == data
+    assert stream.read(len(data) - 4, 4) == data[-4:]  # a sniff of the end
+    assert stream.read(1000, 50) == data[1000:1050]
+    assert len(opened) == 1
+
+
+def test_sequential_reads_agree_with_the_member_in_any_order(tmp_path: Path) -> None:
+    data = random.Random(9).randbytes(3 * READ_CHUNK + 777)
+    archive, opened = _deflated_member(tmp_path, data)
+    stream = SequentialStream(lambda: _counted(archive, opened), len(data))
+    rng = random.Random(10)
+    for _ in range(40):
+        offset, length = rng.randrange(len(data)), rng.randrange(1, 2 * READ_CHUNK)
+        assert stream.read(offset, length) == data[offset : offset + length]
+    assert b"".join(read_chunks(stream)) == data
+    assert stream.read(len(data), 10) == b""
