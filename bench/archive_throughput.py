@@ -28,6 +28,10 @@ from pathlib import Path
 
 from scan_throughput import build_ext4, build_tree, cache, floor, scan_command, timed
 
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # the floor imports this checkout's scanner
+    sys.path.insert(0, str(REPO))
+
 
 def members(tree: Path, seed: int) -> list[Path]:
     files = sorted(p for p in tree.rglob("*") if p.is_file())
@@ -87,8 +91,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/dftriage-bench-archives"))
     args = parser.parse_args()
     # compiled modules, as an installed package has them (see bench/scan_throughput.py)
-    package = Path(__file__).resolve().parents[1] / "scanner"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "scanner")], check=True)
     tree = args.out / f"tree-{args.size_mib}-{args.picture_share}"
     if not tree.exists():
         build_tree(tree, args.size_mib, args.picture_share)
