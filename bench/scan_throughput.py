@@ -140,7 +140,7 @@ def throughput(out: Path, size_mib: int, picture_share: float, rounds: int) -> N
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 
-def floor(tree: Path, md5_seconds: float) -> None:
+def floor(tree: Path, md5_seconds: float, label: str = "warm") -> None:
     """The CPU time no scan of these pictures can avoid: the three digests of every
     picture and decoding its JPEG data at the scale the scan needs (one process, no
     overhead), spread perfectly over every core: the best ratio this machine allows."""
@@ -160,7 +160,7 @@ def floor(tree: Path, md5_seconds: float) -> None:
     best = (digests + decode) / cores
     print(
         f"unavoidable CPU: digests {digests:.1f} s + JPEG decoding {decode:.1f} s; on {cores} "
-        f"cores at best {best:.1f} s, a warm ratio of at most {md5_seconds / best:.2f}"
+        f"cores at best {best:.1f} s, a {label} ratio of at most {md5_seconds / best:.2f}"
     )
 
 

@@ -112,42 +112,68 @@ class BytesStream:
 
 
 class FileStream:
-    """A regular file of a folder given as evidence, opened read-only for each read."""
+    """A regular file of a folder given as evidence, opened read-only on first use and kept
+    open for the stream's life (positioned reads: no shared file offset). A stream used in
+    another process than the one that opened it (after a fork, or unpickled) opens the file
+    again there."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self._path = path
         self.size = os.stat(path).st_size
+        self._handle: io.FileIO | None = None
+        self._pid = 0
+
+    def _fd(self) -> int:
+        if self._handle is None or self._pid != os.getpid():
+            self._handle, self._pid = io.FileIO(self._path, "r"), os.getpid()
+        return self._handle.fileno()
 
     def read(self, offset: int, length: int) -> bytes:
-        with open(self._path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(max(0, min(length, self.size - offset)))
+        length = max(0, min(length, self.size - offset))
+        if length == 0:
+            return b""
+        fd = self._fd()
+        data = os.pread(fd, length, offset)
+        while 0 < len(data) < length:  # a short read is not yet the end of the file
+            more = os.pread(fd, length - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
+        return data
 
     def advise(self, offset: int, length: int) -> None:
         from scanner.evidence.images import advise_file
 
         try:
-            with open(self._path, "rb") as handle:
-                advise_file(handle.fileno(), offset, length)
+            advise_file(self._fd(), offset, length)
         except OSError:
             pass  # a hint only: a file that cannot be opened is reported by read
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_handle": None, "_pid": 0}
 
 
 class SequentialStream:
     """A stream over a file object that can only be read forwards cheaply (a compressed
     member): reading on from where the last read ended is free, a jump forwards reads
-    and drops the bytes between, a jump backwards reopens from the start."""
+    and drops the bytes between, a jump backwards reopens from the start. The bytes of
+    the last read (up to READ_CHUNK) are kept: reading them again (a small member's end,
+    looked at after the member was read whole) does not decompress it all again."""
 
     def __init__(self, reopen: Callable[[], IO[bytes]], size: int) -> None:
         self._reopen = reopen
         self.size = size
         self._handle: IO[bytes] | None = None
         self._at = 0
+        self._last_at, self._last = 0, b""
 
     def read(self, offset: int, length: int) -> bytes:
         length = max(0, min(length, self.size - offset))
         if length == 0:
             return b""
+        start = offset - self._last_at
+        if 0 <= start and start + length <= len(self._last):
+            return self._last[start : start + length]
         if self._handle is None or offset < self._at:
             self._handle, self._at = self._reopen(), 0
         while self._at < offset:
@@ -157,6 +183,8 @@ class SequentialStream:
             self._at += len(skipped)
         data = self._handle.read(length)
         self._at += len(data)
+        if len(data) <= READ_CHUNK:
+            self._last_at, self._last = offset, data
         return data
 
     def advise(self, offset: int, length: int) -> None:

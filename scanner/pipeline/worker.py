@@ -24,7 +24,14 @@ from scanner.errors import ScannerError
 from scanner.evidence.containers import SNIFF_BYTES, ContainerOptions, expand, sniff
 from scanner.evidence.containers.ufdr_hashes import verify_stated
 from scanner.evidence.resolver import Resolver
-from scanner.evidence.streams import READ_CHUNK, Stream, read_chunks
+from scanner.evidence.streams import (
+    READ_CHUNK,
+    BytesStream,
+    SequentialStream,
+    Stream,
+    read_all,
+    read_chunks,
+)
 from scanner.hashing.crypto import CryptoHashes, hash_chunks
 from scanner.media.sniff import confirm
 from scanner.pipeline.tasks import MEDIA_PREFIXES, BlobTask, ItemResult, ItemTask
@@ -33,6 +40,7 @@ from scanner.types import BlobAnalysis, FileItem, ItemError, Locator
 log = logging.getLogger(__name__)
 
 MAX_PICTURE_BYTES = 512 << 20
+IN_MEMORY_BYTES = 32 << 20  # a compressed member up to this size is decompressed once
 TDEF = b"TDEF"  # Telegram Desktop's encrypted cache and media files start so
 TDEF_REASON = (
     "Telegram Desktop encrypted file (TDEF): its content cannot be read without the"
@@ -92,6 +100,7 @@ def hash_item(task: ItemTask, stream: Stream | None = None) -> ItemResult:
     try:
         if stream is None:
             stream = CONTEXT.resolver.open_stream(task.locator)
+        stream = _in_memory(task, stream)
         chunks = read_chunks(stream)
         head = next(chunks, b"")
         if head.startswith(TDEF):
@@ -131,6 +140,19 @@ def _stated_checked(task: ItemTask, hashes: CryptoHashes) -> tuple[ItemTask, tup
         return task, ()
     task = replace(task, origin=dict(origin))
     return task, (ItemError(str(task.locator), "verify", reason),) if reason else ()
+
+
+def _in_memory(task: ItemTask, stream: Stream) -> Stream:
+    """A compressed member (readable forwards only) of up to IN_MEMORY_BYTES, decompressed
+    once into memory: its head, its end (which some containers' signatures are) and its
+    digests then cost one decompression instead of two or three. One that cannot be read
+    whole is read again the usual way, which reports what is wrong as it always has."""
+    if not isinstance(stream, SequentialStream) or stream.size > IN_MEMORY_BYTES:
+        return stream
+    try:
+        return BytesStream(read_all(stream, IN_MEMORY_BYTES))
+    except Exception:  # noqa: BLE001 - reported by the usual reading, on a fresh stream
+        return CONTEXT.resolver.open_stream(task.locator)
 
 
 def _expanded(task: ItemTask, stream: Stream, kind: str, sha256: str) -> ItemResult:
