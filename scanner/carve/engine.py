@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -292,6 +292,7 @@ class Runner:
         self.open_reader, self.executor = open_reader, executor
         self.limit = IN_FLIGHT * max(1, slots)
         self._reader: MediaReader | None = None
+        self._key = uuid.uuid4().hex  # which reader a worker keeps open: this runner's
 
     def reader(self) -> MediaReader:
         """This process's reader, opened on first use."""
@@ -307,11 +308,17 @@ class Runner:
             for task in tasks:
                 yield task, function(self.reader(), task)
             return
-        opener = pickle.dumps(self.open_reader)
         pending: deque[tuple[T, Future[R]]] = deque()
         try:
             for task in tasks:
-                pending.append((task, self.executor.submit(_in_worker, function, opener, task)))
+                pending.append(
+                    (
+                        task,
+                        self.executor.submit(
+                            _in_worker, function, self._key, self.open_reader, task
+                        ),
+                    )
+                )
                 if len(pending) >= self.limit:
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -333,18 +340,24 @@ def _close(reader: MediaReader | None) -> None:
         close()
 
 
-_worker_readers: dict[bytes, MediaReader] = {}
+_worker_readers: dict[str, MediaReader] = {}
 
 
-def _in_worker(function: Callable[[MediaReader, T], R], open_reader: bytes, task: T) -> R:
-    """`function` on this worker process's reader of the media `open_reader` opens (the
-    last one used is kept open: tasks of one carving come one after another)."""
-    if open_reader not in _worker_readers:
+def _in_worker(
+    function: Callable[[MediaReader, T], R],
+    key: str,
+    open_reader: Callable[[], MediaReader],
+    task: T,
+) -> R:
+    """`function` on this worker process's reader of the runner `key` (opened with
+    `open_reader`; the last one used is kept open: tasks of one carving come one after
+    another)."""
+    if key not in _worker_readers:
         for old in _worker_readers.values():
             _close(old)
         _worker_readers.clear()
-        _worker_readers[open_reader] = pickle.loads(open_reader)()
-    return function(_worker_readers[open_reader], task)
+        _worker_readers[key] = open_reader()
+    return function(_worker_readers[key], task)
 
 
 def _wrap(found: list[Found], extent: Extent) -> Iterator[CarvedFile]:
