@@ -30,18 +30,47 @@ def reassemble(
     # what whole files hold; a partial prefix may have decoded on through others' bytes
     spans = Spans([(o, o + n) for item in items if item.complete for o, n in item.runs])
     orphans = Orphans(window, eois, spans)
+    # first every broken JPEG on its own; a last fragment wanted by several goes to the one
+    # whose run reaches the EOI from furthest back (see end_claims), the others look again
+    proposed = {
+        index: _safe_pair(window, item, orphans, iends)
+        for index, item in enumerate(items)
+        if item.repair and item.kind == "jpg"
+    }
+    owners: dict[int, tuple[tuple[int, int], int, Found]] = {}  # end -> (rank, index, pair)
+    for index, pair in proposed.items():
+        if pair is not None:
+            rank = (pair.runs[-1][0], -pair.start)
+            if pair.end not in owners or rank < owners[pair.end][0]:
+                owners[pair.end] = (rank, index, pair)
+    for _, _, pair in owners.values():
+        spans.add(*_last_run(pair))
+    won = {index for _, index, _ in owners.values()}
     out = []
-    for item in items:
+    for index, item in enumerate(items):
         if item.repair:
-            fallback = dataclasses.replace(item, repair=False)
-            try:
-                paired = _pair(window, item, orphans, iends, fallback)
-            except ERRORS as exc:  # hostile bytes must not stop the scan
-                log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
-                paired = None
-            item = paired or fallback
+            paired = proposed.get(index)
+            if index not in won and (paired is not None or index not in proposed):
+                paired = _safe_pair(window, item, orphans, iends)
+                if paired is not None and item.kind == "jpg":  # png_pairs adds its own
+                    spans.add(*_last_run(paired))
+            item = paired or dataclasses.replace(item, repair=False)
         out.append(item)
     return out
+
+
+def _last_run(item: Found) -> tuple[int, int]:
+    offset, length = item.runs[-1]
+    return offset, offset + length
+
+
+def _safe_pair(window: Window, item: Found, orphans: Orphans, iends: list[int]) -> Found | None:
+    fallback = dataclasses.replace(item, repair=False)
+    try:
+        return _pair(window, item, orphans, iends, fallback)
+    except ERRORS as exc:  # hostile bytes must not stop the scan
+        log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
+        return None
 
 
 def _pair(
