@@ -4,7 +4,8 @@ Workers report, besides files, where JPEG EOI markers and PNG IEND chunks are. A
 carved file covers is an orphan: the last fragment of something. Each broken file marked
 `repair` (a baseline JPEG or a PNG whose local search found nothing) is tried against
 the orphans, nearest first in both directions (see jpeg_pairs, png_pairs); one that pairs
-replaces its partial prefix, and its tail is no longer anyone else's.
+replaces its partial prefix, and its tail is no longer anyone else's (JPEG tails wanted
+by several heads are settled first, below).
 """
 
 from __future__ import annotations
@@ -24,21 +25,33 @@ ERRORS = (ValueError, IndexError, OverflowError, MemoryError)
 def reassemble(
     window: Window, items: list[Found], eois: list[int], iends: list[int]
 ) -> list[Found]:
-    """`items` (one extent's files) with the broken ones that pair replaced, in offset order."""
+    """`items` (one extent's files) with the broken ones that pair replaced, in offset order.
+
+    Every broken JPEG looks for its pair on its own first; a last fragment wanted by
+    several (pairs found here, or by the workers' local search) goes to the one whose run
+    reaches the EOI from furthest back (see end_claims: the data in between decodes as
+    part of it), and the others look again without it (a local pair that loses falls back
+    to its valid prefix and looks again too)."""
     if not any(item.repair for item in items):
         return items
-    # what whole files hold; a partial prefix may have decoded on through others' bytes
-    spans = Spans([(o, o + n) for item in items if item.complete for o, n in item.runs])
+    local = {i: item for i, item in enumerate(items) if item.kind == "jpg" and len(item.runs) > 1}
+    # what whole files hold (a partial prefix may have decoded on through others' bytes);
+    # the last fragments of local pairs are claims to be settled, not held yet
+    held = [
+        (o, o + n)
+        for i, item in enumerate(items)
+        if item.complete
+        for o, n in (item.runs[:-1] if i in local else item.runs)
+    ]
+    spans = Spans(held)
     orphans = Orphans(window, eois, spans)
-    # first every broken JPEG on its own; a last fragment wanted by several goes to the one
-    # whose run reaches the EOI from furthest back (see end_claims), the others look again
     proposed = {
-        index: _safe_pair(window, item, orphans, iends)
-        for index, item in enumerate(items)
+        i: _safe_pair(window, item, orphans, iends)
+        for i, item in enumerate(items)
         if item.repair and item.kind == "jpg"
     }
     owners: dict[int, tuple[tuple[int, int], int, Found]] = {}  # end -> (rank, index, pair)
-    for index, pair in proposed.items():
+    for index, pair in [*proposed.items(), *local.items()]:
         if pair is not None:
             rank = (pair.runs[-1][0], -pair.start)
             if pair.end not in owners or rank < owners[pair.end][0]:
@@ -48,10 +61,14 @@ def reassemble(
     won = {index for _, index, _ in owners.values()}
     out = []
     for index, item in enumerate(items):
+        if index in local and index not in won:
+            if item.fallback is None:
+                continue
+            item = item.fallback
         if item.repair:
-            paired = proposed.get(index)
-            if index not in won and (paired is not None or index not in proposed):
-                paired = _safe_pair(window, item, orphans, iends)
+            paired = proposed.get(index) if index in won else None
+            if paired is None and (index not in proposed or proposed[index] is not None):
+                paired = _safe_pair(window, item, orphans, iends)  # nothing taken, or lost
                 if paired is not None and item.kind == "jpg":  # png_pairs adds its own
                     spans.add(*_last_run(paired))
             item = paired or dataclasses.replace(item, repair=False)
