@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from scanner.carve import jpeg_pairs, png_pairs
+from scanner.carve import jpeg_pairs, png_pairs, tail_claims
+from scanner.carve.jpeg_headers import header_head, pair_header
 from scanner.carve.jpeg_pairs import Orphans, Spans
 from scanner.carve.registry import Found
 from scanner.carve.window import Window
@@ -28,10 +29,9 @@ def reassemble(
     """`items` (one extent's files) with the broken ones that pair replaced, in offset order.
 
     Every broken JPEG looks for its pair on its own first; a last fragment wanted by
-    several (pairs found here, or by the workers' local search) goes to the one whose run
-    reaches the EOI from furthest back (see end_claims: the data in between decodes as
-    part of it), and the others look again without it (a local pair that loses falls back
-    to its valid prefix and looks again too)."""
+    several (pairs found here, or by the workers' local search) goes to the one with the
+    smoothest seam (see tail_claims), and the others look again without it (a local pair
+    that loses falls back to its valid prefix and looks again too)."""
     if not any(item.repair for item in items):
         return items
     local = {i: item for i, item in enumerate(items) if item.kind == "jpg" and len(item.runs) > 1}
@@ -50,15 +50,13 @@ def reassemble(
         for i, item in enumerate(items)
         if item.repair and item.kind == "jpg"
     }
-    owners: dict[int, tuple[tuple[int, int], int, Found]] = {}  # end -> (rank, index, pair)
+    claims: dict[int, list[tuple[int, Found]]] = {}  # end -> (index, pair) ending there
     for index, pair in [*proposed.items(), *local.items()]:
         if pair is not None:
-            rank = (pair.runs[-1][0], -pair.start)
-            if pair.end not in owners or rank < owners[pair.end][0]:
-                owners[pair.end] = (rank, index, pair)
-    for _, _, pair in owners.values():
-        spans.add(*_last_run(pair))
-    won = {index for _, index, _ in owners.values()}
+            claims.setdefault(pair.end, []).append((index, pair))
+    won = {tail_claims.owner(window, claimed) for claimed in claims.values()}
+    for index in won:
+        spans.add(*_last_run(proposed.get(index) or items[index]))
     out = []
     for index, item in enumerate(items):
         if index in local and index not in won:
@@ -71,6 +69,8 @@ def reassemble(
                 paired = _safe_pair(window, item, orphans, iends)  # nothing taken, or lost
                 if paired is not None and item.kind == "jpg":  # png_pairs adds its own
                     spans.add(*_last_run(paired))
+            if paired is None and item.kind == "jpg" and header_head(window, item.start):
+                continue  # a header without its scan is no picture
             item = paired or dataclasses.replace(item, repair=False)
         out.append(item)
     return out
@@ -94,6 +94,9 @@ def _pair(
     window: Window, item: Found, orphans: Orphans, iends: list[int], fallback: Found
 ) -> Found | None:
     if item.kind == "jpg":
+        head = header_head(window, item.start)
+        if head is not None:
+            return pair_header(window, head, orphans)
         judge = jpeg_pairs.judge_for(window, item.start)
         if judge is None:
             return None
