@@ -68,9 +68,7 @@ def header_head(window: Window, start: int) -> HeaderHead | None:
     # the segment at `previous` ends at `pos`, where no segment follows: the head ends at a
     # sector boundary after that segment's header and at or before its end
     first = -(-(start + previous + 4) // SECTOR) * SECTOR
-    splits = tuple(
-        (split, start + pos - split) for split in range(first, start + pos + 1, SECTOR)
-    )
+    splits = tuple((split, start + pos - split) for split in range(first, start + pos + 1, SECTOR))
     return HeaderHead(start, splits) if splits else None
 
 
