@@ -25,7 +25,7 @@ from typing import TypeVar
 from scanner.carve import builtin  # noqa: F401  (fills the registry)
 from scanner.carve.end_claims import EndClaims
 from scanner.carve.partial_cuts import PartialCuts
-from scanner.carve.reassemble import Ends, PairJob, pair_job, reassemble
+from scanner.carve.reassemble import Ends, PairJob, needs_pairing, pair_job, reassemble
 from scanner.carve.registry import DAMAGE, Carver, Failure, Found, all_kinds, registered
 from scanner.carve.signatures import SignatureScanner
 from scanner.carve.window import MediaReader, Window
@@ -238,7 +238,7 @@ class _Held:
     def finish(self, last: list[Found], extent: Extent) -> list[Found]:
         found, marks = self.found + last, self.marks
         self.found, self.marks = [], defaultdict(list)
-        if not any(item.repair for item in found):
+        if not needs_pairing(found):
             return found
         window = Window(self.runner.reader(), extent.offset, extent.end)
         ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))

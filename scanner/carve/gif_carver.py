@@ -1,9 +1,14 @@
-"""GIF: header, logical screen, colour tables and blocks walked to the trailer."""
+"""GIF: header, logical screen, colour tables and blocks walked to the trailer; each image's
+LZW data decoded (gif_lzw), so a chain that runs on through foreign bytes ends the file."""
 
 from __future__ import annotations
 
+from scanner.carve.gif_lzw import lzw_error
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
+
+SECTOR = 512
+MAX_DECODED = 16 << 20  # LZW data of larger images is walked, not decoded
 
 TRAILER = 0x3B
 EXTENSION = 0x21
@@ -55,6 +60,13 @@ class GifCarver:
             step = self._block(window, pos, block)
             if step is None:
                 break
+            if block == IMAGE and step[1]:
+                bad = _image_error(window, pos)
+                if bad is not None:  # not this picture's data from about there on
+                    cut = max(pos, bad // SECTOR * SECTOR)
+                    if cut == pos and not images:
+                        return None
+                    return Found("gif", ((start, cut - start),), False)
             images += block == IMAGE
             pos = step[0]
             if not step[1]:
@@ -79,3 +91,40 @@ class GifCarver:
         if code_size is None or not 1 <= code_size <= 12:
             return None
         return _skip_sub_blocks(window, pos + 1)
+
+
+def image_data(window: Window, pos: int) -> tuple[int, int, bytes, list[tuple[int, int]]] | None:
+    """(LZW minimum code size, pixels, sub-block payloads joined, (payload index, media
+    offset) where each sub-block's payload starts) of the image block at `pos`, whose chain
+    is whole; None when its data is too large to decode."""
+    desc = window.read(pos + 1, 9)
+    pixels = int.from_bytes(desc[4:6], "little") * int.from_bytes(desc[6:8], "little")
+    pos += 10
+    if desc[8] & 0x80:
+        pos += 3 << ((desc[8] & 7) + 1)
+    code_size = window.u8(pos) or 0
+    pos += 1
+    payload, starts = bytearray(), list[tuple[int, int]]()
+    while len(payload) <= MAX_DECODED:
+        size = window.u8(pos)
+        if not size:
+            return code_size, pixels, bytes(payload), starts
+        starts.append((len(payload), pos + 1))
+        payload += window.read(pos + 1, size)
+        pos += size + 1
+    return None
+
+
+def _image_error(window: Window, pos: int) -> int | None:
+    """Media offset up to which the image at `pos` is surely this picture's when its LZW
+    data does not decode to exactly its pixels (see gif_lzw), None when it does."""
+    image = image_data(window, pos)
+    if image is None:
+        return None
+    code_size, pixels, payload, starts = image
+    error = lzw_error(payload, code_size, pixels)
+    if error is None:
+        return None
+    bad = max(0, error[1])
+    index, media = next(((i, m) for i, m in reversed(starts) if i <= bad), (0, pos))
+    return media + bad - index

@@ -7,6 +7,7 @@ import dataclasses
 from functools import partial
 
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
+from scanner.carve.jpeg_headers import header_head
 from scanner.carve.jpeg_huffman import HuffmanCheck
 from scanner.carve.jpeg_structure import Layout, Walk, walk
 from scanner.carve.libjpeg_check import clean_decode, range_decodes_cleanly, seam_score
@@ -24,8 +25,11 @@ class JpegCarver:
 
     def carve(self, window: Window, start: int) -> Found | None:
         result = walk(window, start)
-        if result is None:
-            return None
+        if result is None:  # perhaps cut inside its header: the rest is looked for later
+            head = header_head(window, start)
+            if head is None:
+                return None
+            return Found("jpg", ((start, head.splits[0][0] - start),), False, repair=True)
         layout = result.layout
         if result.complete and result.end - start <= MAX_DECODE:
             foreign = first_foreign_sector(window, layout.scan_start, result.end)

@@ -27,7 +27,6 @@ PROBE = 4096
 LOOKAHEAD = 1 << 20
 RATIO = 6
 NEAR = 2  # sectors around a found continuation checked for a smoother pair
-SMOOTH_SEAM = 1.5  # seam scores up to this are taken as they are
 GROSS_SEAM = 8.0  # seam scores above this are rejected outright
 OWNER_SOIS = 4  # SOIs looked at backwards from an EOI (an EXIF thumbnail's come after its file's)
 OWNER_BLOCK = 64 << 10  # bytes read at a time looking backwards for them
@@ -164,26 +163,32 @@ def _smoothest(
     conts: list[tuple[int, int]],
     found: tuple[int, int, int, float],
 ) -> tuple[int, int, int]:
-    """The pair with the smoothest seam among those near a found pair with a rough one.
+    """The pair with the smoothest seam among those near a found pair.
 
     Other data can stand in for a few sectors of the picture and still decode to the
-    right number of MCUs; the real pair then sits a few sectors away and shows no seam.
+    right number of MCUs (a random sector after the real split, say, with the
+    continuation a few sectors late); the real pair then sits a few sectors away with a
+    smoother seam, even when the found one looks smooth enough.
     """
     split0, cont0, _, _ = found
     best = found
-    if found[3] <= SMOOTH_SEAM:
-        return found[:3]
     for split, head, cp in heads:
-        low = cont0 - NEAR * SECTOR + (split - split0)
-        high = cont0 + NEAR * SECTOR + (split - split0)
+        near = near_starts(cont0, split - split0)
         for cont, eoi in conts:
-            if cont <= split or not low <= cont <= high or (split, cont) == (split0, cont0):
+            if cont <= split or cont not in near or (split, cont) == (split0, cont0):
                 continue
-            end, _ = search.try_pair(head, cp, cont, eoi)
-            score = None if end is None else search.judge(split, cont, end, cp.mcu)
+            end, score, _ = search.attempt(split, head, cp, cont, eoi)
             if end is not None and score is not None and score < best[3]:
                 best = (split, cont, end, score)
     return best[:3]
+
+
+def near_starts(cont: int, shift: int) -> set[int]:
+    """Continuation starts near a found one `cont` for a split `shift` bytes from the found
+    split: the foreign bytes may sit at the end of the head (a split too late, and the
+    continuation as late, so the file keeps its length) or at the start of the
+    continuation (a start too early, the split right), or both."""
+    return {c + k * SECTOR for c in (cont, cont + shift) for k in range(-NEAR, NEAR + 1)}
 
 
 class _Search:
@@ -204,6 +209,7 @@ class _Search:
         self.tries = 0
         self.lowest_split = lowest_split
         self.owners: dict[int, int | None] = {}  # EOI -> start of the JPEG that owns its data
+        self.attempts: dict[tuple[int, int, int], tuple[int | None, float | None, int]] = {}
 
     def owned(self, split: int, cont: int, eoi: int) -> bool:
         """Whether the data from `cont` to its EOI belongs to another whole JPEG that starts
@@ -238,11 +244,22 @@ class _Search:
                 self.tries += 1
                 if self.budget <= 0 or self.tries > limit:
                     return None
-                end, skip_to[split] = self.try_pair(head, cp, cont, eoi)
-                score = None if end is None else self.judge(split, cont, end, cp.mcu)
+                end, score, skip_to[split] = self.attempt(split, head, cp, cont, eoi)
                 if end is not None and score is not None and score <= GROSS_SEAM:
                     return split, cont, end, score
         return None
+
+    def attempt(
+        self, split: int, head: bytes, cp: Checkpoint, cont: int, eoi: int
+    ) -> tuple[int | None, float | None, int]:
+        """(end after EOI or None, seam score or None, continuation to skip to) of the pair
+        (split, cont), decided once: the searches come back to the same pairs."""
+        key = (split, cont, eoi)
+        if key not in self.attempts:
+            end, skip = self.try_pair(head, cp, cont, eoi)
+            score = None if end is None else self.judge(split, cont, end, cp.mcu)
+            self.attempts[key] = (end, score, skip)
+        return self.attempts[key]
 
     def try_pair(self, head: bytes, cp: Checkpoint, cont: int, eoi: int) -> tuple[int | None, int]:
         """(end after EOI or None, continuation to skip to when nearer ones cannot work).

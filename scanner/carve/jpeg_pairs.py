@@ -23,7 +23,6 @@ from scanner.carve.jpeg_fragments import (
     GROSS_SEAM,
     MAX_SPLITS,
     MAX_TRIES,
-    NEAR,
     PROBE,
     RATIO,
     SECTOR,
@@ -31,6 +30,7 @@ from scanner.carve.jpeg_fragments import (
     Judge,
     _Search,
     first_foreign_sector,
+    near_starts,
 )
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, HuffmanCheck
 from scanner.carve.jpeg_structure import walk
@@ -40,6 +40,7 @@ from scanner.carve.window import Window
 RUN_BLOCK = 64 << 10  # bytes read at a time looking back from an EOI for the previous marker
 MAX_RUN = 64 << 20  # a second fragment longer than this is not looked for
 DECODE_BUDGET = 256  # bytes decoded per broken file, in multiples of its whole entropy data
+SHALLOW = 4  # continuation starts per split tried first at each EOI (a run starts near it)
 Head = tuple[int, bytes, Checkpoint]
 
 
@@ -120,11 +121,13 @@ class Orphans:
             ahead = self.eois[after] - split if after < len(self.eois) else None
             back = start - self.eois[before] if before >= 0 else None
             if back is None or (ahead is not None and ahead <= back):
-                yield self.eois[after]
+                eoi = self.eois[after]
                 after += 1
             else:
-                yield self.eois[before]
+                eoi = self.eois[before]
                 before -= 1
+            if not self.spans.covers(eoi):  # a file paired earlier may have taken it
+                yield eoi
 
 
 def heads_of(window: Window, start: int) -> tuple[HuffmanCheck, list[Head], float] | None:
@@ -161,7 +164,8 @@ def _heads(window: Window, scan_start: int, points: Checkpoints, top: int) -> li
 def pair_anywhere(
     window: Window, start: int, orphans: Orphans, judge: Judge, fallback: Found
 ) -> Found | None:
-    """The JPEG at `start` reassembled with a second fragment ending at an orphan EOI."""
+    """The JPEG at `start` reassembled with a second fragment ending at an orphan EOI (one
+    no file holds yet: the caller takes the fragment, see reassemble)."""
     found = heads_of(window, start)
     if found is None:
         return None
@@ -170,14 +174,15 @@ def pair_anywhere(
     budget = int(DECODE_BUDGET * checker.total * (rate + 1)) + (32 << 20)
     search = _Search(window, checker, budget, rate, judge, heads[-1][0])
     top = heads[0][0]
-    for eoi in orphans.nearest(top, start):
-        if search.tries > MAX_TRIES or search.budget <= 0:
-            return None
-        pair = _try_eoi(search, orphans, heads, start, eoi)
-        if pair is not None:
-            split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
-            runs = ((start, split - start), (cont, end - cont))
-            return Found("jpg", runs, True, fallback)
+    for depth in (SHALLOW, None):  # first only where the runs start, then all of them
+        for eoi in orphans.nearest(top, start):
+            if search.tries > MAX_TRIES or search.budget <= 0:
+                return None
+            pair = _try_eoi(search, orphans, heads, start, eoi, depth)
+            if pair is not None:
+                split, cont, end, _ = _smoothest(search, heads, start, eoi, pair)
+                runs = ((start, split - start), (cont, end - cont))
+                return Found("jpg", runs, True, fallback)
     return None
 
 
@@ -190,53 +195,61 @@ def _smoothest(
     best = found
     split0, cont0 = found[0], found[1]
     for split, head, cp in heads:
-        middle = cont0 + (split - split0)
-        for cont in range(middle - NEAR * SECTOR, middle + NEAR * SECTOR + 1, SECTOR):
+        for cont in sorted(near_starts(cont0, split - split0)):
             if (split, cont) == (split0, cont0) or start <= cont < split or cont > eoi:
                 continue
-            end, _ = search.try_pair(head, cp, cont, eoi)
-            score = None if end is None else search.judge(split, cont, end, cp.mcu)
+            end, score, _ = search.attempt(split, head, cp, cont, eoi)
             if end is not None and score is not None and score < best[3]:
                 best = (split, cont, end, score)
     return best
 
 
 def _try_eoi(
-    search: _Search, orphans: Orphans, heads: list[Head], start: int, eoi: int
+    search: _Search, orphans: Orphans, heads: list[Head], start: int, eoi: int, depth: int | None
 ) -> tuple[int, int, int, float] | None:
-    """(split, continuation, end) of a pair whose second fragment ends at `eoi`."""
+    """(split, continuation, end) of a pair whose second fragment ends at `eoi`, trying at
+    most `depth` continuation starts per split (None: all).
+
+    Continuation starts are tried nearest the run's start first, every split at each
+    (the second fragment usually starts where its run does, while a wrong split, with
+    foreign bytes at its end, fails at every start: trying all starts for one split before
+    the next would spend the trials on it)."""
     if start <= eoi < heads[0][0]:
         return None
     run = orphans.run_start(eoi)
     window = search.window
-    for split, head, cp in heads:
+    nexts: dict[int, int] = {}  # head index -> its next continuation start
+    tried: dict[int, int] = {}  # head index -> starts tried
+    for index, (split, head, cp) in enumerate(heads):
         needed = (search.checker.total - cp.mcu) * (search.rate + 1)
-        longest = eoi - run + len(head)
-        if longest < needed / RATIO:  # even the whole run is too short
+        if eoi - run + len(head) >= needed / RATIO:  # else even the whole run is too short
+            nexts[index] = max(-(-run // SECTOR) * SECTOR, split if eoi > split else 0)
+    while nexts:
+        index = min(nexts, key=lambda i: (nexts[i], i))
+        cont = nexts[index]
+        split, head, cp = heads[index]
+        needed = (search.checker.total - cp.mcu) * (search.rate + 1)
+        length = eoi - cont + len(head)
+        if cont > eoi or start <= cont < split or length < needed / RATIO:
+            del nexts[index]  # past the EOI, into the head's own bytes, or too short
             continue
-        cont = max(-(-run // SECTOR) * SECTOR, split if eoi > split else 0)
-        while cont <= eoi:
-            if start <= cont < split:  # the head's own bytes
-                break
-            length = eoi - cont + len(head)
-            if length > needed * RATIO + PROBE:
-                cont += max(1, -(-int(length - needed * RATIO - PROBE) // SECTOR)) * SECTOR
-                continue
-            if length < needed / RATIO or window.read(cont, SECTOR) == ZERO_SECTOR:
-                if length < needed / RATIO:
-                    break
-                cont += SECTOR
-                continue
-            search.tries += 1
-            if search.tries > MAX_TRIES or search.budget <= 0:
-                return None
-            end, skip = search.try_pair(head, cp, cont, eoi)
-            score = None if end is None else search.judge(split, cont, end, cp.mcu)
-            if end is not None and score is not None and score <= GROSS_SEAM:
-                return split, cont, end, score
-            if skip >= eoi:  # the EOI came before the last MCU: later starts hold less
-                break
-            cont = max(cont + SECTOR, skip)
+        if length > needed * RATIO + PROBE:
+            nexts[index] += max(1, -(-int(length - needed * RATIO - PROBE) // SECTOR)) * SECTOR
+            continue
+        if window.read(cont, SECTOR) == ZERO_SECTOR:
+            nexts[index] += SECTOR
+            continue
+        search.tries += 1
+        if search.tries > MAX_TRIES or search.budget <= 0:
+            return None
+        end, score, skip = search.attempt(split, head, cp, cont, eoi)
+        if end is not None and score is not None and score <= GROSS_SEAM:
+            return split, cont, end, score
+        tried[index] = tried.get(index, 0) + 1
+        if skip >= eoi or tried[index] == depth:  # the EOI came before the last MCU
+            del nexts[index]
+        else:
+            nexts[index] = max(cont + SECTOR, skip)
     return None
 
 

@@ -1,13 +1,17 @@
-"""Once an extent is carved: broken JPEGs and PNGs paired with second fragments anywhere in it.
+"""Once an extent is carved: broken JPEGs and PNGs paired with last fragments anywhere in it.
 
 Workers report, besides files, where JPEG EOI markers and PNG IEND chunks are. An end no
-carved file covers is an orphan: the last fragment of something (`Ends`, found once per
-extent). Each broken file marked `repair` (a baseline JPEG or a PNG whose local search
-found nothing) is tried against the orphans, nearest first in both directions (see
-jpeg_pairs, png_pairs), each in a task of its own so that the caller's workers share them
-(`pair_job`). The results are then taken in offset order, as one search after the other
-would have found them: one that pairs replaces its partial prefix, and a later PNG whose
-tail overlaps a tail already taken is searched again here, without it.
+whole file covers is an orphan: the last fragment of something (`Ends`, found once per
+extent; the last fragment of a JPEG the workers' local search paired counts as one, its
+claim is settled here). Each broken file marked `repair` (a baseline JPEG or a PNG whose
+local search found nothing, a JPEG cut inside its header) is tried against the orphans
+alone, nearest first in both directions (jpeg_pairs, jpeg_headers, png_pairs), each in a
+task of its own so that the caller's workers share them (`pair_job`).
+
+Back here, a JPEG last fragment claimed by several files (pairs from these tasks or from
+the local search) goes to one of them (tail_claims) and is taken; then, in offset order,
+a JPEG that lost looks again without the tails taken (a local pair that lost falls back
+to its valid prefix first), and a PNG whose tail overlaps one taken is searched again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scanner.carve import jpeg_pairs, png_pairs
+from scanner.carve import jpeg_pairs, png_pairs, tail_claims
+from scanner.carve.jpeg_headers import header_head, pair_header
 from scanner.carve.jpeg_pairs import Orphans, Spans
 from scanner.carve.registry import DAMAGE, Failure, Found
 from scanner.carve.window import MediaReader, Window
@@ -47,10 +52,19 @@ class Ends:
     def of(
         cls, window: Window, items: list[Found], eois: list[int], iends: list[int], idats: list[int]
     ) -> Ends:
-        # what whole files hold; a partial prefix may have decoded on through others' bytes
-        spans = sorted((o, o + n) for item in items if item.complete for o, n in item.runs)
+        # what whole files hold (a partial prefix may have decoded on through others' bytes);
+        # the last fragments of local JPEG pairs are claims to be settled, not held yet
+        spans = sorted((o, o + n) for item in items if item.complete for o, n in _held(item))
         orphans = (_uncovered(spans, points) for points in (eois, iends, idats))
         return cls(window.start, window.end, tuple(spans), *orphans)
+
+
+def _local_pair(item: Found) -> bool:
+    return item.kind == "jpg" and len(item.runs) > 1
+
+
+def _held(item: Found) -> tuple[tuple[int, int], ...]:
+    return item.runs[:-1] if _local_pair(item) else item.runs
 
 
 def _uncovered(spans: list[tuple[int, int]], ends: list[int]) -> Offsets:
@@ -99,6 +113,9 @@ class Pairer:
         fallback = dataclasses.replace(item, repair=False)
         try:
             if item.kind == "jpg":
+                head = header_head(self.window, item.start)
+                if head is not None:
+                    return pair_header(self.window, head, self.orphans)
                 judge = jpeg_pairs.judge_for(self.window, item.start)
                 if judge is None:
                     return None
@@ -118,33 +135,72 @@ class Pairer:
         self.spans.add(offset, offset + length)
         self.taken.append((offset, offset + length))
 
-    def clashes(self, paired: Found) -> bool:
-        """Whether a search made after the earlier files took their tails could not have
-        found `paired`: a PNG tail overlapping one taken (the PNG search skips those). A
-        JPEG search does not look at taken tails (see jpeg_pairs): two JPEGs may end with
-        the same EOI, at most one of them rightly; which is not decided here."""
+    def overlaps(self, paired: Found) -> bool:
+        """Whether the tail of `paired` overlaps one taken already."""
         offset, length = paired.runs[-1]
-        overlap = any(lo < offset + length and offset < hi for lo, hi in self.taken)
-        return paired.kind == "png" and overlap
+        return any(lo < offset + length and offset < hi for lo, hi in self.taken)
 
 
 def reassemble(window: Window, items: list[Found], ends: Ends, pairs: Pairs) -> list[Found]:
     """`items` (one extent's files) with the broken ones that pair replaced, in offset
     order; `pairs` gives, for a list of broken files, each one paired (or None) against
     `ends` alone, in that order (on workers or here)."""
-    repairs = [item for item in items if item.repair]
-    if not repairs:
+    if not needs_pairing(items):
         return items
+    repairs = [index for index, item in enumerate(items) if item.repair]
+    guesses = dict(zip(repairs, pairs([items[index] for index in repairs]), strict=True))
     pairer = Pairer(window, ends)
-    guesses = iter(pairs(repairs))
+    won = _owners(window, items, guesses)
+    for index in sorted(won):
+        pairer.take(guesses.get(index) or items[index])
     out = []
-    for item in items:
+    for index, item in enumerate(items):
+        if _local_pair(item) and index not in won:
+            if item.fallback is None:
+                continue
+            item = item.fallback  # its valid prefix, which may look for a pair again
         if item.repair:
-            paired = next(guesses)
-            if paired is not None and pairer.clashes(paired):
-                paired = pairer.pair(item)
-            if paired is not None:
-                pairer.take(paired)
+            paired = _settled(pairer, index, item, guesses, won)
+            if paired is None and item.kind == "jpg" and header_head(window, item.start):
+                continue  # a header without its scan is no picture
             item = paired or dataclasses.replace(item, repair=False)
         out.append(item)
     return out
+
+
+def needs_pairing(items: list[Found]) -> bool:
+    """Whether an extent's files need the above: a broken file to pair, or a last fragment
+    two local JPEG pairs both claim."""
+    ends = [item.end for item in items if _local_pair(item)]
+    return any(item.repair for item in items) or len(ends) != len(set(ends))
+
+
+def _owners(window: Window, items: list[Found], guesses: dict[int, Found | None]) -> set[int]:
+    """Indexes of the JPEGs (paired by the tasks or by the local search) that own the last
+    fragment they claim; an EOI claimed once is its claimant's."""
+    claims: dict[int, list[tuple[int, Found]]] = {}  # EOI end -> (index, pair) ending there
+    local = [(index, item) for index, item in enumerate(items) if _local_pair(item)]
+    for index, pair in [*guesses.items(), *local]:
+        if pair is not None and pair.kind == "jpg":
+            claims.setdefault(pair.end, []).append((index, pair))
+    return {tail_claims.owner(window, claimed) for claimed in claims.values()}
+
+
+def _settled(
+    pairer: Pairer, index: int, item: Found, guesses: dict[int, Found | None], won: set[int]
+) -> Found | None:
+    """The broken file at `index` paired, once the claims before it are settled."""
+    guess = guesses.get(index)
+    if item.kind == "jpg":
+        if index in won:
+            return guess  # taken already
+        if index in guesses and guess is None:
+            return None  # nothing fitted among all the orphans; fewer are left now
+    elif guess is None or not pairer.overlaps(guess):
+        if guess is not None:
+            pairer.take(guess)
+        return guess
+    paired = pairer.pair(item)  # it lost its tail, or a PNG tail overlaps one taken
+    if paired is not None:
+        pairer.take(paired)
+    return paired
