@@ -12,9 +12,11 @@ never as a whole file with foreign bytes inside.
   macroblock row where it desynchronised, the 16x16 block means jump from block to block
   to the end; the bytes the rows above need are found by decoding zero-padded prefixes.
   When no such row is seen, only the headers are kept.
-- BMP: uncompressed pixel rows continue the rows next to them; a sector whose bytes
-  differ from those one row up and one row down far more than the file's own earlier
-  sectors do is not this picture's (an edge in the picture differs on one side only).
+- BMP (and TIFF strips): uncompressed pixel rows continue the rows next to them; a
+  sector whose bytes differ from those one row up and one row down far more than the
+  file's own earlier sectors do, or about as much as random bytes do, is not this
+  picture's (an edge in the picture differs on one side only). Judged from the first
+  sector with a row above it: a first fragment may be only a few sectors long.
 - Both: a zero sector or another file's header at a sector start inside the payload.
 """
 
@@ -37,7 +39,7 @@ JUMP_RATIO = 1.6  # a seam row jumps this many times more than the rows above it
 SEAM_LAG = 6 * BLOCK  # garbage can look plausible for up to this many rows
 ROW_RATIO = 2.0  # a BMP sector differs from the row above this many times more than usual
 ROW_MIN = 72.0  # ... and by at least this much (random bytes: about 85)
-ROW_BASE = 8  # sectors of the file's own rows looked at before any is judged
+ROW_MAX = 78.0  # ... but never needs more (a noisy picture's own rows differ a lot too)
 
 
 def valid_end(window: Window, start: int, end: int, payload: int, zeros: bool = True) -> int:
@@ -163,7 +165,7 @@ def bmp_end(window: Window, start: int, end: int, pixels: int, stride: int) -> i
     above = np.abs(here - rows[: count * SECTOR]).reshape(count, SECTOR).mean(axis=1)
     below = np.abs(here - rows[2 * stride :]).reshape(count, SECTOR).mean(axis=1)
     scores = np.minimum(above, below)  # an edge in the picture differs from one side only
-    bases = np.cumsum(scores)[:-1] / np.arange(1, count)  # mean score of the sectors before
-    flagged = np.flatnonzero(scores[1:] >= np.maximum(ROW_MIN, ROW_RATIO * bases)) + 1
-    flagged = flagged[flagged >= ROW_BASE]
+    # mean score of the sectors before (none before the first: ROW_MIN alone judges it)
+    bases = np.concatenate(([0.0], np.cumsum(scores)[:-1] / np.arange(1, count)))
+    flagged = np.flatnonzero(scores >= np.clip(ROW_RATIO * bases, ROW_MIN, ROW_MAX))
     return first + int(flagged[0]) * SECTOR if len(flagged) else end

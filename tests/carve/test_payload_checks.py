@@ -65,6 +65,22 @@ def test_picture_with_foreign_sectors_inside_is_partial(
     assert content(image, item) == data[: item.valid_length]
 
 
+@pytest.mark.parametrize("gap", [2048, 4096])
+@pytest.mark.parametrize("name", ["bmp", "tiff"])
+def test_picture_cut_a_few_sectors_in_is_partial(
+    tmp_path: Path, bmp: bytes, tiff: bytes, name: str, gap: int
+):
+    """A first fragment of a few sectors, the rest of the span another file's bytes: the
+    rows are judged from the first sector that has a row above it, not only after a base."""
+    data = {"bmp": bmp, "tiff": tiff}[name]
+    filler = random.Random(gap).randbytes(len(data) - gap)
+    image, items = _carve_with_gap(tmp_path, data, gap, filler)
+    item = items[BASE]
+    assert item.kind == name and not item.complete
+    assert 0 < item.valid_length <= gap  # only bytes of the file itself
+    assert content(image, item) == data[: item.valid_length]
+
+
 @pytest.mark.parametrize("name", ["webp", "bmp", "tiff"])
 def test_whole_picture_stays_whole(tmp_path: Path, webp: bytes, bmp: bytes, tiff: bytes, name: str):
     data = {"webp": webp, "bmp": bmp, "tiff": tiff}[name]
