@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from scanner.carve import seam_ties
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, Decoded, HuffmanCheck
 from scanner.carve.jpeg_structure import find_scan_end, walk
 from scanner.carve.libjpeg_check import range_decodes_cleanly
@@ -168,19 +169,19 @@ def _smoothest(
     Other data can stand in for a few sectors of the picture and still decode to the
     right number of MCUs (a random sector after the real split, say, with the
     continuation a few sectors late); the real pair then sits a few sectors away with a
-    smoother seam, even when the found one looks smooth enough.
+    smoother seam, even when the found one looks smooth enough (see seam_ties).
     """
     split0, cont0, _, _ = found
-    best = found
+    decoded = [found]
     for split, head, cp in heads:
         near = near_starts(cont0, split - split0)
         for cont, eoi in conts:
             if cont <= split or cont not in near or (split, cont) == (split0, cont0):
                 continue
             end, score, _ = search.attempt(split, head, cp, cont, eoi)
-            if end is not None and score is not None and score < best[3]:
-                best = (split, cont, end, score)
-    return best[:3]
+            if end is not None and score is not None:
+                decoded.append((split, cont, end, score))
+    return seam_ties.choose(decoded)[:3]
 
 
 def near_starts(cont: int, shift: int) -> set[int]:

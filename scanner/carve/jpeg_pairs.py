@@ -18,6 +18,7 @@ from functools import partial
 
 import numpy as np
 
+from scanner.carve import seam_ties
 from scanner.carve.jpeg_fragments import (
     _NOT_MARKER,
     GROSS_SEAM,
@@ -192,16 +193,16 @@ def _smoothest(
     """The pair with the smoothest seam near a found one with a rough seam (data of the
     right kind can stand in for a few sectors; see jpeg_fragments). Always looked at
     here: these pairs are few, and a smooth wrong one a sector off is otherwise kept."""
-    best = found
+    decoded = [found]
     split0, cont0 = found[0], found[1]
     for split, head, cp in heads:
         for cont in sorted(near_starts(cont0, split - split0)):
             if (split, cont) == (split0, cont0) or start <= cont < split or cont > eoi:
                 continue
             end, score, _ = search.attempt(split, head, cp, cont, eoi)
-            if end is not None and score is not None and score < best[3]:
-                best = (split, cont, end, score)
-    return best
+            if end is not None and score is not None:
+                decoded.append((split, cont, end, score))
+    return seam_ties.choose(decoded)
 
 
 def _try_eoi(

@@ -115,3 +115,24 @@ def test_whole_gif_still_complete(tmp_path: Path, pictures: dict[str, bytes]):
     found = run_carve(path, types=["gif"])
     assert [(item.offset, item.complete) for item in found] == [(4096 + 77, True)]
     assert content(path, found[0]) == data
+
+
+@pytest.mark.parametrize(
+    ("seed", "size", "quality", "first"),
+    [(3, (992, 464), 85, 139776), (7, (640, 480), 90, 137216), (11, (1200, 800), 88, 331776)],
+)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
+def test_jpeg_whose_rest_also_decodes_a_sector_short(
+    tmp_path: Path, seed: int, size: tuple[int, int], quality: int, first: int, reverse: bool
+):
+    """Pictures where the rest without its first sector still decodes cleanly to every MCU
+    (the decoder falls back in step) with a smoother seam than the right pair (found by
+    trying splits of these pictures): the continuation that starts first is the file's,
+    not the one a sector on."""
+    data = encode(photo(*size, seed=seed), "JPEG", quality=quality)
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(path, data, first, 64 * SECTOR, reverse, _random(1 << 16, 5))
+    found = [item for item in run_carve(path) if item.offset == head]
+    assert len(found) == 1 and found[0].complete
+    assert found[0].runs == ((head, first), (tail, len(data) - first))
+    assert content(path, found[0]) == data
