@@ -56,10 +56,7 @@ class DaskCluster:
             "--scheduler-file", str(scheduler_file), *protocol, *self.tls,
             env=SCHEDULER_ENV,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.address = json.loads(scheduler_file.read_text())["address"]
+        self.address = _address(scheduler_file, time.monotonic() + 60)
         for index in range(workers):
             self.add_worker(f"worker-{index}", *worker_args)
         self.wait_for(workers)
@@ -151,3 +148,15 @@ def write_pictures(folder: Path, count: int, seed: int) -> None:
             archive.write(folder / "member.png", f"DCIM/m{index}.png")
         (folder / "member.png").unlink()
     (folder / "notes.txt").write_text("not a picture\n")
+
+
+def _address(scheduler_file: Path, deadline: float) -> str:
+    """The scheduler's address from its file, once the file is there and written whole
+    (the scheduler creates it first and writes it after: a loaded machine sees it empty)."""
+    while True:
+        try:
+            return str(json.loads(scheduler_file.read_text())["address"])
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
