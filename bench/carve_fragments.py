@@ -4,7 +4,8 @@ Each fragmented file is split at a sector boundary into a first piece of one sec
 several MiB and the rest; the two are written a gap of 4 KiB to 4 MiB apart (log-uniform),
 the second piece first on disk half of the time, and the gap keeps what was there (old
 random data, or the files planted before). Large JPEGs (up to about 4 MiB) are added so
-that pieces of several MiB occur.
+that pieces of several MiB occur. JPEGs in three pieces (on request) are cut the same way
+twice and laid out in any of the six orders, with such gaps between them.
 """
 
 from __future__ import annotations
@@ -70,3 +71,18 @@ def write_split(
     out.write(data[first:])
     end = max(head + first, tail + len(data) - first)
     return end, "reversed" if reverse else "forward", first, gap
+
+
+def write_three(out: BinaryIO, cursor: int, data: bytes, rng: random.Random) -> tuple[int, str]:
+    """Write `data` in three pieces from `cursor` on, in a random order; (end, order)."""
+    first = split_point(len(data) - SECTOR, rng)
+    second = first + split_point(len(data) - first, rng)
+    pieces = [(0, first), (first, second), (second, len(data))]
+    order = rng.sample(range(3), 3)
+    end = cursor
+    for index in order:
+        lo, hi = pieces[index]
+        out.seek(end)
+        out.write(data[lo:hi])
+        end = -(-(end + hi - lo + gap_size(rng)) // SECTOR) * SECTOR
+    return end, "".join("123"[index] for index in order)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from carve_fragments import fragment_jobs, large_jpeg, write_split
+from carve_fragments import fragment_jobs, large_jpeg, write_split, write_three
 from PIL import Image
 
 MiB = 1 << 20
@@ -61,7 +61,10 @@ FFMPEG = {
     "mkv": ("mkv", ["-c:v", "mpeg4", "-pix_fmt", "yuv420p"]),
     "webm": ("webm", ["-c:v", "libvpx", "-b:v", "300k", "-pix_fmt", "yuv420p"]),
 }
-CATEGORIES = ["allocated", "deleted", "aligned", "unaligned", "fragmented", "truncated"]
+CATEGORIES = [
+    "allocated", "deleted", "aligned", "unaligned", "fragmented", "three-piece", "truncated"
+]  # fmt: skip
+SPLIT = ("fragmented", "three-piece")
 
 
 @dataclass
@@ -203,8 +206,8 @@ def write_at(disk: Path, offset: int, source: Path | bytes) -> None:
             shutil.copyfileobj(src, out, 16 * MiB)
 
 
-def build_disk(work: Path, size: int, seed: int) -> tuple[Path, list[Planted]]:
-    """The test disk and what was planted on it."""
+def build_disk(work: Path, size: int, seed: int, three: int = 0) -> tuple[Path, list[Planted]]:
+    """The test disk and what was planted on it (with `three` JPEGs in three pieces)."""
     rng = random.Random(seed)
     tmp = work / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -241,17 +244,24 @@ def build_disk(work: Path, size: int, seed: int) -> tuple[Path, list[Planted]]:
         first = offsets[fs] // 512
         cmd += ["-n", f"{number}:{first}:{first + part // 512 - 1}", "-t", f"{number}:{code}"]
     run([*cmd, str(disk)])
-    _plant_raw(disk, MiB + 3 * part, size - 2 * MiB, per, rng, tmp, planted)
+    _plant_raw(disk, MiB + 3 * part, size - 2 * MiB, per, rng, tmp, planted, three)
     shutil.rmtree(tmp)
     return disk, planted
 
 
 def _plant_raw(
-    disk: Path, lo: int, hi: int, per: int, rng: random.Random, tmp: Path, planted: list[Planted]
+    disk: Path,
+    lo: int,
+    hi: int,
+    per: int,
+    rng: random.Random,
+    tmp: Path,
+    planted: list[Planted],
+    three: int,
 ) -> None:
     """Aligned, unaligned, truncated and fragmented media in unpartitioned space."""
     jobs = [(c, k) for c in ("aligned", "unaligned", "truncated") for k in PICTURES + VIDEOS]
-    jobs = jobs * per + fragment_jobs(per)
+    jobs = jobs * per + fragment_jobs(per) + [("three-piece", "jpg")] * three
     extra = shared_media()
     rng.shuffle(jobs)
     cursor = lo
@@ -265,7 +275,8 @@ def _plant_raw(
                 data = make_media(kind, rng, tmp)
             cursor = -(-cursor // CLUSTER) * CLUSTER + rng.randrange(1, 24) * CLUSTER
             start = cursor
-            if start + len(data) + (5 << 20) >= hi:  # room for the largest gap
+            room = (9 << 20) if category == "three-piece" else (5 << 20)  # the largest gaps
+            if start + len(data) + room >= hi:
                 break
             if category == "unaligned":
                 start += rng.choice([n for n in range(1, CLUSTER) if n % 512])
@@ -275,6 +286,8 @@ def _plant_raw(
                 item.kept = max(512, cut - cut % 512 - start)
             if category == "fragmented":
                 end, item.note, _, _ = write_split(out, start, data, rng)
+            elif category == "three-piece":  # its order is not a note: not two-fragment
+                end, _ = write_three(out, start, data, rng)
             else:
                 out.seek(start)
                 out.write(data[: item.kept])
@@ -529,6 +542,10 @@ def main() -> int:
         "--repeat", type=int, default=1, help="runs per tool, taking turns; the best is kept"
     )
     parser.add_argument("--seeds", help="comma-separated seeds: one disk each, then a summary")
+    parser.add_argument(
+        "--three-piece", type=int, default=0,
+        help="JPEGs in three pieces planted besides (default 0: earlier seeds' disks unchanged)",
+    )  # fmt: skip
     args = parser.parse_args()
     root = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="carvebench-"))
     seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else [args.seed]
@@ -554,7 +571,7 @@ def run_seed(
     if args.reuse and (work / "truth" / "truth.json").exists():
         disk, planted = work / "disk.raw", load_truth(work)
     else:
-        disk, planted = build_disk(work, args.size * MiB, seed)
+        disk, planted = build_disk(work, args.size * MiB, seed, args.three_piece)
         save_truth(work, planted)
         print(f"built {disk} (seed {seed}) in {time.perf_counter() - started:.0f} s", flush=True)
     commands = tool_commands(disk, work / "out")
@@ -577,10 +594,11 @@ def print_summary(summary: dict[int, tuple[list[Planted], dict[str, Result]]]) -
     print("\nper seed: byte-exact recall (found/planted)")
     kinds = sorted({p.kind for planted, _ in summary.values() for p in planted if p.note})
     head = ["seed", "tool", "contiguous", *[f"2-frag {k}" for k in kinds], "jpg fwd/rev",
-            "foreign inside", "x PhotoRec"]  # fmt: skip
+            "3-piece jpg", "foreign inside", "x PhotoRec"]  # fmt: skip
     print(" | ".join(head))
     for seed, (planted, results) in summary.items():
-        whole = [p for p in planted if p.category not in ("truncated", "fragmented")]
+        whole = [p for p in planted if p.category not in ("truncated", *SPLIT)]
+        threes = sum(p.category == "three-piece" for p in planted)
         frag = Counter(p.kind for p in planted if p.note)
         order = Counter(p.note for p in planted if p.kind == "jpg" and p.note)
         base = results.get("photorec")
@@ -588,11 +606,12 @@ def print_summary(summary: dict[int, tuple[list[Planted], dict[str, Result]]]) -
             if tool in ("dd", "md5sum"):
                 continue
             got = Counter(key.split()[0] for key in sc.fragments.elements())
-            contiguous = sum(sc.exact[c] for c in CATEGORIES if c not in ("fragmented",))
+            contiguous = sum(sc.exact[c] for c in CATEGORIES if c not in SPLIT)
             cells = [str(seed), tool, f"{contiguous}/{len(whole)}"]
             cells += [f"{got[k]}/{frag[k]}" for k in kinds]
             cells.append(f"{sc.fragments['jpg forward']}/{order['forward']} "
                          f"{sc.fragments['jpg reversed']}/{order['reversed']}")  # fmt: skip
+            cells.append(f"{sc.exact['three-piece']}/{threes}")
             cells.append(str(sc.foreign_inside))
             cells.append(f"{base[1] / seconds:.2f}" if base else "-")
             print(" | ".join(cells))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 
+import numpy as np
+
 from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
 from scanner.carve.jpeg_headers import header_head
 from scanner.carve.jpeg_huffman import HuffmanCheck
@@ -82,8 +84,11 @@ def _judge(
 ) -> float | None:
     """Seam score of the joined file (lower is smoother), None when libjpeg warns."""
     image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
-    if image is None:
-        return None
+    return None if image is None else seam_at(image, layout, mcu)
+
+
+def seam_at(image: np.ndarray, layout: Layout, mcu: int) -> float:
+    """Seam score of a picture decoded at 1/8 scale where MCU `mcu`'s row starts."""
     hmax = max(h for h, _ in layout.components.values())
     vmax = max(v for _, v in layout.components.values())
     if len(layout.scan) == 1:

@@ -77,9 +77,9 @@ class HuffmanCheck:
         ok, end, mcus, _ = self._decoder.check(raw, bit, mcu, False)
         return Decoded(ok, end, mcus)
 
-    def check_points(self, raw: bytes) -> tuple[Decoded, Checkpoints]:
-        """`check` from the first MCU, with where each MCU starts."""
-        ok, end, mcus, rows = self._decoder.check(raw, 0, 0, True)
+    def check_points(self, raw: bytes, bit: int = 0, mcu: int = 0) -> tuple[Decoded, Checkpoints]:
+        """`check`, with where each MCU starts (raw offsets into `raw`)."""
+        ok, end, mcus, rows = self._decoder.check(raw, bit, mcu, True)
         return Decoded(ok, end, mcus), Checkpoints(rows)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scanner.carve import jpeg_pairs, png_pairs, tail_claims
+from scanner.carve import jpeg_pairs, jpeg_triples, png_pairs, tail_claims
 from scanner.carve.jpeg_headers import header_head, pair_header
 from scanner.carve.jpeg_pairs import Orphans, Spans
 from scanner.carve.registry import DAMAGE, Failure, Found
@@ -119,8 +119,11 @@ class Pairer:
                 judge = jpeg_pairs.judge_for(self.window, item.start)
                 if judge is None:
                     return None
-                return jpeg_pairs.pair_anywhere(
+                paired = jpeg_pairs.pair_anywhere(
                     self.window, item.start, self.orphans, judge, fallback
+                )
+                return paired or jpeg_triples.pair_three(
+                    self.window, item.start, self.orphans, fallback
                 )
             if item.kind == "png":
                 tails = png_pairs.Tails(self.window, self.iends, self.idats, self.spans)
@@ -176,14 +179,21 @@ def needs_pairing(items: list[Found]) -> bool:
 
 
 def _owners(window: Window, items: list[Found], guesses: dict[int, Found | None]) -> set[int]:
-    """Indexes of the JPEGs (paired by the tasks or by the local search) that own the last
-    fragment they claim; an EOI claimed once is its claimant's."""
+    """Indexes of the JPEGs (reassembled by the tasks or by the local search) that own the
+    last fragment they claim; an EOI claimed once is its claimant's."""
     claims: dict[int, list[tuple[int, Found]]] = {}  # EOI end -> (index, pair) ending there
     local = [(index, item) for index, item in enumerate(items) if _local_pair(item)]
     for index, pair in [*guesses.items(), *local]:
         if pair is not None and pair.kind == "jpg":
             claims.setdefault(pair.end, []).append((index, pair))
-    return {tail_claims.owner(window, claimed) for claimed in claims.values()}
+    return {tail_claims.owner(window, _fewest_pieces(claimed)) for claimed in claims.values()}
+
+
+def _fewest_pieces(claims: list[tuple[int, Found]]) -> list[tuple[int, Found]]:
+    """The claims with the fewest runs: a pair explains a last fragment before a file in
+    three pieces does (whose middle is one more coincidence)."""
+    fewest = min(len(pair.runs) for _, pair in claims)
+    return [(index, pair) for index, pair in claims if len(pair.runs) == fewest]
 
 
 def _settled(
