@@ -338,14 +338,16 @@ def scalpel_conf(path: Path) -> Path:
     return path
 
 
-def tool_commands(image: Path, out: Path) -> dict[str, list[str]]:
+def tool_commands(
+    image: Path, out: Path, dftriage_args: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
     (out / "photorec").mkdir(parents=True, exist_ok=True)
     photorec = "partition_none,options,paranoid,fileopt,everything,disable," + ",".join(
         f"{t},enable" for t in ("jpg", "png", "gif", "bmp", "riff", "mov", "tif", "mkv")
     )
     return {
         "dftriage": [sys.executable, "-m", "scanner", "carve", str(image), "--whole",
-                     "--out", str(out / "dftriage")],
+                     "--out", str(out / "dftriage"), *dftriage_args],
         "photorec": ["photorec", "/log", "/d", str(out / "photorec" / "recup"), "/cmd",
                      str(image), photorec + ",search"],
         "foremost": ["foremost", "-Q", "-t", "jpg,gif,png,bmp,avi,mp4,mov", "-i", str(image),
@@ -543,7 +545,10 @@ def main() -> int:
     )
     parser.add_argument("--seeds", help="comma-separated seeds: one disk each, then a summary")
     parser.add_argument(
-        "--three-piece", type=int, default=0,
+        "--three-pieces", action="store_true", help="run dftriage carve with --three-pieces"
+    )
+    parser.add_argument(
+        "--plant-three-piece", type=int, default=0,
         help="JPEGs in three pieces planted besides (default 0: earlier seeds' disks unchanged)",
     )  # fmt: skip
     args = parser.parse_args()
@@ -571,10 +576,10 @@ def run_seed(
     if args.reuse and (work / "truth" / "truth.json").exists():
         disk, planted = work / "disk.raw", load_truth(work)
     else:
-        disk, planted = build_disk(work, args.size * MiB, seed, args.three_piece)
+        disk, planted = build_disk(work, args.size * MiB, seed, args.plant_three_piece)
         save_truth(work, planted)
         print(f"built {disk} (seed {seed}) in {time.perf_counter() - started:.0f} s", flush=True)
-    commands = tool_commands(disk, work / "out")
+    commands = tool_commands(disk, work / "out", ("--three-pieces",) if args.three_pieces else ())
     tools = [t for t in args.tools.split(",") if shutil.which(commands[t][0]) is not None]
     print(f"load average {os.getloadavg()}; tools {tools}", flush=True)
     results: dict[str, Result] = {}

@@ -182,6 +182,7 @@ def carve(
     slots: int = 1,
     chunk_size: int = CHUNK_SIZE,
     on_error: Callable[[Failure, Extent], None] | None = None,
+    three_pieces: bool = False,
 ) -> Iterator[CarvedFile]:
     """Carve every file of the given types from the extents, in extent and offset order.
 
@@ -192,7 +193,8 @@ def carve(
     is about one `chunk_size`. Two files never share an end (see end_claims); a file cut
     short runs only until the next file of its kind (see partial_cuts). A programming
     error in a carver raises, or, with `on_error`, is given to it and the carving goes
-    on. Raises ValueError for an unknown type.
+    on. `three_pieces` also reassembles JPEGs in three pieces (see jpeg_triples). Raises
+    ValueError for an unknown type.
     """
     if chunk_size < 4096:
         raise ValueError(f"chunk_size must be at least 4096, got {chunk_size}")
@@ -201,7 +203,7 @@ def carve(
     claims, cuts = EndClaims(), PartialCuts()
     frames = VideoFrames()
     current: Extent | None = None
-    held = _Held(runner, on_error)
+    held = _Held(runner, on_error, three_pieces)
     try:
         for task, chunk in runner.map(scan_chunk, tasks):
             extent = task.extent
@@ -225,8 +227,13 @@ class _Held:
     """An extent's files, held until it is done, when broken ones are paired with second
     fragments from anywhere in it (see reassemble), on the runner's executor."""
 
-    def __init__(self, runner: Runner, on_error: Callable[[Failure, Extent], None] | None):
-        self.runner, self.on_error = runner, on_error
+    def __init__(
+        self,
+        runner: Runner,
+        on_error: Callable[[Failure, Extent], None] | None,
+        three_pieces: bool,
+    ):
+        self.runner, self.on_error, self.three_pieces = runner, on_error, three_pieces
         self.found: list[Found] = []
         self.marks: dict[str, list[int]] = defaultdict(list)
 
@@ -244,13 +251,14 @@ class _Held:
         ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))
 
         def pairs(items: list[Found]) -> Iterator[Found | None]:
-            jobs = (PairJob(ends, item, self.on_error is None) for item in items)
+            strict = self.on_error is None
+            jobs = (PairJob(ends, item, strict, self.three_pieces) for item in items)
             for _, (paired, failure) in self.runner.map(pair_job, jobs):
                 if failure is not None and self.on_error is not None:
                     self.on_error(failure, extent)
                 yield paired
 
-        return reassemble(window, found, ends, pairs)
+        return reassemble(window, found, ends, pairs, self.three_pieces)
 
 
 def _flush(claims: EndClaims, cuts: PartialCuts) -> list[Found]:

@@ -8,9 +8,10 @@ first MIN_MIDDLE bytes hold no marker; one must decode on from a head's last MCU
 through at least MIN_MIDDLE bytes and stop short of the last MCU. Head and middle, the
 middle cut at a sector boundary at or before its break, are then the head of a
 two-piece search against the orphan EOIs (jpeg_pairs). A result decodes every MCU to
-EOI with no libjpeg warning and both seams smooth (seam_ties.SMOOTH: one more join, one
-more chance of a coincidence, so no rough seam is taken); its three runs are listed in
-file order. A last fragment a pair also claims goes to the pair (see reassemble).
+EOI with no libjpeg warning and both seams smooth (seam_ties.SMOOTH), and is the only
+cut of head and middle that does so at that EOI: one more join is one more chance of a
+coincidence, so where two fit, neither is taken. Its three runs are listed in file
+order. A last fragment a pair also claims goes to the pair (see reassemble).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def _last_piece(
     cuts: list[tuple[int, Checkpoint, Head]],
 ) -> tuple[int, int, int, int] | None:
     """(split, split in the middle, last piece's start, end after EOI) at the nearest
-    orphan EOI where some cut of head and middle fits, the smoothest of those there."""
+    orphan EOI where some cut of head and middle fits, when only one does."""
     top = max(head2[0] for _, _, head2 in cuts)
     for eoi in orphans.nearest(top, middle):
         fits = []
@@ -183,7 +184,9 @@ def _last_piece(
             pair = _try_eoi(search, orphans, [head2], middle, eoi, None)
             if pair is not None and pair[3] <= SMOOTH:
                 fits.append((pair[3], split, pair[0], pair[1], pair[2]))
-        if fits:
-            _, split, split2, cont, end = min(fits)
+        if len(fits) == 1:
+            _, split, split2, cont, end = fits[0]
             return split, split2, cont, end
+        if fits:
+            return None  # several ways fit: the validation no longer tells which is right
     return None

@@ -85,11 +85,12 @@ class PairJob:
     ends: Ends
     item: Found
     strict: bool  # a programming error raises (else it is returned as a Failure)
+    three_pieces: bool  # JPEGs in three pieces are looked for too
 
 
 def pair_job(reader: MediaReader, job: PairJob) -> tuple[Found | None, Failure | None]:
     """The file of `job` reassembled, or None; runs in a worker process."""
-    pairer = Pairer(Window(reader, job.ends.start, job.ends.end), job.ends)
+    pairer = Pairer(Window(reader, job.ends.start, job.ends.end), job.ends, job.three_pieces)
     try:
         return pairer.pair(job.item), None
     except Exception as exc:
@@ -101,8 +102,9 @@ def pair_job(reader: MediaReader, job: PairJob) -> tuple[Found | None, Failure |
 class Pairer:
     """Pairs broken files of one extent with orphan ends no file has taken yet."""
 
-    def __init__(self, window: Window, ends: Ends) -> None:
+    def __init__(self, window: Window, ends: Ends, three_pieces: bool) -> None:
         self.window, self.iends, self.idats = window, ends.iends.tolist(), ends.idats.tolist()
+        self.three_pieces = three_pieces
         self.spans = Spans(list(ends.spans))
         self.orphans = Orphans(window, ends.eois.tolist(), self.spans)
         self.taken: list[tuple[int, int]] = []
@@ -122,9 +124,11 @@ class Pairer:
                 paired = jpeg_pairs.pair_anywhere(
                     self.window, item.start, self.orphans, judge, fallback
                 )
-                return paired or jpeg_triples.pair_three(
-                    self.window, item.start, self.orphans, fallback
-                )
+                if paired is None and self.three_pieces:
+                    paired = jpeg_triples.pair_three(
+                        self.window, item.start, self.orphans, fallback
+                    )
+                return paired
             if item.kind == "png":
                 tails = png_pairs.Tails(self.window, self.iends, self.idats, self.spans)
                 return png_pairs.pair_anywhere(self.window, item.start, tails, fallback)
@@ -144,7 +148,9 @@ class Pairer:
         return any(lo < offset + length and offset < hi for lo, hi in self.taken)
 
 
-def reassemble(window: Window, items: list[Found], ends: Ends, pairs: Pairs) -> list[Found]:
+def reassemble(
+    window: Window, items: list[Found], ends: Ends, pairs: Pairs, three_pieces: bool
+) -> list[Found]:
     """`items` (one extent's files) with the broken ones that pair replaced, in offset
     order; `pairs` gives, for a list of broken files, each one paired (or None) against
     `ends` alone, in that order (on workers or here)."""
@@ -152,7 +158,7 @@ def reassemble(window: Window, items: list[Found], ends: Ends, pairs: Pairs) -> 
         return items
     repairs = [index for index, item in enumerate(items) if item.repair]
     guesses = dict(zip(repairs, pairs([items[index] for index in repairs]), strict=True))
-    pairer = Pairer(window, ends)
+    pairer = Pairer(window, ends, three_pieces)
     won = _owners(window, items, guesses)
     for index in sorted(won):
         pairer.take(guesses.get(index) or items[index])

@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not write truncated files (they are still listed in report.xml)",
     )
     parser.add_argument(
+        "--three-pieces",
+        action="store_true",
+        help="also reassemble JPEGs in three pieces (off by default: on disks full of "
+        "fragments some of its results are wrong, see docs/carving.md)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes"
     )
 
@@ -152,7 +158,15 @@ def _carve(source: DiskSource, args: argparse.Namespace, types: list[str] | None
         process_pool(workers, fork) if workers > 1 else nullcontext() as pool,
     ):
         dfxml = DfxmlWriter(report, source.path.name, source.reader.size, " ".join(sys.argv))
-        found = carve(source.media_opener, extents, types, pool, slots=workers, on_error=failed)
+        found = carve(
+            source.media_opener,
+            extents,
+            types,
+            pool,
+            slots=workers,
+            on_error=failed,
+            three_pieces=args.three_pieces,
+        )
         for item in found:
             name, digests = file_name(item), {}
             if item.complete or not args.no_partial:

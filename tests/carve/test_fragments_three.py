@@ -1,5 +1,6 @@
-"""JPEGs in three pieces, in any order on disk, with random bytes between them: the
-two-piece search applied again once finds all three, byte-exact."""
+"""JPEGs in three pieces, in any order on disk, with random bytes between them: with
+`three_pieces` the two-piece search applied again once finds all three, byte-exact;
+without it the head stays its valid prefix."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_jpeg_in_three_pieces(
     )
     path = tmp_path / "disk.raw"
     offsets = three_disk(path, picture, cuts, order, gap)
-    found = [item for item in run_carve(path) if item.offset == offsets[0]]
+    found = [item for item in run_carve(path, three_pieces=True) if item.offset == offsets[0]]
     assert len(found) == 1 and found[0].complete
     lengths = (cuts[0], cuts[1] - cuts[0], len(picture) - cuts[1])
     assert found[0].runs == tuple(zip(offsets, lengths, strict=True))
@@ -66,7 +67,15 @@ def test_two_pieces_of_three_are_partial(tmp_path: Path, picture: bytes):
         cuts[1] - cuts[0]
     )
     path.write_bytes(bytes(disk))
-    found = [item for item in run_carve(path) if item.offset == offsets[0]]
+    found = [item for item in run_carve(path, three_pieces=True) if item.offset == offsets[0]]
     assert len(found) == 1 and not found[0].complete
     assert content(path, found[0]) == picture[: found[0].valid_length]
     assert found[0].valid_length <= cuts[0]
+
+
+def test_three_pieces_are_looked_for_only_when_asked(tmp_path: Path, picture: bytes):
+    cuts = (len(picture) // 3 // SECTOR * SECTOR, 2 * len(picture) // 3 // SECTOR * SECTOR)
+    path = tmp_path / "disk.raw"
+    offsets = three_disk(path, picture, cuts, "forward", 40 * SECTOR)
+    found = [item for item in run_carve(path) if item.offset == offsets[0]]
+    assert len(found) == 1 and not found[0].complete and found[0].valid_length <= cuts[0]
