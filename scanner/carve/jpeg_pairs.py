@@ -35,6 +35,7 @@ from scanner.carve.jpeg_fragments import (
 )
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, HuffmanCheck
 from scanner.carve.jpeg_structure import walk
+from scanner.carve.libjpeg_check import pair_seam
 from scanner.carve.registry import Found
 from scanner.carve.window import Window
 
@@ -255,8 +256,6 @@ def _try_eoi(
 
 
 def judge_for(window: Window, start: int) -> Judge | None:
-    """The seam judge of the JPEG at `start` (see jpeg_carver)."""
-    from scanner.carve.jpeg_carver import _judge
-
+    """The seam judge of the JPEG at `start` (see libjpeg_check.pair_seam)."""
     result = walk(window, start)
-    return None if result is None else partial(_judge, window, start, result.layout)
+    return None if result is None else partial(pair_seam, window, start, result.layout)

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from scanner.carve.jpeg_carver import seam_at
 from scanner.carve.jpeg_fragments import (
     _NOT_MARKER,
     EOI_CODE,
@@ -34,7 +33,7 @@ from scanner.carve.jpeg_fragments import (
 from scanner.carve.jpeg_huffman import Checkpoint, HuffmanCheck
 from scanner.carve.jpeg_pairs import DECODE_BUDGET, Head, Orphans, _try_eoi, heads_of
 from scanner.carve.jpeg_structure import Layout, walk
-from scanner.carve.libjpeg_check import clean_decode
+from scanner.carve.libjpeg_check import clean_decode, seam_at
 from scanner.carve.registry import Found
 from scanner.carve.seam_ties import SMOOTH
 from scanner.carve.window import Window

@@ -16,6 +16,7 @@ from typing import IO
 import cv2
 import numpy as np
 
+from scanner.carve.jpeg_structure import Layout
 from scanner.carve.window import Window
 
 _sink: tuple[int, IO[bytes]] | None = None  # (owning process, file): never shared after fork
@@ -90,3 +91,25 @@ def _median(values: np.ndarray) -> float:
     ordered = np.sort(values)
     middle = len(ordered) // 2
     return float(ordered[middle] + ordered[(len(ordered) - 1) // 2]) / 2
+
+
+def pair_seam(
+    window: Window, start: int, layout: Layout, split: int, cont: int, end: int, mcu: int
+) -> float | None:
+    """Seam score of the JPEG at `start` joined from [start, split) and [cont, end) (lower
+    is smoother), None when libjpeg warns."""
+    image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
+    return None if image is None else seam_at(image, layout, mcu)
+
+
+def seam_at(image: np.ndarray, layout: Layout, mcu: int) -> float:
+    """Seam score of a picture decoded at 1/8 scale where MCU `mcu`'s row starts."""
+    hmax = max(h for h, _ in layout.components.values())
+    vmax = max(v for _, v in layout.components.values())
+    if len(layout.scan) == 1:
+        h, v = layout.components[layout.scan[0][0]]
+        width = -(-layout.width * h // hmax)
+        across, rows = -(-width // 8), vmax // v
+    else:
+        across, rows = -(-layout.width // (8 * hmax)), vmax
+    return seam_score(image, (mcu // across) * rows, rows)
