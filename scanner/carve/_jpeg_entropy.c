@@ -123,11 +123,14 @@ static int points_add(Points *points, int64_t raw, int64_t bit, int64_t mcu) {
     return 0;
 }
 
-/* Number of 0xFF bytes in data[lo:hi]. */
+/* Number of 0xFF bytes in data[lo:hi] (rare in entropy-coded data: found by memchr). */
 static int64_t count_ff(const uint8_t *data, int64_t lo, int64_t hi) {
     int64_t n = 0;
-    for (int64_t i = lo; i < hi; i++)
-        n += data[i] == 0xFF;
+    for (const uint8_t *at = data + lo, *end = data + hi; at < end; at++, n++) {
+        at = memchr(at, 0xFF, (size_t)(end - at));
+        if (at == NULL)
+            break;
+    }
     return n;
 }
 
