@@ -15,7 +15,7 @@ is the C extension `_gif_lzw` (tested against a plain Python one in tests/carve)
 
 from __future__ import annotations
 
-from scanner.carve import _gif_lzw
+from scanner.carve._gif_lzw import lzw_error as _lzw_error
 
 
 def lzw_error(data: bytes, min_size: int, pixels: int) -> tuple[int, int] | None:
@@ -23,5 +23,5 @@ def lzw_error(data: bytes, min_size: int, pixels: int) -> tuple[int, int] | None
     pixels and ends with its end code (or the data ends); else (offset of the first code
     that does not belong to such an image, offset up to which the bytes are surely the
     image's: that one, or where the code table last filled when it ever did)."""
-    result: tuple[int, int] | None = _gif_lzw.lzw_error(data, min_size, pixels)
+    result: tuple[int, int] | None = _lzw_error(data, min_size, pixels)
     return result
