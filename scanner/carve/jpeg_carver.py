@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 
-from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector
+from scanner.carve.jpeg_fragments import SECTOR, bifragment, first_foreign_sector, seam_judge
 from scanner.carve.jpeg_headers import header_head
 from scanner.carve.jpeg_huffman import HuffmanCheck
-from scanner.carve.jpeg_structure import Layout, Walk, walk
-from scanner.carve.libjpeg_check import clean_decode, range_decodes_cleanly, seam_score
+from scanner.carve.jpeg_structure import Walk, walk
+from scanner.carve.libjpeg_check import range_decodes_cleanly
 from scanner.carve.registry import Found, register
 from scanner.carve.window import Window
 
@@ -53,7 +53,7 @@ class JpegCarver:
         bad = scan_start + decoded.end
         valid = first_foreign_sector(window, scan_start, _sector_start(window, bad, scan_start))
         prefix = _prefix(start, valid)
-        judge = partial(_judge, window, start, layout)
+        judge = partial(seam_judge, window, start, layout)
         if prefix is not None:  # the second fragment may be further off, before the header,
             prefix = dataclasses.replace(prefix, repair=True)  # or not the one found here
         pair = bifragment(window, checker, scan_start, points, bad, judge)
@@ -75,21 +75,3 @@ def _prefix(start: int, stop: int) -> Found | None:
     if stop <= start:
         return None
     return Found("jpg", ((start, stop - start),), False)
-
-
-def _judge(
-    window: Window, start: int, layout: Layout, split: int, cont: int, end: int, mcu: int
-) -> float | None:
-    """Seam score of the joined file (lower is smoother), None when libjpeg warns."""
-    image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
-    if image is None:
-        return None
-    hmax = max(h for h, _ in layout.components.values())
-    vmax = max(v for _, v in layout.components.values())
-    if len(layout.scan) == 1:
-        h, v = layout.components[layout.scan[0][0]]
-        width = -(-layout.width * h // hmax)
-        across, rows = -(-width // 8), vmax // v
-    else:
-        across, rows = -(-layout.width // (8 * hmax)), vmax
-    return seam_score(image, (mcu // across) * rows, rows)

@@ -15,8 +15,8 @@ import numpy as np
 
 from scanner.carve._jpeg_entropy import Trail
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, Decoded, HuffmanCheck
-from scanner.carve.jpeg_structure import find_scan_end, walk
-from scanner.carve.libjpeg_check import range_decodes_cleanly
+from scanner.carve.jpeg_structure import Layout, find_scan_end, walk
+from scanner.carve.libjpeg_check import clean_decode, range_decodes_cleanly, seam_score
 from scanner.carve.window import Window
 
 SECTOR = 512
@@ -121,6 +121,24 @@ def _sois_before(window: Window, lo: int, hi: int) -> Iterator[int]:
 
 
 Judge = Callable[[int, int, int, int], float | None]  # (split, cont, end, MCU) -> seam score
+
+
+def seam_judge(
+    window: Window, start: int, layout: Layout, split: int, cont: int, end: int, mcu: int
+) -> float | None:
+    """Seam score of the joined file (lower is smoother), None when libjpeg warns."""
+    image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
+    if image is None:
+        return None
+    hmax = max(h for h, _ in layout.components.values())
+    vmax = max(v for _, v in layout.components.values())
+    if len(layout.scan) == 1:
+        h, v = layout.components[layout.scan[0][0]]
+        width = -(-layout.width * h // hmax)
+        across, rows = -(-width // 8), vmax // v
+    else:
+        across, rows = -(-layout.width // (8 * hmax)), vmax
+    return seam_score(image, (mcu // across) * rows, rows)
 
 
 def bifragment(

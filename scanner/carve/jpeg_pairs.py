@@ -30,6 +30,7 @@ from scanner.carve.jpeg_fragments import (
     _Search,
     first_foreign_sector,
     near_starts,
+    seam_judge,
 )
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, HuffmanCheck
 from scanner.carve.jpeg_structure import walk
@@ -277,8 +278,6 @@ def _try_eoi(
 
 
 def judge_for(window: Window, start: int) -> Judge | None:
-    """The seam judge of the JPEG at `start` (see jpeg_carver)."""
-    from scanner.carve.jpeg_carver import _judge
-
+    """The seam judge of the JPEG at `start` (see jpeg_fragments.seam_judge)."""
     result = walk(window, start)
-    return None if result is None else partial(_judge, window, start, result.layout)
+    return None if result is None else partial(seam_judge, window, start, result.layout)
