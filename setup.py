@@ -1,4 +1,5 @@
-"""Builds the one C extension; everything else is configured in pyproject.toml.
+"""Builds the C extensions (the JPEG Huffman walk, the GIF LZW check); everything else is
+configured in pyproject.toml.
 
 (`ext-modules` in pyproject.toml needs setuptools 74.1 or later; this works with any.)
 """
@@ -11,6 +12,11 @@ setup(
             "scanner.carve._jpeg_entropy",
             sources=["scanner/carve/_jpeg_entropy.c"],
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
-        )
+        ),
+        Extension(
+            "scanner.carve._gif_lzw",
+            sources=["scanner/carve/_gif_lzw.c"],
+            extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
+        ),
     ]
 )

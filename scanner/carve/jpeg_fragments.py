@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from scanner.carve import seam_ties
+from scanner.carve._jpeg_entropy import Trail
 from scanner.carve.jpeg_huffman import Checkpoint, Checkpoints, Decoded, HuffmanCheck
 from scanner.carve.jpeg_structure import find_scan_end, walk
 from scanner.carve.libjpeg_check import range_decodes_cleanly
@@ -31,6 +32,7 @@ NEAR = 2  # sectors around a found continuation checked for a smoother pair
 GROSS_SEAM = 8.0  # seam scores above this are rejected outright
 OWNER_SOIS = 4  # SOIs looked at backwards from an EOI (an EXIF thumbnail's come after its file's)
 OWNER_BLOCK = 64 << 10  # bytes read at a time looking backwards for them
+TRAILS = 4  # trails kept per search: the candidates of its latest EOIs
 SOI = b"\xff\xd8\xff"
 ZERO_SECTOR = bytes(SECTOR)
 EOI_CODE = 0xD9
@@ -211,6 +213,7 @@ class _Search:
         self.lowest_split = lowest_split
         self.owners: dict[int, int | None] = {}  # EOI -> start of the JPEG that owns its data
         self.attempts: dict[tuple[int, int, int], tuple[int | None, float | None, int]] = {}
+        self.trails: dict[int, Trail] = {}  # buffer end -> the MCU starts decoded up to it
 
     def owned(self, split: int, cont: int, eoi: int) -> bool:
         """Whether the data from `cont` to its EOI belongs to another whole JPEG that starts
@@ -276,9 +279,10 @@ class _Search:
         if not result.ok and result.mcus < total:
             if result.end < len(head) + len(probe) - 8:
                 return None, 0
-            result = self.checker.check(
-                head + self.window.read(cont, eoi + 2 - cont), cp.bit, cp.mcu
-            )
+            joined = head + self.window.read(cont, eoi + 2 - cont)
+            at = cont - len(head)
+            trail = self.trail(at + len(joined))
+            result = self.checker.check_along(joined, cp.bit, cp.mcu, trail, at, cont)
             self.budget -= result.end
         if result.ok:
             return (
@@ -290,6 +294,14 @@ class _Search:
         if result.mcus >= total:
             return None, cont + max(SECTOR, (eoi - reached) // 2 // SECTOR * SECTOR - SECTOR)
         return None, eoi if reached >= eoi - 8 else 0
+
+    def trail(self, end: int) -> Trail:
+        """The trail of the buffers ending at `end` (a new one; the oldest is dropped)."""
+        if end not in self.trails:
+            if len(self.trails) >= TRAILS:
+                del self.trails[next(iter(self.trails))]
+            self.trails[end] = Trail(end)
+        return self.trails[end]
 
 
 def _eoi_end(window: Window, result: Decoded, shift: int) -> int | None:

@@ -4,6 +4,9 @@ Used to find where a JPEG stops decoding cleanly (the split point of a fragmente
 the valid prefix of a truncated one) and to prove a reassembled file decodes to its last MCU.
 The walk itself is the C extension `_jpeg_entropy` (bounds-checked: it reads bits past a
 segment's end as ones); this module says which Huffman table each block of an MCU uses.
+A `Trail` lets the decodes of one candidate second fragment with several heads or starts
+share their work: once a decode meets an MCU start an earlier one passed, the rest of its
+walk is known (same outcome, less decoding).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scanner.carve._jpeg_entropy import Decoder
+from scanner.carve._jpeg_entropy import Decoder, Trail
 from scanner.carve.jpeg_structure import HUFFMAN_SEQUENTIAL, Layout
 
 
@@ -75,6 +78,15 @@ class HuffmanCheck:
     def check(self, raw: bytes, bit: int = 0, mcu: int = 0) -> Decoded:
         """Decode entropy-coded `raw` (stuffed, with RSTn) from (bit, mcu) to the last MCU."""
         ok, end, mcus, _ = self._decoder.check(raw, bit, mcu, False)
+        return Decoded(ok, end, mcus)
+
+    def check_along(
+        self, raw: bytes, bit: int, mcu: int, trail: Trail, at: int, shared: int
+    ) -> Decoded:
+        """`check` of `raw`, which lies at absolute offset `at` and ends where every buffer
+        checked with `trail` ends; its bytes from absolute offset `shared` on are the same
+        media bytes as theirs (a head, then a continuation from `shared` on)."""
+        ok, end, mcus, _ = self._decoder.check(raw, bit, mcu, False, trail, at, shared)
         return Decoded(ok, end, mcus)
 
     def check_points(self, raw: bytes, bit: int = 0, mcu: int = 0) -> tuple[Decoded, Checkpoints]:

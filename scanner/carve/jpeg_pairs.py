@@ -20,7 +20,6 @@ import numpy as np
 
 from scanner.carve import seam_ties
 from scanner.carve.jpeg_fragments import (
-    _NOT_MARKER,
     GROSS_SEAM,
     MAX_SPLITS,
     MAX_TRIES,
@@ -43,6 +42,7 @@ RUN_BLOCK = 64 << 10  # bytes read at a time looking back from an EOI for the pr
 MAX_RUN = 64 << 20  # a second fragment longer than this is not looked for
 DECODE_BUDGET = 256  # bytes decoded per broken file, in multiples of its whole entropy data
 SHALLOW = 4  # continuation starts per split tried first at each EOI (a run starts near it)
+NOT_MARKER = frozenset({0x00, 0xFF, *range(0xD0, 0xD8)})  # after 0xFF: stuffing, RSTn, fill
 Head = tuple[int, bytes, Checkpoint]
 
 
@@ -74,11 +74,14 @@ class Orphans:
     """Orphan EOIs of an extent and, found on demand and kept, where each one's clean run of
     entropy-coded data begins."""
 
-    def __init__(self, window: Window, eois: list[int], spans: Spans) -> None:
-        """`eois`: the orphans, sorted."""
+    def __init__(
+        self, window: Window, eois: list[int], spans: Spans, runs: dict[int, int] | None = None
+    ) -> None:
+        """`eois`: the orphans, sorted; `runs`: run starts found already for the same window
+        and spans (the tasks of one extent share them), filled in as more are found."""
         self.window, self.spans = window, spans
         self.eois = eois
-        self._runs: dict[int, int] = {}
+        self._runs: dict[int, int] = {} if runs is None else runs
 
     def run_start(self, eoi: int) -> int:
         """First byte of the run of entropy-coded data that ends at the EOI at `eoi`."""
@@ -94,21 +97,12 @@ class Orphans:
         while hi > low:
             lo = max(low, hi - block)
             block = min(RUN_BLOCK, block * 4)
-            raw = np.frombuffer(self.window.read(lo, hi + 1 - lo), np.uint8)
-            if len(raw) < 2:
+            data = self.window.read(lo, hi + 1 - lo)
+            if len(data) < 2:
                 return hi
-            ffs = np.flatnonzero(raw[:-1] == 0xFF)
-            markers = ffs[~_NOT_MARKER[raw[ffs + 1]]]
-            found = [lo + int(markers[-1]) + 2] if len(markers) else []
-            first = -(-lo // SECTOR) * SECTOR
-            count = (hi - first) // SECTOR
-            if count > 0:
-                sectors = raw[first - lo : first - lo + count * SECTOR].reshape(count, SECTOR)
-                zero = np.flatnonzero(~sectors.any(axis=1))
-                if len(zero):
-                    found.append(first + (int(zero[-1]) + 1) * SECTOR)
-            if found:
-                return max(found)
+            found = _run_start(data, lo, hi)
+            if found is not None:
+                return found
             hi = lo + 1  # a marker across the block boundary is seen by the next block
             if lo == low:
                 return low
@@ -130,6 +124,35 @@ class Orphans:
                 before -= 1
             if not self.spans.covers(eoi):  # a file paired earlier may have taken it
                 yield eoi
+
+
+def _run_start(data: bytes, lo: int, hi: int) -> int | None:
+    """Where a run ending at `hi` starts within `data` (the bytes from `lo` to `hi`
+    inclusive): after the last marker or the last zero sector in it, whichever is later;
+    None when there is neither. The marker is found from the end with rfind (in old random
+    data one is a few hundred bytes back), then only the sectors after it are compared."""
+    marker = _last_marker(data)
+    floor = None if marker < 0 else lo + marker + 2
+    first = -(-lo // SECTOR) * SECTOR  # the whole sectors in [lo, hi)
+    for index in range((hi - first) // SECTOR - 1, -1, -1):
+        end = first + (index + 1) * SECTOR
+        if floor is not None and end <= floor:
+            break
+        at = first - lo + index * SECTOR
+        if data[at : at + SECTOR] == ZERO_SECTOR:
+            return end
+    return floor
+
+
+def _last_marker(data: bytes) -> int:
+    """Index of the last 0xFF in `data` that starts a marker (followed by a byte that is
+    not stuffing, RSTn or fill, within `data`), else -1."""
+    before = len(data) - 1
+    while (index := data.rfind(b"\xff", 0, before)) >= 0:
+        if data[index + 1] not in NOT_MARKER:
+            return index
+        before = index
+    return -1
 
 
 def heads_of(window: Window, start: int) -> tuple[HuffmanCheck, list[Head], float] | None:

@@ -88,9 +88,30 @@ class PairJob:
     three_pieces: bool  # JPEGs in three pieces are looked for too
 
 
+class _SharedRuns:
+    """The run starts of the orphan EOIs found by this process's tasks of one extent: each
+    task pairs one file against the same ends, and a run start depends only on the media,
+    the extent and the spans of whole files (all the same for these tasks)."""
+
+    def __init__(self) -> None:
+        self.reader: MediaReader | None = None
+        self.key: tuple[int, int, tuple[tuple[int, int], ...]] = (0, 0, ())
+        self.runs: dict[int, int] = {}
+
+    def of(self, reader: MediaReader, ends: Ends) -> dict[int, int]:
+        key = (ends.start, ends.end, ends.spans)
+        if reader is not self.reader or key != self.key:
+            self.reader, self.key, self.runs = reader, key, {}
+        return self.runs
+
+
+_shared_runs = _SharedRuns()
+
+
 def pair_job(reader: MediaReader, job: PairJob) -> tuple[Found | None, Failure | None]:
     """The file of `job` reassembled, or None; runs in a worker process."""
-    pairer = Pairer(Window(reader, job.ends.start, job.ends.end), job.ends, job.three_pieces)
+    window = Window(reader, job.ends.start, job.ends.end)
+    pairer = Pairer(window, job.ends, job.three_pieces, _shared_runs.of(reader, job.ends))
     try:
         return pairer.pair(job.item), None
     except Exception as exc:
@@ -102,11 +123,14 @@ def pair_job(reader: MediaReader, job: PairJob) -> tuple[Found | None, Failure |
 class Pairer:
     """Pairs broken files of one extent with orphan ends no file has taken yet."""
 
-    def __init__(self, window: Window, ends: Ends, three_pieces: bool) -> None:
+    def __init__(
+        self, window: Window, ends: Ends, three_pieces: bool, runs: dict[int, int] | None = None
+    ) -> None:
+        """`runs`: see Orphans (only while no tail is taken: taking one changes the spans)."""
         self.window, self.iends, self.idats = window, ends.iends.tolist(), ends.idats.tolist()
         self.three_pieces = three_pieces
         self.spans = Spans(list(ends.spans))
-        self.orphans = Orphans(window, ends.eois.tolist(), self.spans)
+        self.orphans = Orphans(window, ends.eois.tolist(), self.spans, runs)
         self.taken: list[tuple[int, int]] = []
 
     def pair(self, item: Found) -> Found | None:
