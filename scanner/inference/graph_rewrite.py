@@ -12,6 +12,116 @@ import onnx
 from onnx import helper, numpy_helper
 
 ZERO = "dftriage_prelu_zero"
+BLOCK = 16
+"""Channels per block of onnxruntime's blocked (NCHWc) convolution layout with AVX-512
+(8 with AVX2, which divides it): channel counts that are multiples of it stay blocked."""
+
+
+def mtcnn_rewrite(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The MTCNN networks' rewrite: channels padded to whole blocks (`pad_to_blocks`),
+    then every PRelu as operators onnxruntime runs fast (`prelu_blocked`)."""
+    return prelu_blocked(pad_to_blocks(model))
+
+
+def prelu_blocked(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Every PRelu(x, slope) as Relu(x) + (−slope) · Relu(−1 · x) where x has whole blocks
+    of channels (slope of shape (1, C, 1, 1), C a multiple of BLOCK), else as
+    Relu(x) + slope · Min(x, 0) (`prelu_as_relu`).
+
+    onnxruntime's blocked layout has no Min: around Relu + slope · Min(x, 0) it converts
+    the convolution's output back to the plain layout twice and the sum forward again
+    (a third of R-Net's and O-Net's time). Multiplications by a per-channel constant it
+    runs as depthwise convolutions of the blocked layout, with the Relu and the Add fused
+    into them, so the form above stays blocked. Exact: −1 · x and Relu are exact,
+    (−slope) · Relu(−x) = slope · Min(x, 0) bit for bit (rounding is symmetric in sign),
+    and one of the two terms of the sum is always zero.
+    """
+    slopes = _initializers(model)
+    graph = model.graph
+    if not any(node.op_type == "PRelu" for node in graph.node):
+        return model
+    nodes = []
+    for index, node in enumerate(graph.node):
+        slope = slopes.get(node.input[1]) if node.op_type == "PRelu" else None
+        if slope is None or slope.ndim != 4 or slope.shape[1] % BLOCK:
+            nodes.append(node)
+            continue
+        x = node.input[0]
+        stem = f"dftriage_prelu_{index}"
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(-np.ones_like(slope), f"{stem}_minus_one"),
+                numpy_helper.from_array(-slope, f"{stem}_minus_slope"),
+            ]
+        )
+        nodes += [
+            helper.make_node("Relu", [x], [f"{stem}_pos"]),
+            helper.make_node("Mul", [x, f"{stem}_minus_one"], [f"{stem}_negated"]),
+            helper.make_node("Relu", [f"{stem}_negated"], [f"{stem}_neg"]),
+            helper.make_node("Mul", [f"{stem}_neg", f"{stem}_minus_slope"], [f"{stem}_scaled"]),
+            helper.make_node("Add", [f"{stem}_pos", f"{stem}_scaled"], list(node.output)),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return prelu_as_relu(model)
+
+
+def pad_to_blocks(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A Conv → PRelu → MaxPool… → Conv chain with C channels, C above one block but not a
+    multiple of BLOCK (R-Net's 28), padded to whole blocks: zero filters with zero bias,
+    zero slopes, and zero weights for those channels in the next Conv.
+
+    The extra channels are exact zeros all along and the next Conv adds only exact
+    zeros for them (onnxruntime pads the channels to whole blocks with zeros itself;
+    padded in the graph, the PRelu can stay blocked). Below one block (P-Net's first
+    10 channels) onnxruntime feeds the next Conv from the plain layout with another
+    summation order, so those are left as they are.
+    """
+    graph = model.graph
+    tensors = {item.name: item for item in graph.initializer}
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def only_user(name: str, *kinds: str) -> onnx.NodeProto | None:
+        users = consumers.get(name, [])
+        return users[0] if len(users) == 1 and users[0].op_type in kinds else None
+
+    for conv in [node for node in graph.node if node.op_type == "Conv"]:
+        if conv.input[1] not in tensors:
+            continue
+        channels = tensors[conv.input[1]].dims[0]
+        extra = -channels % BLOCK
+        prelu = only_user(conv.output[0], "PRelu")
+        if channels < BLOCK or not extra or prelu is None or prelu.input[1] not in tensors:
+            continue
+        last = prelu
+        while (pool := only_user(last.output[0], "MaxPool")) is not None:
+            last = pool
+        after = only_user(last.output[0], "Conv")
+        owned = [conv.input[1:], prelu.input[1:2], after.input[1:2] if after else []]
+        names = [name for group in owned for name in group]
+        if after is None or any(len(consumers.get(name, [])) != 1 for name in names):
+            continue
+        _pad(tensors[conv.input[1]], 0, extra)
+        if len(conv.input) > 2:
+            _pad(tensors[conv.input[2]], 0, extra)
+        _pad(tensors[prelu.input[1]], 1, extra)
+        _pad(tensors[after.input[1]], 1, extra)
+    return model
+
+
+def _pad(tensor: onnx.TensorProto, axis: int, extra: int) -> None:
+    """`tensor` (an initializer) with `extra` zeros appended along `axis`, in place."""
+    array = numpy_helper.to_array(tensor)
+    widths = [(0, 0)] * array.ndim
+    widths[axis] = (0, extra)
+    tensor.CopyFrom(numpy_helper.from_array(np.pad(array, widths), tensor.name))
+
+
+def _initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+    return {item.name: numpy_helper.to_array(item) for item in model.graph.initializer}
 
 
 def prelu_as_relu(model: onnx.ModelProto) -> onnx.ModelProto:
