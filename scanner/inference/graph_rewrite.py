@@ -7,6 +7,8 @@ outputs. An adapter family opts in with a `graph_rewrite` class attribute.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -18,9 +20,113 @@ BLOCK = 16
 
 
 def mtcnn_rewrite(model: onnx.ModelProto) -> onnx.ModelProto:
-    """The MTCNN networks' rewrite: channels padded to whole blocks (`pad_to_blocks`),
+    """The MTCNN networks' rewrite: P-Net's first PRelu after its max-pooling
+    (`pool_before_prelu`), R-Net's channels padded to whole blocks (`pad_to_blocks`),
     then every PRelu as operators onnxruntime runs fast (`prelu_blocked`)."""
-    return prelu_blocked(pad_to_blocks(model))
+    return prelu_blocked(pad_to_blocks(pool_before_prelu(model)))
+
+
+def pool_before_prelu(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Conv → PRelu → MaxPool with fewer than BLOCK channels (P-Net's first layer: 10
+    channels of the full-size pyramid level) as Max(PRelu(a), PRelu(b)), where
+    a = MaxPool(x) and b = −MaxPool(−1 · x), the window's largest and smallest values.
+
+    Exact: a PRelu with slope ≥ 0 never decreases, so its largest value over a window is
+    at the window's largest x; with slope < 0 it falls then rises, so the largest is at
+    the largest or at the smallest x; max and negation are exact. The PRelu then runs
+    on a quarter of the values. The Conv is padded to one whole block of zero filters so
+    that both poolings stay in onnxruntime's blocked layout; the pooled values are cut
+    back to the real channels before anything else uses them, so the next Conv gets the
+    same plain tensor as before.
+    """
+    graph = model.graph
+    tensors = {item.name: item for item in graph.initializer}
+    consumers = _consumers(graph)
+    producers = {name: node for node in graph.node for name in node.output}
+    nodes: list[onnx.NodeProto] = []
+    folded: set[str] = set()
+    for index, node in enumerate(graph.node):
+        if node.output[0] in folded:
+            continue
+        conv = producers.get(node.input[0]) if node.op_type == "PRelu" else None
+        users = consumers.get(node.output[0], [])
+        if (
+            conv is None
+            or conv.op_type != "Conv"
+            or len(users) != 1
+            or users[0].op_type != "MaxPool"
+            or len(users[0].output) != 1
+            or not _owned(conv.input[1:], tensors, consumers)
+            or len(consumers.get(conv.output[0], [])) != 1
+        ):
+            nodes.append(node)
+            continue
+        channels = tensors[conv.input[1]].dims[0]
+        if channels >= BLOCK:
+            nodes.append(node)
+            continue
+        pool, (x, slope), stem = users[0], node.input, f"dftriage_pool_{index}"
+        for name in conv.input[1:]:
+            _pad(tensors[name], 0, BLOCK - channels)
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(-np.ones((1, BLOCK, 1, 1), np.float32), f"{stem}_minus"),
+                numpy_helper.from_array(-np.ones((1, channels, 1, 1), np.float32), f"{stem}_back"),
+                numpy_helper.from_array(np.array([0], np.int64), f"{stem}_start"),
+                numpy_helper.from_array(np.array([channels], np.int64), f"{stem}_end"),
+                numpy_helper.from_array(np.array([1], np.int64), f"{stem}_axis"),
+            ]
+        )
+        nodes += [
+            _copy(pool, x, f"{stem}_top"),
+            _first_channels(f"{stem}_top", f"{stem}_a", stem),
+            helper.make_node("Mul", [x, f"{stem}_minus"], [f"{stem}_negated"]),
+            _copy(pool, f"{stem}_negated", f"{stem}_bottom"),
+            _first_channels(f"{stem}_bottom", f"{stem}_negated_b", stem),
+            helper.make_node("Mul", [f"{stem}_negated_b", f"{stem}_back"], [f"{stem}_b"]),
+            helper.make_node("PRelu", [f"{stem}_a", slope], [f"{stem}_fa"]),
+            helper.make_node("PRelu", [f"{stem}_b", slope], [f"{stem}_fb"]),
+            helper.make_node("Max", [f"{stem}_fa", f"{stem}_fb"], list(pool.output)),
+        ]
+        folded.add(pool.output[0])
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
+def _copy(pool: onnx.NodeProto, source: str, target: str) -> onnx.NodeProto:
+    """`pool` (its kind and attributes) on `source`, giving `target`."""
+    node = onnx.NodeProto()
+    node.CopyFrom(pool)
+    node.name = target
+    del node.input[:], node.output[:]
+    node.input.append(source)
+    node.output.append(target)
+    return node
+
+
+def _first_channels(source: str, target: str, stem: str) -> onnx.NodeProto:
+    """`source`'s first channels, as the `stem`_start, _end and _axis initializers say."""
+    bounds = [f"{stem}_{part}" for part in ("start", "end", "axis")]
+    return helper.make_node("Slice", [source, *bounds], [target])
+
+
+def _consumers(graph: onnx.GraphProto) -> dict[str, list[onnx.NodeProto]]:
+    """Tensor name → the nodes that read it."""
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    return consumers
+
+
+def _owned(
+    names: Sequence[str],
+    tensors: Mapping[str, onnx.TensorProto],
+    consumers: Mapping[str, list[onnx.NodeProto]],
+) -> bool:
+    """True when every one of `names` is an initializer read by one node only."""
+    return all(name in tensors and len(consumers.get(name, [])) == 1 for name in names)
 
 
 def prelu_blocked(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -79,34 +185,28 @@ def pad_to_blocks(model: onnx.ModelProto) -> onnx.ModelProto:
     """
     graph = model.graph
     tensors = {item.name: item for item in graph.initializer}
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
+    consumers = _consumers(graph)
 
-    def only_user(name: str, *kinds: str) -> onnx.NodeProto | None:
+    def only_user(name: str, kind: str) -> onnx.NodeProto | None:
         users = consumers.get(name, [])
-        return users[0] if len(users) == 1 and users[0].op_type in kinds else None
+        return users[0] if len(users) == 1 and users[0].op_type == kind else None
 
     for conv in [node for node in graph.node if node.op_type == "Conv"]:
-        if conv.input[1] not in tensors:
+        prelu = only_user(conv.output[0], "PRelu")
+        if prelu is None or not _owned([*conv.input[1:], prelu.input[1]], tensors, consumers):
             continue
         channels = tensors[conv.input[1]].dims[0]
-        extra = -channels % BLOCK
-        prelu = only_user(conv.output[0], "PRelu")
-        if channels < BLOCK or not extra or prelu is None or prelu.input[1] not in tensors:
-            continue
         last = prelu
         while (pool := only_user(last.output[0], "MaxPool")) is not None:
             last = pool
         after = only_user(last.output[0], "Conv")
-        owned = [conv.input[1:], prelu.input[1:2], after.input[1:2] if after else []]
-        names = [name for group in owned for name in group]
-        if after is None or any(len(consumers.get(name, [])) != 1 for name in names):
+        if channels < BLOCK or not channels % BLOCK or after is None:
             continue
-        _pad(tensors[conv.input[1]], 0, extra)
-        if len(conv.input) > 2:
-            _pad(tensors[conv.input[2]], 0, extra)
+        if not _owned(after.input[1:2], tensors, consumers):
+            continue
+        extra = -channels % BLOCK
+        for name in conv.input[1:]:
+            _pad(tensors[name], 0, extra)
         _pad(tensors[prelu.input[1]], 1, extra)
         _pad(tensors[after.input[1]], 1, extra)
     return model

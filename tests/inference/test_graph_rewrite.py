@@ -53,7 +53,12 @@ def test_rewrite_is_exact_on_mtcnn_inputs_of_real_photos(tmp_path: Path, rewrite
                 np.testing.assert_array_equal(have, want)
 
 
-def test_mtcnn_rewrite_replaces_every_prelu_and_pads_rnet(tmp_path: Path) -> None:
+def _filters(model: onnx.ModelProto) -> list[int]:
+    shapes = {init.name: list(init.dims) for init in model.graph.initializer}
+    return [shapes[node.input[1]][0] for node in model.graph.node if node.op_type == "Conv"]
+
+
+def test_mtcnn_rewrite_replaces_every_prelu_and_pads_to_blocks(tmp_path: Path) -> None:
     manifest = discover(tmp_path)["mtcnn"]
     for part in manifest.parts:
         model = onnx.load_model(str(manifest.locate(part, tmp_path)))
@@ -63,8 +68,10 @@ def test_mtcnn_rewrite_replaces_every_prelu_and_pads_rnet(tmp_path: Path) -> Non
         onnx.checker.check_model(rewritten, full_check=True)
         assert prelu_as_relu(rewritten) is rewritten  # nothing left to rewrite
         assert prelu_blocked(rewritten) is rewritten
-    rnet = mtcnn_rewrite(onnx.load_model(str(manifest.locate("rnet", tmp_path))))
-    shapes = {init.name: list(init.dims) for init in rnet.graph.initializer}
-    filters = [shapes[node.input[1]][0] for node in rnet.graph.node if node.op_type == "Conv"]
-    assert filters == [32, 48, 64]  # R-Net's first 28 filters padded to two blocks
-    assert all(count % BLOCK == 0 for count in filters)
+    pnet, rnet = (
+        mtcnn_rewrite(onnx.load_model(str(manifest.locate(part, tmp_path))))
+        for part in ("pnet", "rnet")
+    )
+    assert _filters(pnet) == [BLOCK, 16, 32, 4, 2]  # the first 10 padded, pooled before PRelu
+    assert sum(node.op_type == "MaxPool" for node in pnet.graph.node) == 2
+    assert _filters(rnet) == [32, 48, 64]  # R-Net's first 28 filters padded to two blocks
