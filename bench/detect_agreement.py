@@ -128,7 +128,7 @@ def compare(old: dict, new: dict) -> tuple[list[str], dict[str, float]]:
     return problems, worst
 
 
-def _extract(revision: str, into: Path) -> Path:
+def extract_revision(revision: str, into: Path) -> Path:
     """The `scanner` package and model manifests of `revision` under `into` (git archive,
     no checkout)."""
     archive = subprocess.run(
@@ -176,7 +176,7 @@ def main() -> None:
         raise SystemExit(f"no pictures in {', '.join(map(str, args.folders or FOLDERS))}")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        sides = {"old": _extract(args.against, work / "old"), "new": REPO}
+        sides = {"old": extract_revision(args.against, work / "old"), "new": REPO}
         home = work / "home"
         print(f"{len(paths)} pictures; old = {args.against}, new = this tree; {_load()}")
         spent = {side: {"detect": [], "analyse": []} for side in sides}
