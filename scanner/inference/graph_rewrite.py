@@ -28,16 +28,19 @@ def mtcnn_rewrite(model: onnx.ModelProto) -> onnx.ModelProto:
 
 def pool_before_prelu(model: onnx.ModelProto) -> onnx.ModelProto:
     """Conv → PRelu → MaxPool with fewer than BLOCK channels (P-Net's first layer: 10
-    channels of the full-size pyramid level) as Max(PRelu(a), PRelu(b)), where
-    a = MaxPool(x) and b = −MaxPool(−1 · x), the window's largest and smallest values.
+    channels of the full-size pyramid level) with the PRelu after the pooling, on a
+    quarter of the values: Max(PRelu(a), PRelu(b)), a the window's largest x and b its
+    smallest where the slope is negative (else b = a).
 
     Exact: a PRelu with slope ≥ 0 never decreases, so its largest value over a window is
     at the window's largest x; with slope < 0 it falls then rises, so the largest is at
-    the largest or at the smallest x; max and negation are exact. The PRelu then runs
-    on a quarter of the values. The Conv is padded to one whole block of zero filters so
-    that both poolings stay in onnxruntime's blocked layout; the pooled values are cut
-    back to the real channels before anything else uses them, so the next Conv gets the
-    same plain tensor as before.
+    the largest or at the smallest x; max and negation are exact. The smallest x comes
+    from the same pooling: the Conv also computes −x for the channels with a negative
+    slope (the same filters negated, which negates every product and sum exactly; P-Net:
+    10 + 6 filters, one block of onnxruntime's blocked layout, which the Conv filled with
+    zero filters anyway), and the pooling's maximum of −x is −min x. The pooled values
+    are cut to the real channels before anything else uses them, so the next Conv gets
+    the same plain tensor as before.
     """
     graph = model.graph
     tensors = {item.name: item for item in graph.initializer}
@@ -56,34 +59,44 @@ def pool_before_prelu(model: onnx.ModelProto) -> onnx.ModelProto:
             or len(users) != 1
             or users[0].op_type != "MaxPool"
             or len(users[0].output) != 1
-            or not _owned(conv.input[1:], tensors, consumers)
+            or not _owned([*conv.input[1:], node.input[1]], tensors, consumers)
             or len(consumers.get(conv.output[0], [])) != 1
+            or tensors[conv.input[1]].dims[0] >= BLOCK
         ):
             nodes.append(node)
             continue
+        pool, (x, slope), stem = users[0], node.input, f"dftriage_pool_{index}"
+        slopes = numpy_helper.to_array(tensors[slope])
         channels = tensors[conv.input[1]].dims[0]
-        if channels >= BLOCK:
+        negative = np.flatnonzero(slopes.reshape(-1) < 0) if slopes.size == channels else None
+        if negative is None:  # a shared slope: not P-Net's; left as it is
             nodes.append(node)
             continue
-        pool, (x, slope), stem = users[0], node.input, f"dftriage_pool_{index}"
-        for name in conv.input[1:]:
-            _pad(tensors[name], 0, BLOCK - channels)
+        for name in conv.input[1:]:  # filters (and biases) of −x appended, then zeros
+            array = numpy_helper.to_array(tensors[name])
+            grown = np.concatenate([array, -array[negative]])
+            widths = [(0, -len(grown) % BLOCK)] + [(0, 0)] * (array.ndim - 1)
+            tensors[name].CopyFrom(numpy_helper.from_array(np.pad(grown, widths), name))
+        smallest = np.arange(channels)
+        smallest[negative] = channels + np.arange(len(negative))
+        sign = np.where(slopes.reshape(1, -1, 1, 1) < 0, -1, 1).astype(np.float32)
         graph.initializer.extend(
             [
-                numpy_helper.from_array(-np.ones((1, BLOCK, 1, 1), np.float32), f"{stem}_minus"),
-                numpy_helper.from_array(-np.ones((1, channels, 1, 1), np.float32), f"{stem}_back"),
                 numpy_helper.from_array(np.array([0], np.int64), f"{stem}_start"),
                 numpy_helper.from_array(np.array([channels], np.int64), f"{stem}_end"),
                 numpy_helper.from_array(np.array([1], np.int64), f"{stem}_axis"),
+                numpy_helper.from_array(smallest.astype(np.int64), f"{stem}_smallest"),
+                numpy_helper.from_array(sign, f"{stem}_sign"),
             ]
         )
+        bounds = [f"{stem}_{part}" for part in ("start", "end", "axis")]
         nodes += [
-            _copy(pool, x, f"{stem}_top"),
-            _first_channels(f"{stem}_top", f"{stem}_a", stem),
-            helper.make_node("Mul", [x, f"{stem}_minus"], [f"{stem}_negated"]),
-            _copy(pool, f"{stem}_negated", f"{stem}_bottom"),
-            _first_channels(f"{stem}_bottom", f"{stem}_negated_b", stem),
-            helper.make_node("Mul", [f"{stem}_negated_b", f"{stem}_back"], [f"{stem}_b"]),
+            _copy(pool, x, f"{stem}_pooled"),
+            helper.make_node("Slice", [f"{stem}_pooled", *bounds], [f"{stem}_a"]),
+            helper.make_node(
+                "Gather", [f"{stem}_pooled", f"{stem}_smallest"], [f"{stem}_signed_b"], axis=1
+            ),
+            helper.make_node("Mul", [f"{stem}_signed_b", f"{stem}_sign"], [f"{stem}_b"]),
             helper.make_node("PRelu", [f"{stem}_a", slope], [f"{stem}_fa"]),
             helper.make_node("PRelu", [f"{stem}_b", slope], [f"{stem}_fb"]),
             helper.make_node("Max", [f"{stem}_fa", f"{stem}_fb"], list(pool.output)),
@@ -103,12 +116,6 @@ def _copy(pool: onnx.NodeProto, source: str, target: str) -> onnx.NodeProto:
     node.input.append(source)
     node.output.append(target)
     return node
-
-
-def _first_channels(source: str, target: str, stem: str) -> onnx.NodeProto:
-    """`source`'s first channels, as the `stem`_start, _end and _axis initializers say."""
-    bounds = [f"{stem}_{part}" for part in ("start", "end", "axis")]
-    return helper.make_node("Slice", [source, *bounds], [target])
 
 
 def _consumers(graph: onnx.GraphProto) -> dict[str, list[onnx.NodeProto]]:

@@ -72,6 +72,6 @@ def test_mtcnn_rewrite_replaces_every_prelu_and_pads_to_blocks(tmp_path: Path) -
         mtcnn_rewrite(onnx.load_model(str(manifest.locate(part, tmp_path))))
         for part in ("pnet", "rnet")
     )
-    assert _filters(pnet) == [BLOCK, 16, 32, 4, 2]  # the first 10 padded, pooled before PRelu
-    assert sum(node.op_type == "MaxPool" for node in pnet.graph.node) == 2
+    assert _filters(pnet) == [BLOCK, 16, 32, 4, 2]  # the first 10 and 6 negated ones
+    assert [node.op_type for node in pnet.graph.node][:3] == ["Transpose", "Conv", "MaxPool"]
     assert _filters(rnet) == [32, 48, 64]  # R-Net's first 28 filters padded to two blocks
