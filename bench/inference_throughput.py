@@ -3,7 +3,7 @@ baseline measured in the same run.
 
     python bench/inference_throughput.py [--pictures 48] [--chunk 16] [--workers 2] [--detector yunet-n]
                                          [--small-faces GRID] [--stages] [--no-deepfake]
-                                         [--int8 | --device cuda]
+                                         [--int8 | --device cuda] [--against REVISION]
 
 Pictures: 4000×3000 JPEGs (quality 92) made in memory from real photos: a face-free
 wallpaper photo (/usr/share/wallpapers, plasma-workspace-wallpapers) or a blurred face
@@ -26,6 +26,10 @@ the load average before and after (the machine is shared: compare ratios, not ab
 way, in alternating turns, and prints the ratio; `--device cuda` does the same with the
 CPU run against the CUDA run (needs onnxruntime-gpu and a GPU). `--no-deepfake` leaves out
 Meso4 (not a bundled model: the bundled cascade is MTCNN + dlib + NudeNet).
+`--against REVISION` runs that git revision's `scanner` package (extracted with
+`git archive`, never checked out) against this tree's, in the same alternating turns
+(with `--int8`: old and new code, each with float and int8 models), so that a change is
+measured before/after in one run.
 `--small-faces GRID` turns on the tiled small-face search in the dftriage run only;
 `--stages` adds the CPU milliseconds per picture of each stage, in one process, and the
 rate those allow on idle cores (workers × 1000 / CPU ms per picture).
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import io
 import multiprocessing
 import os
@@ -50,6 +55,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from detect_agreement import extract_revision  # noqa: E402
 
 from scanner.inference.analyser import PictureAnalyser  # noqa: E402
 from scanner.inference.tiling import SmallFaces  # noqa: E402
@@ -115,20 +122,42 @@ def _tasks(
 
 
 _worker: PictureAnalyser | None = None
+_decode = decode_picture
 
 
 def _init(
-    home: str, tasks: tuple[str, ...], choose: dict[str, str], grid: int, device: str = "cpu"
+    home: str,
+    tasks: tuple[str, ...],
+    choose: dict[str, str],
+    grid: int,
+    device: str = "cpu",
+    source: str | None = None,
 ) -> None:
-    global _worker
+    """A worker's analyser; with `source`, built from the `scanner` package found there
+    (another revision's, see `--against`) instead of this tree's."""
+    global _worker, _decode
     cv2.setNumThreads(1)
-    _worker = PictureAnalyser.load(tasks, choose, Path(home), 1, SmallFaces(grid), device)
+    analyser, tiles, decode = PictureAnalyser, SmallFaces, decode_picture
+    if source is not None:
+        for name in [name for name in sys.modules if name.split(".")[0] == "scanner"]:
+            del sys.modules[name]
+        sys.path.insert(0, source)
+        analyser = importlib.import_module("scanner.inference.analyser").PictureAnalyser
+        tiles = importlib.import_module("scanner.inference.tiling").SmallFaces
+        decode = importlib.import_module("scanner.media.decode").decode_picture
+    _worker, _decode = analyser.load(tasks, choose, Path(home), 1, tiles(grid), device), decode
 
 
 def _analyse(path: str) -> int:
     assert _worker is not None
-    rgb = decode_picture(Path(path).read_bytes(), max_side=_worker.decode_side)
+    rgb = _decode(Path(path).read_bytes(), max_side=_worker.decode_side)
     return len(_worker.analyse(rgb).faces)
+
+
+def _worker_stages(paths: list[str]) -> dict[str, float]:
+    """`stages` in a worker, with its analyser (this tree's or another revision's)."""
+    assert _worker is not None
+    return stages([Path(path).read_bytes() for path in paths], _worker, _decode)
 
 
 def interleaved(
@@ -159,21 +188,26 @@ def interleaved(
     return {name: (len(pictures) / spent[name], faces[name]) for name in spent}
 
 
+Run = tuple[dict[str, str], str, "str | None"]  # model choice, device, code (see _init)
+
+
 def alternating(
     pictures: list[str],
     home: Path,
     tasks,
-    runs: dict[str, tuple[dict[str, str], str]],
+    runs: dict[str, Run],
     workers: int,
     grid: int,
     chunk: int,
-) -> dict[str, tuple[float, int]]:
-    """pictures/s and faces of each run (label → (model choice, device)), each with its own
-    pool of `workers` processes, in turns on chunks of `chunk` pictures."""
+    stage_paths: list[str] | None = None,
+) -> tuple[dict[str, tuple[float, int]], dict[str, dict[str, float]]]:
+    """pictures/s and faces of each run (label → (model choice, device, code)), each with
+    its own pool of `workers` processes, in turns on chunks of `chunk` pictures; and, with
+    `stage_paths`, each run's `stages` on those pictures in one of its workers."""
     context = multiprocessing.get_context("spawn")
     pools = {
-        label: context.Pool(workers, _init, (str(home), tasks, choose, grid, device))
-        for label, (choose, device) in runs.items()
+        label: context.Pool(workers, _init, (str(home), tasks, choose, grid, device, source))
+        for label, (choose, device, source) in runs.items()
     }
     spent = dict.fromkeys(runs, 0.0)
     faces = dict.fromkeys(runs, 0)
@@ -187,16 +221,22 @@ def alternating(
                 start = time.perf_counter()
                 faces[label] += sum(pools[label].imap_unordered(_analyse, part, chunksize=1))
                 spent[label] += time.perf_counter() - start
+        per_stage = {}
+        if stage_paths:
+            per_stage = {
+                label: pool.apply(_worker_stages, (stage_paths,)) for label, pool in pools.items()
+            }
     finally:
         for pool in pools.values():
             pool.terminate()
-    return {label: (len(pictures) / spent[label], faces[label]) for label in runs}
+    rates = {label: (len(pictures) / spent[label], faces[label]) for label in runs}
+    return rates, per_stage
 
 
-def stages(pictures: list[bytes], home: Path, tasks, choose, grid: int) -> dict[str, float]:
-    """CPU ms per picture of decode and of each model adapter call, one process, 1 thread."""
+def stages(pictures: list[bytes], analyser, decode=decode_picture) -> dict[str, float]:
+    """CPU ms per picture of decode and of each model adapter call of `analyser` (loaded
+    with one thread), in this process."""
     cv2.setNumThreads(1)
-    analyser = PictureAnalyser.load(tasks, choose, home, 1, SmallFaces(grid))
     spent: dict[str, float] = collections.defaultdict(float)
 
     def timed(name, method):
@@ -221,7 +261,7 @@ def stages(pictures: list[bytes], home: Path, tasks, choose, grid: int) -> dict[
     analyse = timed("analyse (all)", analyser.analyse)
     for data in pictures:
         start = time.process_time()
-        rgb = decode_picture(data, max_side=analyser.decode_side)
+        rgb = decode(data, max_side=analyser.decode_side)
         spent["decode"] += time.process_time() - start
         analyse(rgb)
     return {name: value / len(pictures) * 1000 for name, value in spent.items()}
@@ -243,6 +283,7 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--int8", action="store_true", help="float against int8 models")
     group.add_argument("--device", choices=["cuda"], help="CPU against CUDA")
+    parser.add_argument("--against", metavar="REVISION", help="that git revision's code first")
     args = parser.parse_args()
     pictures = make_pictures(args.pictures)
     with tempfile.TemporaryDirectory() as folder:
@@ -256,7 +297,7 @@ def main() -> None:
         models = ", ".join(ref.name for ref in PictureAnalyser.load(tasks, choose, home).models)
         print(f"{len(pictures)} pictures {SIZE[0]}x{SIZE[1]}, 0-5 faces; models: {models}")
         print(f"before   : {_load()}")
-        if args.int8 or args.device:
+        if args.int8 or args.device or args.against:
             _compare(args, paths, home, tasks, choose)
             return
         rates = interleaved(paths, home, tasks, choose, args.workers, args.small_faces, args.chunk)
@@ -267,7 +308,8 @@ def main() -> None:
         print(f"ratio    : {rate / base_rate:6.2f} x naive (target >= 4); absolute target >= 20/s")
         print(f"after    : {_load()}")
         if args.stages:
-            spent = stages(pictures, home, tasks, choose, args.small_faces)
+            analyser = PictureAnalyser.load(tasks, choose, home, 1, SmallFaces(args.small_faces))
+            spent = stages(pictures, analyser)
             for name in ("decode", *tasks, "analyse (all)"):
                 print(f"  {name:14s} {spent.get(name, 0.0):7.1f} CPU ms/picture")
             ceiling = args.workers * 1000 / (spent["decode"] + spent["analyse (all)"])
@@ -275,40 +317,49 @@ def main() -> None:
 
 
 def _compare(args, paths: list[str], home: Path, tasks, choose: dict[str, str]) -> None:
-    """Float against int8, or CPU against CUDA, the dftriage way, in alternating turns."""
+    """Float against int8, CPU against CUDA, or another revision's code against this
+    tree's (with --int8: both model sets for each), the dftriage way, in alternating turns."""
+    models = {"float": choose}
     if args.int8:
         int8 = {**choose, **{task: name for task, name in INT8.items() if task in tasks}}
         PictureAnalyser.load(tasks, int8, home)  # builds the int8 models once
         print(f"int8     : {', '.join(f'{t}={n}' for t, n in INT8.items())}")
-        runs = {"float": (choose, "cpu"), "int8": (int8, "cpu")}
-    else:
+        models["int8"] = int8
+    if args.device:
         try:
             PictureAnalyser.load(tasks, choose, home, device="cuda")
         except Exception as exc:  # noqa: BLE001 - say why and stop
             raise SystemExit(f"--device cuda: {exc}") from None
-        runs = {"cpu": (choose, "cpu"), "cuda": (choose, "cuda")}
-    rates = alternating(paths, home, tasks, runs, args.workers, args.small_faces, args.chunk)
-    first, second = runs
+        runs: dict[str, Run] = {"cpu": (choose, "cpu", None), "cuda": (choose, "cuda", None)}
+    elif args.against:
+        old = str(extract_revision(args.against, home / "old"))
+        print(f"old      : the scanner package of {args.against}; new: this tree")
+        runs = {
+            f"{code} {kind}": (choice, "cpu", old if code == "old" else None)
+            for kind, choice in models.items()
+            for code in ("old", "new")
+        }
+    else:
+        runs = {kind: (choice, "cpu", None) for kind, choice in models.items()}
+    stage_paths = paths if args.stages else None
+    rates, spent = alternating(
+        paths, home, tasks, runs, args.workers, args.small_faces, args.chunk, stage_paths
+    )
+    width = max(9, *(len(label) for label in runs))
     for label in runs:
         rate, faces = rates[label]
-        print(f"{label:9s}: {rate:6.2f} pictures/s  ({faces} faces, {args.workers} workers)")
-    ratio = rates[second][0] / rates[first][0]
-    print(f"ratio    : {ratio:6.2f} x {first} (same run); absolute target >= 20/s")
+        print(f"{label:{width}s}: {rate:6.2f} pictures/s  ({faces} faces, {args.workers} workers)")
+    first = next(iter(runs))
+    for label in list(runs)[1:]:
+        ratio = rates[label][0] / rates[first][0]
+        print(f"ratio    : {ratio:6.2f} x {first} for {label} (same run); absolute target >= 20/s")
     print(f"after    : {_load()}")
-    if args.stages and args.int8:
-        data = [Path(path).read_bytes() for path in paths]
-        spent = {
-            label: stages(data, home, tasks, choice, args.small_faces)
-            for label, (choice, _) in runs.items()
-        }
-        for name in ("decode", *tasks, "analyse (all)"):
-            row = "  ".join(f"{spent[label].get(name, 0.0):7.1f}" for label in runs)
-            print(f"  {name:14s} {row}  CPU ms/picture ({' / '.join(runs)})")
-        for label in runs:
-            ceiling = args.workers * 1000 / (spent[label]["decode"] + spent[label]["analyse (all)"])
-            print(
-                f"CPU-bound ceiling on {args.workers} idle cores, {label}: {ceiling:.1f} pictures/s"
-            )
+    for name in ("decode", *tasks, "analyse (all)") if spent else ():
+        row = "  ".join(f"{spent[label].get(name, 0.0):7.1f}" for label in runs)
+        print(f"  {name:14s} {row}  CPU ms/picture ({' / '.join(runs)})")
+    for label in spent:
+        ceiling = args.workers * 1000 / (spent[label]["decode"] + spent[label]["analyse (all)"])
+        print(f"CPU-bound ceiling on {args.workers} idle cores, {label}: {ceiling:.1f} pictures/s")
 
 
 if __name__ == "__main__":

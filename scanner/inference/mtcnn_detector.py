@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from scanner.inference.geometry import fit_side, nms, padded_crop, square
-from scanner.inference.graph_rewrite import prelu_as_relu
+from scanner.inference.graph_rewrite import mtcnn_rewrite
 from scanner.inference.manifest import Manifest
 from scanner.inference.providers import on_gpu
 from scanner.inference.registry import family
@@ -33,7 +33,7 @@ class MtcnnDetector:
     """face-detect adapter; params: min_face, scale_factor, thresholds [p, r, o],
     score_threshold, max_side, upscale_below (enlarge smaller pictures 2× first)."""
 
-    graph_rewrite = staticmethod(prelu_as_relu)
+    graph_rewrite = staticmethod(mtcnn_rewrite)
 
     def __init__(self, manifest: Manifest, session: Mapping[str, Any]) -> None:
         params = manifest.params

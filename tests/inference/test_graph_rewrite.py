@@ -3,52 +3,75 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 import onnx
+import pytest
 
-from scanner.inference.graph_rewrite import prelu_as_relu
+from scanner.inference.graph_rewrite import BLOCK, mtcnn_rewrite, prelu_as_relu, prelu_blocked
 from scanner.inference.manifest import discover
-from scanner.inference.session import open_session
+from scanner.inference.session import load_adapter, open_session
 from tests.inference.inference_support import face_photo
 
-INPUT_SIZES = {"pnet": None, "rnet": 24, "onet": 48}
+PHOTOS = ("face_recognition/two_people.jpg", "deepface/couple.jpg", "deepface/img1.jpg")
 
 
-def _mtcnn_inputs(rgb: np.ndarray, part: str) -> np.ndarray:
-    """A real MTCNN input for `part`: a pyramid level, or face-sized crops of the photo."""
-    side = INPUT_SIZES[part]
-    if side is None:
-        level = cv2.resize(
-            rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA
-        )
-        return (level.transpose(1, 0, 2)[None].astype(np.float32) - 127.5) / 128.0
-    height, width = rgb.shape[:2]
-    crops = [
-        cv2.resize(rgb[y : y + height // 2, x : x + width // 2], (side, side))
-        for y in (0, height // 4, height // 2)
-        for x in (0, width // 4, width // 2)
-    ]
-    return (np.stack(crops).transpose(0, 2, 1, 3).astype(np.float32) - 127.5) / 128.0
+class _Recorder:
+    """A session that keeps every feed it runs."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.feeds: list[dict[str, np.ndarray]] = []
+
+    def run(self, names: Any, feed: dict[str, np.ndarray]) -> Any:
+        self.feeds.append({key: value.copy() for key, value in feed.items()})
+        return self.session.run(names, feed)
 
 
-def test_prelu_rewrite_is_exact_on_mtcnn(tmp_path: Path) -> None:
+def _mtcnn_feeds(home: Path) -> dict[str, list[dict[str, np.ndarray]]]:
+    """Every input MTCNN gives its three networks while detecting on real photos: each
+    P-Net strip of each pyramid level, each R-Net and O-Net batch of crops."""
+    detector = load_adapter(discover(home)["mtcnn"], home)
+    recorders = {part: _Recorder(getattr(detector, part)) for part in ("pnet", "rnet", "onet")}
+    for part, recorder in recorders.items():
+        setattr(detector, part, recorder)
+    found = sum(len(detector.detect(face_photo(relative))) for relative in PHOTOS)
+    assert found >= 4  # two_people and couple hold two faces each
+    return {part: recorder.feeds for part, recorder in recorders.items()}
+
+
+@pytest.mark.parametrize("rewrite", [prelu_as_relu, mtcnn_rewrite])
+def test_rewrite_is_exact_on_mtcnn_inputs_of_real_photos(tmp_path: Path, rewrite: Any) -> None:
     manifest = discover(tmp_path)["mtcnn"]
-    rgb = face_photo("face_recognition/two_people.jpg")
-    for part in manifest.parts:
+    for part, feeds in _mtcnn_feeds(tmp_path).items():
+        assert feeds, part
         original = open_session(manifest, part, tmp_path)
-        rewritten = open_session(manifest, part, tmp_path, rewrite=prelu_as_relu)
-        feed = {original.get_inputs()[0].name: _mtcnn_inputs(rgb, part)}
-        for want, have in zip(original.run(None, feed), rewritten.run(None, feed), strict=True):
-            np.testing.assert_array_equal(have, want)
+        rewritten = open_session(manifest, part, tmp_path, rewrite=rewrite)
+        for feed in feeds:
+            for want, have in zip(original.run(None, feed), rewritten.run(None, feed), strict=True):
+                np.testing.assert_array_equal(have, want)
 
 
-def test_prelu_rewrite_replaces_every_prelu(tmp_path: Path) -> None:
+def _filters(model: onnx.ModelProto) -> list[int]:
+    shapes = {init.name: list(init.dims) for init in model.graph.initializer}
+    return [shapes[node.input[1]][0] for node in model.graph.node if node.op_type == "Conv"]
+
+
+def test_mtcnn_rewrite_replaces_every_prelu_and_pads_to_blocks(tmp_path: Path) -> None:
     manifest = discover(tmp_path)["mtcnn"]
-    model = onnx.load_model(str(manifest.locate("pnet", tmp_path)))
-    assert any(node.op_type == "PRelu" for node in model.graph.node)
-    rewritten = prelu_as_relu(model)
-    assert not any(node.op_type == "PRelu" for node in rewritten.graph.node)
-    onnx.checker.check_model(rewritten)
-    assert prelu_as_relu(rewritten) is rewritten  # nothing left to rewrite
+    for part in manifest.parts:
+        model = onnx.load_model(str(manifest.locate(part, tmp_path)))
+        assert any(node.op_type == "PRelu" for node in model.graph.node)
+        rewritten = mtcnn_rewrite(model)
+        assert not any(node.op_type == "PRelu" for node in rewritten.graph.node)
+        onnx.checker.check_model(rewritten, full_check=True)
+        assert prelu_as_relu(rewritten) is rewritten  # nothing left to rewrite
+        assert prelu_blocked(rewritten) is rewritten
+    pnet, rnet = (
+        mtcnn_rewrite(onnx.load_model(str(manifest.locate(part, tmp_path))))
+        for part in ("pnet", "rnet")
+    )
+    assert _filters(pnet) == [BLOCK, 16, 32, 4, 2]  # the first 10 and 6 negated ones
+    assert [node.op_type for node in pnet.graph.node][:3] == ["Transpose", "Conv", "MaxPool"]
+    assert _filters(rnet) == [32, 48, 64]  # R-Net's first 28 filters padded to two blocks
