@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dask
@@ -27,8 +27,8 @@ from scanner import __version__
 from scanner.errors import ConfigError, ScannerError
 from scanner.evidence.containers import ContainerOptions
 from scanner.lib.processes import WORKER_ENVIRONMENT
-from scanner.pipeline.tasks import BlobTask
-from scanner.pipeline.worker import analyse_blob
+from scanner.pipeline.tasks import BlobTask, ItemResult, ItemTask
+from scanner.pipeline.worker import analyse_blob, hash_items
 from scanner.types import BlobAnalysis
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ LOST_UNIT: tuple[type[BaseException], ...] = (KilledWorker,)
 BATCH_ITEMS = 256
 BATCH_BYTES = 8 << 20
 BATCH_BLOBS = 4
+# the blobs a worker analysed during this scan: not analysed again when seen again
+# (their first result already went to the client); cleared when it holds this many
+ANALYSED: set[str] = set()
+ANALYSED_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,25 @@ def analyse_blobs(tasks: tuple[BlobTask, ...]) -> list[BlobAnalysis]:
     return [analyse_blob(task) for task in tasks]
 
 
+def hash_and_analyse(settings: dict[str, Any], tasks: tuple[ItemTask, ...]) -> list[ItemResult]:
+    """`hash_items` over a batch, and `analyse_blob` of every picture or video in it that
+    this worker has not analysed yet, attached to its item: one Dask task for a batch and
+    its analyses instead of one more per few blobs. The client keeps an analysis only for a
+    blob new to the case; a new blob that comes without one is analysed the usual way."""
+    return [_with_analysis(result, settings) for result in hash_items(tasks)]
+
+
+def _with_analysis(result: ItemResult, settings: dict[str, Any]) -> ItemResult:
+    if result.error or not result.is_media or result.sha256 in ANALYSED:
+        return result
+    if len(ANALYSED) >= ANALYSED_LIMIT:
+        ANALYSED.clear()
+    ANALYSED.add(result.sha256)
+    task = result.task
+    blob = BlobTask(result.sha256, result.media_type, task.size, task.locator, settings)
+    return replace(result, analysis=analyse_blob(blob))
+
+
 class ScanWorkerPlugin(WorkerPlugin):
     """Once per Dask worker: the scan's container options (the password held in memory
     only), the evidence roots, one compute thread, quiet decoders; models are loaded once
@@ -133,6 +156,7 @@ class ScanWorkerPlugin(WorkerPlugin):
                 " workers with --nthreads 1 (use --nworkers for more processes)"
             )
         init_worker(self.scan_pid, self.options, self.roots)  # one cv2 thread, quiet PIL
+        ANALYSED.clear()  # a remote worker outlives scans
 
     def teardown(self, worker: Any) -> None:
         from scanner.pipeline.worker import CONTEXT
