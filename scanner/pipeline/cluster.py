@@ -39,13 +39,24 @@ WORKERS_SECONDS = 60  # for at least one worker to be connected
 # a task that was running on two workers that died is a poisoned unit (KilledWorker)
 ALLOWED_FAILURES = 1
 LOST_UNIT: tuple[type[BaseException], ...] = (KilledWorker,)
-# Units on a cluster: a Dask task costs milliseconds (bench/scan_cluster.py), a pool's
-# task a tenth of one. Blobs are analysed 4 to a task; small files are hashed up to 256 to
-# a task, but no more than the pool's 8 MiB: larger byte batches measured slower, as the
-# analyses of a batch's new blobs wait for the whole batch
-BATCH_ITEMS = 256
+# Units on a cluster: a Dask task costs milliseconds of CPU and, as a worker gets its
+# next task from the scheduler only when it finishes one (worker-saturation 1.0), about
+# 10 ms of waiting (bench/scan_cluster.py); a pool's task a tenth of a millisecond. So a
+# batch of files is hashed and its new pictures analysed in the same task (about 0.3 s of
+# work for 8 MiB of 1280-px JPEGs without models), and small files go up to 1,024 to a
+# task (about 0.1 s). Blobs analysed apart (retries, resumed scans) go 4 to a task.
+BATCH_ITEMS = 1024
 BATCH_BYTES = 8 << 20
 BATCH_BLOBS = 4
+# a local cluster's background work, for a dashboard nobody watches: the workers' profiler
+# (stack samples every 10 ms), event-loop ticks (every 20 ms) and system and memory
+# monitors, every second or less often (an idle local:2 used 4-5 % of a core, 1 % so)
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 # the blobs a worker analysed during this scan: not analysed again when seen again
 # (their first result already went to the client); cleared when it holds this many
 ANALYSED: set[str] = set()
@@ -176,6 +187,7 @@ def cluster_executor(
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.scheduler.worker-saturation": 1.0,
         "distributed.worker.multiprocessing-method": "forkserver",  # the scan's, preloaded
+        **QUIET,
     }
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # Dask's INFO lines only with -v
         logging.getLogger("distributed").setLevel(logging.WARNING)
