@@ -4,8 +4,10 @@
 starts a `LocalCluster` of N worker processes. The client's executor (a
 concurrent.futures Executor) is handed to `WorkPool`, so the worker functions of the
 process pool run unchanged as Dask tasks, bounded in flight, their results stored by
-this process as they come. `ScanWorkerPlugin` does once per Dask worker what
-`init_worker` does per pool process. Imported only when a cluster is asked for.
+this process as they come; as a Dask task costs thirty times a pool's, a batch of files
+and the analyses of its new pictures are one task (`hash_and_analyse`).
+`ScanWorkerPlugin` does once per Dask worker what `init_worker` does per pool process.
+Imported only when a cluster is asked for.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Workers (a process pool, or a Dask cluster: `cluster`) read and compute; this module is
 the single writer of the case database. A blob seen for the first time is analysed while the walk goes on: its
 analysis joins the same bounded queue of work, ahead of further reading, so both
-cores stay busy and memory stays bounded. Walk, carve and analyse are recorded unit
+cores stay busy and memory stays bounded (on a cluster it comes back with the hashing
+task that found the blob, and is stored only if the blob is new). Walk, carve and analyse are recorded unit
 by unit, so a scan killed at any moment resumes where it stopped (blobs left without
 analysis are analysed after the walk); match and triage are recomputed from the
 stored results on every run (they are cheap), so new sets or rules apply at once.
