@@ -4,8 +4,10 @@
 starts a `LocalCluster` of N worker processes. The client's executor (a
 concurrent.futures Executor) is handed to `WorkPool`, so the worker functions of the
 process pool run unchanged as Dask tasks, bounded in flight, their results stored by
-this process as they come. `ScanWorkerPlugin` does once per Dask worker what
-`init_worker` does per pool process. Imported only when a cluster is asked for.
+this process as they come; as a Dask task costs thirty times a pool's, a batch of files
+and the analyses of its new pictures are one task (`hash_and_analyse`).
+`ScanWorkerPlugin` does once per Dask worker what `init_worker` does per pool process.
+Imported only when a cluster is asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dask
@@ -27,8 +29,8 @@ from scanner import __version__
 from scanner.errors import ConfigError, ScannerError
 from scanner.evidence.containers import ContainerOptions
 from scanner.lib.processes import WORKER_ENVIRONMENT
-from scanner.pipeline.tasks import BlobTask
-from scanner.pipeline.worker import analyse_blob
+from scanner.pipeline.tasks import BlobTask, ItemResult, ItemTask
+from scanner.pipeline.worker import analyse_blob, hash_items
 from scanner.types import BlobAnalysis
 
 log = logging.getLogger(__name__)
@@ -39,13 +41,28 @@ WORKERS_SECONDS = 60  # for at least one worker to be connected
 # a task that was running on two workers that died is a poisoned unit (KilledWorker)
 ALLOWED_FAILURES = 1
 LOST_UNIT: tuple[type[BaseException], ...] = (KilledWorker,)
-# Units on a cluster: a Dask task costs milliseconds (bench/scan_cluster.py), a pool's
-# task a tenth of one. Blobs are analysed 4 to a task; small files are hashed up to 256 to
-# a task, but no more than the pool's 8 MiB: larger byte batches measured slower, as the
-# analyses of a batch's new blobs wait for the whole batch
-BATCH_ITEMS = 256
+# Units on a cluster: a Dask task costs milliseconds of CPU and, as a worker gets its
+# next task from the scheduler only when it finishes one (worker-saturation 1.0), about
+# 10 ms of waiting (bench/scan_cluster.py); a pool's task a tenth of a millisecond. So a
+# batch of files is hashed and its new pictures analysed in the same task (about 0.3 s of
+# work for 8 MiB of 1280-px JPEGs without models), and small files go up to 1,024 to a
+# task (about 0.1 s). Blobs analysed apart (retries, resumed scans) go 4 to a task.
+BATCH_ITEMS = 1024
 BATCH_BYTES = 8 << 20
 BATCH_BLOBS = 4
+# a local cluster's background work, for a dashboard nobody watches: the workers' profiler
+# (stack samples every 10 ms), event-loop ticks (every 20 ms) and system and memory
+# monitors, every second or less often (an idle local:2 used 4-5 % of a core, 1 % so)
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+# the blobs a worker analysed during this scan: not analysed again when seen again
+# (their first result already went to the client); cleared when it holds this many
+ANALYSED: set[str] = set()
+ANALYSED_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,25 @@ def analyse_blobs(tasks: tuple[BlobTask, ...]) -> list[BlobAnalysis]:
     return [analyse_blob(task) for task in tasks]
 
 
+def hash_and_analyse(settings: dict[str, Any], tasks: tuple[ItemTask, ...]) -> list[ItemResult]:
+    """`hash_items` over a batch, and `analyse_blob` of every picture or video in it that
+    this worker has not analysed yet, attached to its item: one Dask task for a batch and
+    its analyses instead of one more per few blobs. The client keeps an analysis only for a
+    blob new to the case; a new blob that comes without one is analysed the usual way."""
+    return [_with_analysis(result, settings) for result in hash_items(tasks)]
+
+
+def _with_analysis(result: ItemResult, settings: dict[str, Any]) -> ItemResult:
+    if result.error or not result.is_media or result.sha256 in ANALYSED:
+        return result
+    if len(ANALYSED) >= ANALYSED_LIMIT:
+        ANALYSED.clear()
+    ANALYSED.add(result.sha256)
+    task = result.task
+    blob = BlobTask(result.sha256, result.media_type, task.size, task.locator, settings)
+    return replace(result, analysis=analyse_blob(blob))
+
+
 class ScanWorkerPlugin(WorkerPlugin):
     """Once per Dask worker: the scan's container options (the password held in memory
     only), the evidence roots, one compute thread, quiet decoders; models are loaded once
@@ -133,6 +169,7 @@ class ScanWorkerPlugin(WorkerPlugin):
                 " workers with --nthreads 1 (use --nworkers for more processes)"
             )
         init_worker(self.scan_pid, self.options, self.roots)  # one cv2 thread, quiet PIL
+        ANALYSED.clear()  # a remote worker outlives scans
 
     def teardown(self, worker: Any) -> None:
         from scanner.pipeline.worker import CONTEXT
@@ -152,6 +189,7 @@ def cluster_executor(
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.scheduler.worker-saturation": 1.0,
         "distributed.worker.multiprocessing-method": "forkserver",  # the scan's, preloaded
+        **QUIET,
     }
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # Dask's INFO lines only with -v
         logging.getLogger("distributed").setLevel(logging.WARNING)

@@ -3,7 +3,8 @@
 Workers (a process pool, or a Dask cluster: `cluster`) read and compute; this module is
 the single writer of the case database. A blob seen for the first time is analysed while the walk goes on: its
 analysis joins the same bounded queue of work, ahead of further reading, so both
-cores stay busy and memory stays bounded. Walk, carve and analyse are recorded unit
+cores stay busy and memory stays bounded (on a cluster it comes back with the hashing
+task that found the blob, and is stored only if the blob is new). Walk, carve and analyse are recorded unit
 by unit, so a scan killed at any moment resumes where it stopped (blobs left without
 analysis are analysed after the walk); match and triage are recomputed from the
 stored results on every run (they are cheap), so new sets or rules apply at once.
@@ -17,10 +18,11 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +105,7 @@ class Scan:
         # unit sizes: files (or bytes) hashed per task, blobs analysed per task
         self.batch_items, self.batch_bytes, self.batch_blobs = BATCH_ITEMS, BATCH_BYTES, 1
         self._analyse_blobs: Any = None  # the batch function of a cluster
+        self._hash_batch: Callable[[tuple[ItemTask, ...]], list[ItemResult]] = hash_items
         self._follow_ups: deque[Work] = deque()
         self._members: deque[ItemTask] = deque()  # members of containers, not claimed yet
         self._open_members: dict[str, int] = {}  # expansion unit -> members not finished
@@ -146,6 +149,8 @@ class Scan:
 
         self.batch_items, self.batch_bytes = dask.BATCH_ITEMS, dask.BATCH_BYTES
         self.batch_blobs, self._analyse_blobs = dask.BATCH_BLOBS, dask.analyse_blobs
+        if self.config.analyse:  # a batch's new pictures analysed in its own task
+            self._hash_batch = partial(dask.hash_and_analyse, self.settings)
         with dask.cluster_executor(self.cluster, self.options) as (executor, slots):
             yield executor, slots, dask.LOST_UNIT
 
@@ -281,22 +286,26 @@ class Scan:
         for task in tasks:
             attempt = self.db.claim(task.unit)
             if attempt > 1 or (attempt == 0 and self._unfinished_expansion(task)):
-                yield Work(hash_items, (task,), self._store_items, stage, 1, alone=True)
+                yield self._alone(task, stage)
             elif attempt == 0:
                 self._finished(task)  # done before a restart, or poisoned
             else:
                 batch.append(task)
                 size += task.size
                 if len(batch) >= self.batch_items or size >= self.batch_bytes:
-                    yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
+                    yield Work(self._hash_batch, tuple(batch), self._store_items, stage, len(batch))
                     batch, size = [], 0
         if batch:
-            yield Work(hash_items, tuple(batch), self._store_items, stage, len(batch))
+            yield Work(self._hash_batch, tuple(batch), self._store_items, stage, len(batch))
+
+    def _alone(self, task: ItemTask, stage: str) -> Work:
+        """An item retried after a crash: hashed alone, its analysis a unit of its own."""
+        return Work(hash_items, (task,), self._store_items, stage, 1, alone=True)
 
     def _lost(self, work: Work) -> None:
         """A unit whose task killed the workers that ran it (Dask's KilledWorker), recorded
         like a crash: claimed again and retried alone, poisoned at the second time."""
-        if work.function is not hash_items:  # analyses: one blob, or a batch of them
+        if work.stage == "analyse":  # one blob, or a batch of them
             for blob in (work.task,) if work.function is analyse_blob else work.task:
                 if self.db.claim(f"analyse:{blob.sha256}"):
                     retry = Work(analyse_blob, blob, self._store_blob, work.stage, alone=True)
@@ -306,8 +315,7 @@ class Scan:
             return
         for task in work.task:
             if self.db.claim(task.unit):
-                retry = Work(hash_items, (task,), self._store_items, work.stage, alone=True)
-                self._follow_ups.append(retry)
+                self._follow_ups.append(self._alone(task, work.stage))
             else:
                 self.progress.advance(work.stage, 1)
                 self._finished(task)
@@ -378,8 +386,7 @@ class Scan:
             size = task.size  # a carved item's size is the sum of its runs
             new = self.db.add_blob(result.sha256, result.md5, result.sha1, size, result.media_type)
             if new and self.config.analyse and self.db.claim(f"analyse:{result.sha256}"):
-                blob = BlobTask(result.sha256, result.media_type, size, task.locator, self.settings)
-                self._follow_ups.append(self._analysis(blob))
+                self._analysed(result, size)
             self.db.add_item(task.evidence_id, _item_row(task, result))
         for problem in result.problems:
             self.db.add_error(problem.locator, problem.stage, problem.reason)
@@ -388,6 +395,17 @@ class Scan:
             self._expand(task, result)
         else:
             self._finished(task)
+
+    def _analysed(self, result: ItemResult, size: int) -> None:
+        """A new blob's analysis: stored if it came with the item (a cluster's unit), else
+        queued ahead of further reading."""
+        if result.analysis is not None:
+            self._store_blob(result.analysis)
+            self.progress.advance("analyse", 1)
+            return
+        task = result.task
+        blob = BlobTask(result.sha256, result.media_type, size, task.locator, self.settings)
+        self._follow_ups.append(self._analysis(blob))
 
     def _expand(self, task: ItemTask, result: ItemResult) -> None:
         """Queue a container's members ahead of further reading; the container counts as

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.evidence.containers.cache_paths import path_origin
-from scanner.types import FileItem, ItemError, Locator, Times
+from scanner.types import BlobAnalysis, FileItem, ItemError, Locator, Times
 
 MEDIA_PREFIXES = ("image/", "video/")
 
@@ -58,6 +58,7 @@ class ItemResult:
     container: str = ""  # the container kind, when the item is one
     children: tuple[FileItem, ...] = ()
     problems: tuple[ItemError, ...] = ()
+    analysis: BlobAnalysis | None = None  # on a cluster: its blob, analysed in the same task
 
     @property
     def is_media(self) -> bool:

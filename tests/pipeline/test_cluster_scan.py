@@ -181,6 +181,42 @@ def test_a_unit_that_kills_its_workers_is_poisoned(
         own.stop()
 
 
+def test_a_picture_whose_analysis_kills_its_workers_poisons_only_its_analysis(
+    poisoned_folder: tuple[Path, dict], tmp_path: Path
+) -> None:
+    """Hashed and analysed in one task on a cluster: the batch is retried file by file,
+    hashing only, and the analysis of poison.jpg alone is poisoned; the file is recorded."""
+    folder, expected = poisoned_folder
+    poison = file_sha256(folder / "poison.jpg")
+    own = DaskCluster(tmp_path / "dask")
+    own.folder.mkdir()
+    preload = str(Path(__file__).with_name("crash_analysis_preload.py"))
+    try:
+        own.start(2, "--preload", preload)
+        case = tmp_path / "case"
+        done = scan(case, [folder], "--cluster", own.address)
+        assert done.returncode == 1, done.stderr
+        found = results(case)
+        assert [i for i in found["items"] if not i[1].endswith("poison.jpg")] == expected["items"]
+        assert [b for b in found["blobs"] if b[0] != poison] == expected["blobs"]
+        assert [b[4:] for b in found["blobs"] if b[0] == poison] == [(None, None)]  # no PDQ
+        with sqlite3.connect(case / "case.sqlite") as db:
+            errors = db.execute("SELECT locator, stage, reason FROM errors").fetchall()
+            work = db.execute(
+                "SELECT unit, state, attempts FROM work WHERE unit LIKE ? OR unit LIKE ?",
+                (f"analyse:{poison}", "%poison.jpg"),
+            ).fetchall()
+        assert errors == [
+            (f"analyse:{poison}", "resume", "in progress at 2 crashes; skipped as poisoned")
+        ]
+        assert sorted((unit.startswith("analyse:"), state) for unit, state, _ in work) == [
+            (False, "done"),
+            (True, "poisoned"),
+        ]
+    finally:
+        own.stop()
+
+
 def test_local_cluster_workers_end_when_the_scan_is_killed(
     folder_evidence: Path, tmp_path: Path
 ) -> None:
