@@ -82,21 +82,10 @@ def dump(source: str, home: str, paths: list[str]) -> dict[str, object]:
     return {"results": results, "spent": spent, "models": [ref.name for ref in analyser.models]}
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box of `a` (N, 4) with every box of `b` (M, 4)."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    result: np.ndarray = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-    return result
-
-
 def compare(old: dict, new: dict) -> tuple[list[str], dict[str, float]]:
     """Problems (one line per disagreeing picture) and the largest differences seen."""
+    from scanner.inference.agreement import iou  # this tree's, like the comparison
+
     problems = []
     worst = {"iou": 1.0, "landmark_px": 0.0, "embedding": 0.0, "nudity": 0.0, "faces": 0}
     for path, want in old.items():
