@@ -58,7 +58,8 @@ def pair_three(window: Window, start: int, orphans: Orphans, fallback: Found) ->
     for middle, run in _middles(window, orphans, start, heads[0][0]):
         if search.budget <= 0 or search.tries > MAX_TRIES:
             return None
-        going_on = [head for head in heads if _goes_on(search, head, middle)]
+        probe = window.read(middle, MIN_MIDDLE + SECTOR)  # read once for every head
+        going_on = [head for head in heads if _goes_on(search, head, probe)]
         if not going_on:
             continue  # the head's data does not go on here
         tried += 1
@@ -83,11 +84,10 @@ def _no_judge(split: int, cont: int, end: int, mcu: int) -> float | None:
     return None  # replaced by each head's three-piece judge
 
 
-def _goes_on(search: _Search, head: Head, middle: int) -> bool:
+def _goes_on(search: _Search, head: Head, probe: bytes) -> bool:
     """Whether the head's entropy-coded data decodes on cleanly through MIN_MIDDLE bytes
-    of the sectors at `middle`."""
+    of `probe`, the first bytes of a possible middle."""
     _, data, cp = head
-    probe = search.window.read(middle, MIN_MIDDLE + SECTOR)
     decoded = search.checker.check(data + probe, cp.bit, cp.mcu)
     search.budget -= decoded.end
     return decoded.ok or decoded.end - len(data) >= MIN_MIDDLE
