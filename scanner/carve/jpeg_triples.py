@@ -148,7 +148,7 @@ def _judge3(
     window: Window, start: int, layout: Layout, split: int, cp: Checkpoint, middle: int
 ) -> Judge:
     """Seam score of the three-piece file (the rougher of its two seams), None when
-    libjpeg warns."""
+    libjpeg warns or the MCU rows after either seam come apart."""
     first = window.read(start, split - start)
 
     def judge(split2: int, cont: int, end: int, mcu: int) -> float | None:
@@ -156,7 +156,8 @@ def _judge3(
         image = clean_decode(data)
         if image is None:
             return None
-        return max(seam_at(image, layout, cp.mcu), seam_at(image, layout, mcu))
+        seams = seam_at(image, layout, cp.mcu), seam_at(image, layout, mcu)
+        return None if seams[0] is None or seams[1] is None else max(seams[0], seams[1])
 
     return judge
 

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from scanner.carve.jpeg_structure import Layout
+from scanner.carve.mcu_rows import torn
 from scanner.carve.window import Window
 
 _sink: tuple[int, IO[bytes]] | None = None  # (owning process, file): never shared after fork
@@ -97,13 +98,14 @@ def pair_seam(
     window: Window, start: int, layout: Layout, split: int, cont: int, end: int, mcu: int
 ) -> float | None:
     """Seam score of the JPEG at `start` joined from [start, split) and [cont, end) (lower
-    is smoother), None when libjpeg warns."""
+    is smoother), None when libjpeg warns or the MCU rows after the seam come apart."""
     image = clean_decode(window.read(start, split - start) + window.read(cont, end - cont))
     return None if image is None else seam_at(image, layout, mcu)
 
 
-def seam_at(image: np.ndarray, layout: Layout, mcu: int) -> float:
-    """Seam score of a picture decoded at 1/8 scale where MCU `mcu`'s row starts."""
+def seam_at(image: np.ndarray, layout: Layout, mcu: int) -> float | None:
+    """Seam score of a picture decoded at 1/8 scale where MCU `mcu`'s row starts, None when
+    the MCU rows after it come apart (see mcu_rows)."""
     hmax = max(h for h, _ in layout.components.values())
     vmax = max(v for _, v in layout.components.values())
     if len(layout.scan) == 1:
@@ -112,4 +114,5 @@ def seam_at(image: np.ndarray, layout: Layout, mcu: int) -> float:
         across, rows = -(-width // 8), vmax // v
     else:
         across, rows = -(-layout.width // (8 * hmax)), vmax
-    return seam_score(image, (mcu // across) * rows, rows)
+    row = (mcu // across) * rows
+    return None if torn(image, row, rows) else seam_score(image, row, rows)
