@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from scanner.carve.libjpeg_check import clean_decode
 from scanner.carve.mcu_rows import torn
 
-from .conftest import encode, photo
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from .conftest import SHARED, encode, photo
 
 
 def _grey(data: bytes) -> np.ndarray:
