@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -24,6 +25,23 @@ def picture(
     image.putpixel((1, 1), (colour[2], colour[0], colour[1]))
     image.save(out, kind)
     return out.getvalue()
+
+
+def wrong_passwords(archive: Path, member: str) -> tuple[str, str]:
+    """Two wrong passwords of a ZipCrypto member: one its check byte refuses, and one it
+    lets through (1 in 256 does), whose data then fails to inflate."""
+    refused = passed = ""
+    with zipfile.ZipFile(archive) as opened:
+        for n in range(100_000):
+            guess = f"wrong{n}"
+            try:
+                opened.open(member, pwd=guess.encode()).close()
+                passed = passed or guess
+            except RuntimeError:
+                refused = refused or guess
+            if refused and passed:
+                return refused, passed
+    raise AssertionError(f"no password passing the check byte of {member}")
 
 
 def sha256(data: bytes) -> str:

@@ -25,6 +25,7 @@ from scanner.evidence.streams import BytesStream, read_chunks
 from scanner.pipeline.tasks import ItemTask
 from scanner.pipeline.worker import hash_item
 from scanner.types import FileItem, Locator
+from tests.evidence.container_helpers import wrong_passwords
 from tests.evidence.phone_extraction import (
     Planted,
     nested_zip,
@@ -216,6 +217,15 @@ def test_an_encrypted_zip_member_is_an_error_row_naming_it(tmp_path: Path) -> No
     assert report["blobs"] == []
     (error,) = [e for e in report["errors"] if "zip:member=" in e["locator"]]
     assert "encrypted: a password is needed (--password)" in error["reason"]
+    for n, wrong in enumerate(wrong_passwords(zip_path, "photo.jpg")):  # check byte: no, yes
+        report = scan(tmp_path / f"case{n}", zip_path.parent, extra=("--password", wrong))
+        assert report["blobs"] == []
+        (error,) = [e for e in report["errors"] if "zip:member=" in e["locator"]]
+        assert "zip member 'photo.jpg' does not decrypt: wrong --password? (" in error["reason"]
+    report = scan(tmp_path / "right", zip_path.parent, extra=("--password", "SECRET"))
+    assert [b["sha256"] for b in report["blobs"]] == [
+        hashlib.sha256(_jpeg_file(tmp_path).read_bytes()).hexdigest()
+    ]
 
 
 def _jpeg_file(tmp_path: Path) -> Path:

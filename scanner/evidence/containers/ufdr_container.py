@@ -139,26 +139,21 @@ class UfdrContainer(Container):
         """(event, element, local names from the root) over report.xml; elements that no
         `<file>` or top-level `<metadata>` holds are dropped as soon as they end."""
         assert self._report is not None
-        try:
-            handle = stream_file(self._zip.open(self._zip_value(self._report)))
-            stack: list[Element] = []
-            path: list[str] = []
-            for event, element in iterparse(handle, events=("start", "end")):
-                if event == "start":
-                    stack.append(element)
-                    path.append(_local(element.tag))
-                    yield event, element, path
-                    continue
+        handle = stream_file(self._zip.open(self._zip_value(self._report)))
+        stack: list[Element] = []
+        path: list[str] = []
+        for event, element in iterparse(handle, events=("start", "end")):
+            if event == "start":
+                stack.append(element)
+                path.append(_local(element.tag))
                 yield event, element, path
-                keep = any(n == "file" for n in path[:-1]) or (
-                    len(path) > 2 and path[1] == "metadata"
-                )
-                stack.pop()
-                path.pop()
-                if stack and not keep and len(stack[-1]) and stack[-1][-1] is element:
-                    del stack[-1][-1]
-        except RuntimeError as exc:  # zipfile: "Bad password for file"
-            raise EvidenceError(f"report.xml: {exc} (wrong --password?)") from None
+                continue
+            yield event, element, path
+            keep = any(n == "file" for n in path[:-1]) or (len(path) > 2 and path[1] == "metadata")
+            stack.pop()
+            path.pop()
+            if stack and not keep and len(stack[-1]) and stack[-1][-1] is element:
+                del stack[-1][-1]
 
     def _zip_value(self, path: str) -> str:
         return self._entries[path].value

@@ -13,6 +13,7 @@ import calendar
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -80,8 +81,9 @@ class ZipContainer(Container):
                     f"zip member {info.filename[:200]!r} is encrypted: a password is needed"
                     " (--password)"
                 )
-            return SequentialStream(
-                lambda: self._zip.open(info, pwd=self._password), info.file_size
+            return EncryptedMember(
+                info.filename,
+                SequentialStream(lambda: self._zip.open(info, pwd=self._password), info.file_size),
             )
         if info.compress_type == zipfile.ZIP_STORED:
             return RangeStream(self._stream, self._data_offset(info), info.file_size)
@@ -98,6 +100,33 @@ class ZipContainer(Container):
             raise EvidenceError(f"zip member {info.filename[:200]!r}: bad local header")
         start: int = info.header_offset + LOCAL_HEADER.size + name_length + extra_length
         return start
+
+
+class EncryptedMember:
+    """A ZipCrypto member read with the given password. Zip checks a password by one
+    byte, so a wrong one passes 1 time in 256 and the data then fails to inflate or its
+    CRC: every such failure names the member and the password as its likely cause."""
+
+    def __init__(self, name: str, stream: Stream) -> None:
+        self._name = name[:200]
+        self._stream = stream
+        self.size = stream.size
+
+    def read(self, offset: int, length: int) -> bytes:
+        try:
+            return self._stream.read(offset, length)
+        except (
+            RuntimeError,
+            zlib.error,
+            zipfile.BadZipFile,
+        ) as exc:  # RuntimeError: "Bad password"
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise EvidenceError(
+                f"zip member {self._name!r} does not decrypt: wrong --password? ({reason})"
+            ) from None
+
+    def advise(self, offset: int, length: int) -> None:
+        """Nothing to hint: the bytes are decrypted, not read in place."""
 
 
 def _times(info: zipfile.ZipInfo) -> Times:
