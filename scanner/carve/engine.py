@@ -84,7 +84,8 @@ class _EndMarker:
 EOI = _EndMarker("marker:eoi", ((b"\xff\xd9", 0),))
 IEND = _EndMarker("marker:iend", ((b"IEND\xaeB`\x82", 0),))
 IDAT = _EndMarker("marker:idat", ((b"IDAT", 0),))
-MARKERS = {"jpg": (EOI,), "png": (IEND, IDAT)}  # JPEG EOIs; PNG IEND and IDAT chunk types
+GIF_END = _EndMarker("marker:gif-end", ((b"\x00\x3b", 0),))  # a terminator and the trailer
+MARKERS = {"jpg": (EOI,), "png": (IEND, IDAT), "gif": (GIF_END,)}
 
 
 @dataclass
@@ -248,7 +249,7 @@ class _Held:
         if not needs_pairing(found):
             return found
         window = Window(self.runner.reader(), extent.offset, extent.end)
-        ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT)))
+        ends = Ends.of(window, found, *(marks[m.name] for m in (EOI, IEND, IDAT, GIF_END)))
 
         def pairs(items: list[Found]) -> Iterator[Found | None]:
             strict = self.on_error is None

@@ -1,5 +1,8 @@
 """GIF: header, logical screen, colour tables and blocks walked to the trailer; each image's
-LZW data decoded (gif_lzw), so a chain that runs on through foreign bytes ends the file."""
+LZW data decoded (gif_lzw), so a chain that runs on through foreign bytes ends the file.
+
+A GIF whose image data stops decoding after its first sector is marked `repair`: its
+last fragment may lie elsewhere in the extent (see gif_pairs)."""
 
 from __future__ import annotations
 
@@ -42,55 +45,62 @@ class GifCarver:
     signatures = ((b"GIF87a", 0), (b"GIF89a", 0))
 
     def carve(self, window: Window, start: int) -> Found | None:
-        screen = window.read(start + 6, 7)
-        if len(screen) < 7:
-            return None
-        width = int.from_bytes(screen[0:2], "little")
-        height = int.from_bytes(screen[2:4], "little")
-        if width == 0 or height == 0:
-            return None
-        pos = start + 13
-        if screen[4] & 0x80:
-            pos += 3 << ((screen[4] & 7) + 1)
-        images = 0
-        while True:
-            block = window.u8(pos)
-            if block == TRAILER and images:
-                return Found("gif", ((start, pos + 1 - start),), True)
-            step = self._block(window, pos, block)
-            if step is None:
-                break
-            if block == IMAGE and step[1]:
-                bad = _image_error(window, pos)
-                if bad is not None:  # not this picture's data from about there on
-                    cut = max(pos, bad // SECTOR * SECTOR)
-                    if cut == pos and not images:
-                        return None
-                    return Found("gif", ((start, cut - start),), False)
-            images += block == IMAGE
-            pos = step[0]
-            if not step[1]:
-                break
-        if not images:
-            return None
-        return Found("gif", ((start, pos - start),), False)
+        return walk(window, start)[0]
 
-    def _block(self, window: Window, pos: int, block: int | None) -> tuple[int, bool] | None:
-        """(position after the block, complete); None when no block starts at `pos`."""
-        if block == EXTENSION:
-            return _skip_sub_blocks(window, pos + 2) if window.read(pos + 1, 1) else None
-        if block != IMAGE:
-            return None
-        desc = window.read(pos + 1, 9)
-        if len(desc) < 9 or not int.from_bytes(desc[4:6], "little"):
-            return None
-        pos += 10
-        if desc[8] & 0x80:
-            pos += 3 << ((desc[8] & 7) + 1)
-        code_size = window.u8(pos)
-        if code_size is None or not 1 <= code_size <= 12:
-            return None
-        return _skip_sub_blocks(window, pos + 1)
+
+def walk(window: Window, start: int) -> tuple[Found | None, int | None]:
+    """(the GIF at `start`, or None; where the image block starts whose LZW data stops
+    decoding, or None)."""
+    screen = window.read(start + 6, 7)
+    if len(screen) < 7:
+        return None, None
+    width = int.from_bytes(screen[0:2], "little")
+    height = int.from_bytes(screen[2:4], "little")
+    if width == 0 or height == 0:
+        return None, None
+    pos = start + 13
+    if screen[4] & 0x80:
+        pos += 3 << ((screen[4] & 7) + 1)
+    images = 0
+    while True:
+        block = window.u8(pos)
+        if block == TRAILER and images:
+            return Found("gif", ((start, pos + 1 - start),), True), None
+        step = _block(window, pos, block)
+        if step is None:
+            break
+        if block == IMAGE and step[1]:
+            bad = _image_error(window, pos)
+            if bad is not None:  # not this picture's data from about there on
+                cut = max(pos, bad // SECTOR * SECTOR)
+                if cut == pos and not images:
+                    return None, None
+                return Found("gif", ((start, cut - start),), False, repair=cut > pos), pos
+        images += block == IMAGE
+        pos = step[0]
+        if not step[1]:
+            break
+    if not images:
+        return None, None
+    return Found("gif", ((start, pos - start),), False), None
+
+
+def _block(window: Window, pos: int, block: int | None) -> tuple[int, bool] | None:
+    """(position after the block, complete); None when no block starts at `pos`."""
+    if block == EXTENSION:
+        return _skip_sub_blocks(window, pos + 2) if window.read(pos + 1, 1) else None
+    if block != IMAGE:
+        return None
+    desc = window.read(pos + 1, 9)
+    if len(desc) < 9 or not int.from_bytes(desc[4:6], "little"):
+        return None
+    pos += 10
+    if desc[8] & 0x80:
+        pos += 3 << ((desc[8] & 7) + 1)
+    code_size = window.u8(pos)
+    if code_size is None or not 1 <= code_size <= 12:
+        return None
+    return _skip_sub_blocks(window, pos + 1)
 
 
 def image_data(window: Window, pos: int) -> tuple[int, int, bytes, list[tuple[int, int]]] | None:

@@ -1,17 +1,21 @@
-"""Once an extent is carved: broken JPEGs and PNGs paired with last fragments anywhere in it.
+"""Once an extent is carved: broken JPEGs, PNGs and GIFs paired with last fragments anywhere
+in it.
 
-Workers report, besides files, where JPEG EOI markers and PNG IEND chunks are. An end no
+Workers report, besides files, where JPEG EOI markers, PNG IEND chunks and GIF ends (an
+image's terminator and the trailer) are. An end no
 whole file covers is an orphan: the last fragment of something (`Ends`, found once per
 extent; the last fragment of a JPEG the workers' local search paired counts as one, its
 claim is settled here). Each broken file marked `repair` (a baseline JPEG or a PNG whose
-local search found nothing, a JPEG cut inside its header) is tried against the orphans
-alone, nearest first in both directions (jpeg_pairs, jpeg_headers, png_pairs), each in a
+local search found nothing, a JPEG cut inside its header, a GIF whose image data stops
+decoding) is tried against the orphans alone, nearest first in both directions
+(jpeg_pairs, jpeg_headers, png_pairs, gif_pairs), each in a
 task of its own so that the caller's workers share them (`pair_job`).
 
 Back here, a JPEG last fragment claimed by several files (pairs from these tasks or from
 the local search) goes to one of them (tail_claims) and is taken; then, in offset order,
 a JPEG that lost looks again without the tails taken (a local pair that lost falls back
-to its valid prefix first), and a PNG whose tail overlaps one taken is searched again.
+to its valid prefix first), and a PNG or GIF whose tail overlaps one taken is searched
+again.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scanner.carve import jpeg_pairs, jpeg_triples, png_pairs, tail_claims
+from scanner.carve import gif_pairs, jpeg_pairs, jpeg_triples, png_pairs, tail_claims
 from scanner.carve.jpeg_headers import header_head, pair_header
 from scanner.carve.jpeg_pairs import Orphans, Spans
 from scanner.carve.registry import DAMAGE, Failure, Found
@@ -38,8 +42,9 @@ Offsets = npt.NDArray[np.int64]
 @dataclass(frozen=True)
 class Ends:
     """What pairing needs of one extent: the byte ranges whole files hold, and the JPEG
-    EOIs, PNG IEND and IDAT chunk types none of them covers (sorted; arrays, which a task
-    carries to a worker far faster than tuples of tens of thousands of ints)."""
+    EOIs, PNG IEND and IDAT chunk types and GIF ends (the `00` of `00 3B`) none of them
+    covers (sorted; arrays, which a task carries to a worker far faster than tuples of
+    tens of thousands of ints)."""
 
     start: int
     end: int
@@ -47,15 +52,22 @@ class Ends:
     eois: Offsets
     iends: Offsets
     idats: Offsets
+    gif_ends: Offsets
 
     @classmethod
     def of(
-        cls, window: Window, items: list[Found], eois: list[int], iends: list[int], idats: list[int]
+        cls,
+        window: Window,
+        items: list[Found],
+        eois: list[int],
+        iends: list[int],
+        idats: list[int],
+        gif_ends: list[int],
     ) -> Ends:
         # what whole files hold (a partial prefix may have decoded on through others' bytes);
         # the last fragments of local JPEG pairs are claims to be settled, not held yet
         spans = sorted((o, o + n) for item in items if item.complete for o, n in _held(item))
-        orphans = (_uncovered(spans, points) for points in (eois, iends, idats))
+        orphans = (_uncovered(spans, points) for points in (eois, iends, idats, gif_ends))
         return cls(window.start, window.end, tuple(spans), *orphans)
 
 
@@ -128,6 +140,7 @@ class Pairer:
     ) -> None:
         """`runs`: see Orphans (only while no tail is taken: taking one changes the spans)."""
         self.window, self.iends, self.idats = window, ends.iends.tolist(), ends.idats.tolist()
+        self.gif_ends = ends.gif_ends.tolist()
         self.three_pieces = three_pieces
         self.spans = Spans(list(ends.spans))
         self.orphans = Orphans(window, ends.eois.tolist(), self.spans, runs)
@@ -156,6 +169,9 @@ class Pairer:
             if item.kind == "png":
                 tails = png_pairs.Tails(self.window, self.iends, self.idats, self.spans)
                 return png_pairs.pair_anywhere(self.window, item.start, tails, fallback)
+            if item.kind == "gif":
+                ends = gif_pairs.Tails(self.window, self.gif_ends, self.spans)
+                return gif_pairs.pair_anywhere(self.window, item.start, ends, fallback)
         except DAMAGE as exc:  # hostile bytes must not stop the scan
             log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
         return None

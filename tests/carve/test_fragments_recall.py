@@ -90,20 +90,21 @@ def test_a_truncated_jpeg_does_not_take_another_files_tail(
 
 
 @pytest.mark.parametrize("first_part", [0.05, 0.5])
-def test_gif_with_random_bytes_inside_is_partial(
+def test_gif_with_random_bytes_inside_is_reassembled_without_them(
     tmp_path: Path, pictures: dict[str, bytes], first_part: float
 ):
     """A GIF whose second piece lies after a gap of random bytes: its sub-block chain can
-    run through the gap, but the LZW data cannot; reported partial, only its own bytes."""
+    run through the gap, but the LZW data cannot; the two pieces are joined without the
+    gap (gif_pairs), byte-exact."""
     data = pictures["gif"]
     first = int(len(data) * first_part) // SECTOR * SECTOR
     for seed in range(6):
         path = tmp_path / f"disk{seed}.raw"
-        head, _ = split_disk(path, data, first, 17 * SECTOR, False, _random(1 << 16, seed))
+        head, tail = split_disk(path, data, first, 17 * SECTOR, False, _random(1 << 16, seed))
         found = [item for item in run_carve(path, types=["gif"]) if item.offset == head]
-        assert len(found) == 1 and not found[0].complete
-        assert found[0].valid_length <= first
-        assert content(path, found[0]) == data[: found[0].valid_length]
+        assert len(found) == 1 and found[0].complete
+        assert found[0].runs == ((head, first), (tail, len(data) - first))
+        assert content(path, found[0]) == data
 
 
 def test_whole_gif_still_complete(tmp_path: Path, pictures: dict[str, bytes]):

@@ -1,0 +1,184 @@
+"""Two-fragment GIFs (Pillow's, one with a local colour table and GIF89a extensions) in
+either order, split at sector boundaries from two sectors to all but the last, gaps from
+one sector to over 4 MiB holding random bytes, zeros or another picture's bytes:
+recovered byte-exact; a GIF without its tail stays its valid prefix."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from scanner.carve import gif_pairs
+
+from .conftest import content, encode, photo, run_carve
+from .test_fragments_anywhere import BASE, SECTOR, split_disk
+
+GAPS = [SECTOR, 96 * 1024, (4 << 20) + 3 * SECTOR]
+FILLERS = ["random", "zeros", "other picture"]
+
+
+def local_table(data: bytes) -> bytes:
+    """`data` (a Pillow GIF with a global colour table and one image) with that table
+    moved into the image as a local one, and a comment extension before it (GIF89a)."""
+    flags = data[10]
+    table = 3 << ((flags & 7) + 1)
+    image = 13 + table
+    while data[image] == 0x21:  # Pillow's extensions, kept as they are
+        pos = image + 2
+        while data[pos]:
+            pos += data[pos] + 1
+        image = pos + 1
+    assert data[image] == 0x2C
+    descriptor = bytearray(data[image : image + 10])
+    descriptor[9] = 0x80 | (flags & 7)
+    comment = b"\x21\xfe\x0bfragmented!\x00"
+    return b"".join(
+        [
+            b"GIF89a",
+            data[6:10],
+            bytes([flags & 0x70]),
+            data[11:13],
+            data[13 + table : image],
+            comment,
+            bytes(descriptor),
+            data[13 : 13 + table],
+            data[image + 10 :],
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def pictures() -> dict[str, bytes]:
+    gifs = {
+        "small": encode(photo(160, 120, seed=41).convert("P"), "GIF"),
+        "medium": encode(photo(400, 300, seed=42).convert("P"), "GIF"),
+        "large": encode(photo(900, 640, seed=43).convert("P"), "GIF"),
+        "local-table": local_table(encode(photo(320, 200, seed=44).convert("P"), "GIF")),
+        "other": encode(photo(300, 260, seed=45).convert("P"), "GIF"),
+    }
+    for data in gifs.values():  # real GIFs: Pillow decodes each one to the end
+        Image.open(io.BytesIO(data)).load()
+    return gifs
+
+
+def _filler(name: str, pictures: dict[str, bytes]) -> bytes:
+    if name == "zeros":
+        return bytes(SECTOR)
+    if name == "random":
+        return random.Random(6).randbytes(1 << 16)
+    return pictures["other"]
+
+
+def _paired(path: Path, data: bytes, head: int, tail: int, first: int) -> None:
+    found = [item for item in run_carve(path) if item.offset == head]
+    assert len(found) == 1
+    item = found[0]
+    assert item.complete and item.runs == ((head, first), (tail, len(data) - first))
+    assert content(path, item) == data
+
+
+@pytest.mark.parametrize("filler", FILLERS)
+@pytest.mark.parametrize("gap", GAPS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
+@pytest.mark.parametrize("name", ["small", "medium", "large", "local-table"])
+def test_two_fragments_any_order_and_gap(
+    tmp_path: Path, pictures: dict[str, bytes], name: str, reverse: bool, gap: int, filler: str
+):
+    data = pictures[name]
+    first = len(data) * 3 // 7 // SECTOR * SECTOR
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(path, data, first, gap, reverse, _filler(filler, pictures))
+    _paired(path, data, head, tail, first)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
+@pytest.mark.parametrize("piece", [2, 3, 7, 33, 100, -1])
+def test_first_pieces_from_two_sectors_to_all_but_the_last(
+    tmp_path: Path, pictures: dict[str, bytes], piece: int, reverse: bool
+):
+    """Split just after the colour table and the image's first bytes, at odd sector
+    counts, and where the tail is only the last few bytes and the trailer."""
+    data = pictures["medium"]
+    first = (len(data) - 1) // SECTOR * SECTOR if piece < 0 else piece * SECTOR
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(path, data, first, 64 * 1024, reverse, _filler("random", pictures))
+    _paired(path, data, head, tail, first)
+
+
+def test_a_gif_without_its_tail_stays_its_prefix(tmp_path: Path, pictures: dict[str, bytes]):
+    data = pictures["medium"]
+    first = len(data) // 2 // SECTOR * SECTOR
+    disk = bytearray(random.Random(11).randbytes(8 << 20))
+    disk[BASE : BASE + first] = data[:first]
+    path = tmp_path / "disk.raw"
+    path.write_bytes(bytes(disk))
+    found = run_carve(path, types=["gif"])
+    assert [(item.offset, item.complete) for item in found] == [(BASE, False)]
+    assert 0 < found[0].valid_length <= first
+    assert content(path, found[0]) == data[: found[0].valid_length]
+
+
+def test_two_broken_gifs_near_one_tail(tmp_path: Path, pictures: dict[str, bytes]):
+    """A shorter first piece of the same picture and first pieces of two others (one of
+    the same size) around one tail: only the head the tail continues gets it, the others
+    stay prefixes."""
+    data = pictures["medium"]
+    same_size = encode(photo(400, 300, seed=46).convert("P"), "GIF")
+    first = len(data) // 3 // SECTOR * SECTOR
+    disk = bytearray(random.Random(12).randbytes(4 << 20))
+    tail, head = 1 << 20, 3 << 20
+    heads = {
+        BASE: (data, first - 8 * SECTOR),
+        (2 << 20) + 5 * SECTOR: (pictures["local-table"], first),
+        (2 << 20) + (256 << 10): (same_size, first),
+        head: (data, first),
+    }
+    disk[tail : tail + len(data) - first] = data[first:]
+    for offset, (picture, length) in heads.items():
+        disk[offset : offset + length] = picture[:length]
+    path = tmp_path / "disk.raw"
+    path.write_bytes(bytes(disk))
+    found = {item.offset: item for item in run_carve(path, types=["gif"])}
+    assert sorted(found) == sorted(heads)
+    assert found[head].complete and found[head].runs == ((head, first), (tail, len(data) - first))
+    assert content(path, found[head]) == data
+    for offset, (picture, _) in heads.items():
+        if offset != head:
+            assert not found[offset].complete
+            assert content(path, found[offset]) == picture[: found[offset].valid_length]
+
+
+def test_nothing_in_random_bytes(tmp_path: Path):
+    """32 MiB of random bytes hold about 500 `00 3B` pairs and no GIF."""
+    path = tmp_path / "random.raw"
+    path.write_bytes(random.Random(13).randbytes(32 << 20))
+    assert run_carve(path) == []
+
+
+def test_pairing_on_two_workers(tmp_path: Path, pictures: dict[str, bytes]):
+    data = pictures["large"]
+    first = len(data) * 3 // 4 // SECTOR * SECTOR
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(path, data, first, 96 * 1024, True, _filler("random", pictures))
+    here, there = run_carve(path), run_carve(path, workers=2)
+    assert here == there
+    (item,) = [item for item in there if item.offset == head]
+    assert item.complete and content(path, item) == data
+
+
+def test_a_tail_past_the_cap_is_not_looked_for(
+    tmp_path: Path, pictures: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+):
+    """The orphan ends looked at are capped: with a cap of one, the random bytes' `00 3B`
+    nearer the head than the tail use it up, and the GIF stays its prefix."""
+    data = pictures["medium"]
+    first = len(data) // 2 // SECTOR * SECTOR
+    path = tmp_path / "disk.raw"
+    head, _ = split_disk(path, data, first, 4 << 20, False, _filler("random", pictures))
+    monkeypatch.setattr(gif_pairs, "MAX_SEEN", 1)
+    (item,) = [item for item in run_carve(path) if item.offset == head]
+    assert not item.complete and content(path, item) == data[: item.valid_length]
