@@ -87,12 +87,18 @@ def _media(starts: list[tuple[int, int]], index: int) -> int:
 
 class Tails:
     """The orphan ends (offset of the `00` of `00 3B`) of an extent and, found on demand
-    and kept, the chains of sub-blocks that end at each."""
+    and kept, where a tail ending at each could start."""
 
-    def __init__(self, window: Window, ends: list[int], spans: Spans):
-        """`ends`: sorted."""
+    def __init__(
+        self,
+        window: Window,
+        ends: list[int],
+        spans: Spans,
+        links: dict[int, list[tuple[int, int, tuple[int, int]]]] | None = None,
+    ):
+        """`ends`: sorted; `links`: those found already with these spans (see `links`)."""
         self.window, self.ends, self.spans = window, ends, spans
-        self._chains: dict[int, list[tuple[int, int]]] = {}
+        self._links = {} if links is None else links
 
     def nearest(self, top: int, start: int) -> Iterator[int]:
         """Orphan ends, nearest the head first: after `top` or before `start`."""
@@ -107,20 +113,36 @@ class Tails:
             if not self.spans.covers(end):
                 yield end
 
-    def chains(self, end: int) -> list[tuple[int, int]]:
+    def links(self, end: int) -> list[tuple[int, int, tuple[int, int]]]:
+        """(bytes of a sub-block the tail must finish, tail start, the tail's chain from its
+        first whole sub-block) of each way a tail ending at `end` can start: at a sector
+        boundary no file covers, at most 255 bytes before one of the first LINKS size
+        bytes of a chain ending at `end` (or just before the terminator)."""
+        if end not in self._links:
+            found = []
+            for first, last in [*self._chains(end), (end, end)]:
+                for link in range(first, min(last, first + (LINKS - 1) * STRIDE) + 1, STRIDE):
+                    cont = link // SECTOR * SECTOR
+                    if cont < self.window.start or end + 2 - cont > MAX_GIF:
+                        continue
+                    if self.spans.covers(cont) or self.spans.floor(end + 2) > cont:
+                        continue  # a file lies in the tail
+                    found.append((link - cont, cont, (link, last)))
+            self._links[end] = found
+        return self._links[end]
+
+    def _chains(self, end: int) -> list[tuple[int, int]]:
         """(first, last) size bytes of each chain of full sub-blocks and a last one that
         ends at the terminator at `end` (the first ones every STRIDE bytes up to last)."""
-        if end not in self._chains:
-            floor = max(self.window.start, self.spans.floor(end))
-            before = self.window.read(end - STRIDE, FULL)
-            found = []
-            if len(before) == FULL:
-                for index in np.flatnonzero(np.frombuffer(before, np.uint8) == LAST):
-                    last = end - STRIDE + int(index)
-                    if last >= floor:
-                        found.append((self._first(last, floor), last))
-            self._chains[end] = found
-        return self._chains[end]
+        floor = max(self.window.start, self.spans.floor(end))
+        before = self.window.read(end - STRIDE, FULL)
+        found = []
+        if len(before) == FULL:
+            for index in np.flatnonzero(np.frombuffer(before, np.uint8) == LAST):
+                last = end - STRIDE + int(index)
+                if last >= floor:
+                    found.append((self._first(last, floor), last))
+        return found
 
     def _first(self, pos: int, floor: int) -> int:
         """Back from the size byte at `pos` while a full sub-block ends there."""
@@ -161,17 +183,11 @@ def _candidates(
 ) -> Iterator[tuple[int, int, int, tuple[int, int]]]:
     """(split, payload before it, tail start, the tail's chain from its first whole
     sub-block) where the tail ending at `end` continues the head's chain in phase."""
-    for first, last in [*tails.chains(end), (end, end)]:
-        for link in range(first, min(last, first + (LINKS - 1) * STRIDE) + 1, STRIDE):
-            cont = link // SECTOR * SECTOR
-            if cont < tails.window.start:
-                continue
-            for split, before in head.splits.get(link - cont, ()):
-                if (cont < split and end + 2 > head.start) or end + 2 - cont > MAX_GIF:
-                    continue  # the tail would overlap the head
-                if tails.spans.covers(cont) or tails.spans.floor(end + 2) > cont:
-                    continue  # or a file
-                yield split, before, cont, (link, last)
+    for left, cont, chain in tails.links(end):
+        for split, before in head.splits.get(left, ()):
+            if cont < split and end + 2 > head.start:
+                continue  # the tail would overlap the head
+            yield split, before, cont, chain
 
 
 def _joined(

@@ -100,30 +100,32 @@ class PairJob:
     three_pieces: bool  # JPEGs in three pieces are looked for too
 
 
-class _SharedRuns:
-    """The run starts of the orphan EOIs found by this process's tasks of one extent: each
-    task pairs one file against the same ends, and a run start depends only on the media,
-    the extent and the spans of whole files (all the same for these tasks)."""
+class _Shared:
+    """What this process's pairing tasks of one extent find that depends only on the
+    media, the extent and the spans of whole files (all the same for these tasks, as
+    each pairs one file against the same ends): the run starts of orphan EOIs and the
+    ways a GIF tail ending at an orphan GIF end can start."""
 
     def __init__(self) -> None:
         self.reader: MediaReader | None = None
         self.key: tuple[int, int, tuple[tuple[int, int], ...]] = (0, 0, ())
         self.runs: dict[int, int] = {}
+        self.gif_links: dict[int, list[tuple[int, int, tuple[int, int]]]] = {}
 
-    def of(self, reader: MediaReader, ends: Ends) -> dict[int, int]:
+    def of(self, reader: MediaReader, ends: Ends) -> _Shared:
         key = (ends.start, ends.end, ends.spans)
         if reader is not self.reader or key != self.key:
-            self.reader, self.key, self.runs = reader, key, {}
-        return self.runs
+            self.reader, self.key, self.runs, self.gif_links = reader, key, {}, {}
+        return self
 
 
-_shared_runs = _SharedRuns()
+_shared = _Shared()
 
 
 def pair_job(reader: MediaReader, job: PairJob) -> tuple[Found | None, Failure | None]:
     """The file of `job` reassembled, or None; runs in a worker process."""
     window = Window(reader, job.ends.start, job.ends.end)
-    pairer = Pairer(window, job.ends, job.three_pieces, _shared_runs.of(reader, job.ends))
+    pairer = Pairer(window, job.ends, job.three_pieces, _shared.of(reader, job.ends))
     try:
         return pairer.pair(job.item), None
     except Exception as exc:
@@ -136,14 +138,17 @@ class Pairer:
     """Pairs broken files of one extent with orphan ends no file has taken yet."""
 
     def __init__(
-        self, window: Window, ends: Ends, three_pieces: bool, runs: dict[int, int] | None = None
+        self, window: Window, ends: Ends, three_pieces: bool, shared: _Shared | None = None
     ) -> None:
-        """`runs`: see Orphans (only while no tail is taken: taking one changes the spans)."""
+        """`shared`: what other tasks of the extent found (only while no tail is taken:
+        taking one changes the spans)."""
         self.window, self.iends, self.idats = window, ends.iends.tolist(), ends.idats.tolist()
         self.gif_ends = ends.gif_ends.tolist()
         self.three_pieces = three_pieces
         self.spans = Spans(list(ends.spans))
+        runs = None if shared is None else shared.runs
         self.orphans = Orphans(window, ends.eois.tolist(), self.spans, runs)
+        self.gif_links = {} if shared is None else shared.gif_links
         self.taken: list[tuple[int, int]] = []
 
     def pair(self, item: Found) -> Found | None:
@@ -170,7 +175,7 @@ class Pairer:
                 tails = png_pairs.Tails(self.window, self.iends, self.idats, self.spans)
                 return png_pairs.pair_anywhere(self.window, item.start, tails, fallback)
             if item.kind == "gif":
-                ends = gif_pairs.Tails(self.window, self.gif_ends, self.spans)
+                ends = gif_pairs.Tails(self.window, self.gif_ends, self.spans, self.gif_links)
                 return gif_pairs.pair_anywhere(self.window, item.start, ends, fallback)
         except DAMAGE as exc:  # hostile bytes must not stop the scan
             log.debug("reassembling %s at %d: %r", item.kind, item.start, exc)
@@ -181,6 +186,7 @@ class Pairer:
         offset, length = paired.runs[-1]
         self.spans.add(offset, offset + length)
         self.taken.append((offset, offset + length))
+        self.gif_links = {}  # found with the spans before
 
     def overlaps(self, paired: Found) -> bool:
         """Whether the tail of `paired` overlaps one taken already."""
