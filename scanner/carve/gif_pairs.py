@@ -8,9 +8,13 @@ there through the chain of sub-blocks gives the tail's first whole sub-block; th
 starts at the sector boundary at most 255 bytes before it, and the bytes in between
 must be the rest of the sub-block the head was in at its split: the chain keeps its
 phase across the seam. Encoders write sub-blocks of 255 bytes but the last, which is
-what the walk back follows (a GIF written otherwise is not reassembled). A candidate is
-accepted only when the image's LZW data, head and tail joined, decodes to exactly its
-pixels (gif_lzw) and the joined bytes walk as a whole GIF to the trailer.
+what the walk back follows (a GIF written otherwise is not reassembled). In an
+animation the head may break in an earlier frame: from the first sub-block of an image
+the walk goes on back over its LZW code size, local colour table, image descriptor and
+graphic control extension to the terminator of the image before, and so on frame by
+frame. A candidate is accepted only when the broken image's LZW data, head and tail
+joined, decodes to exactly its pixels (gif_lzw) and the joined bytes walk as a whole
+GIF to the trailer, every later image decoding too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,9 +41,21 @@ MAX_SEEN = 8192  # orphan ends looked at per broken GIF
 MAX_GIF = 64 << 20  # a reassembled GIF longer than this is not looked for
 LINKS = 3  # sub-blocks, from the first one the walk back found, tried as the tail's first
 BACK_BLOCK = 16 << 10  # bytes read at a time walking back
+MAX_FRAMES = 4096  # images walked back over from an orphan end
+IMAGE = 0x2C
+CONTROL = b"\x21\xf9\x04"  # a graphic control extension's first bytes
 # LAST[i]: the size a last sub-block whose size byte is i bytes into the FULL bytes from
 # STRIDE before a terminator must have to end exactly at it
 LAST = np.arange(FULL, 0, -1).astype(np.uint8)
+
+
+class Chain(NamedTuple):
+    """The sub-blocks of one image in a tail: the size bytes of the first whole one and
+    of the last, and the image's terminator."""
+
+    first: int
+    last: int
+    terminator: int
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,7 @@ class Tails:
         window: Window,
         ends: list[int],
         spans: Spans,
-        links: dict[int, list[tuple[int, int, tuple[int, int]]]] | None = None,
+        links: dict[int, list[tuple[int, int, Chain]]] | None = None,
     ):
         """`ends`: sorted; `links`: those found already with these spans (see `links`)."""
         self.window, self.ends, self.spans = window, ends, spans
@@ -113,28 +130,34 @@ class Tails:
             if not self.spans.covers(end):
                 yield end
 
-    def links(self, end: int) -> list[tuple[int, int, tuple[int, int]]]:
-        """(bytes of a sub-block the tail must finish, tail start, the tail's chain from its
-        first whole sub-block) of each way a tail ending at `end` can start: at a sector
-        boundary no file covers, at most 255 bytes before one of the first LINKS size
-        bytes of a chain ending at `end` (or just before the terminator)."""
+    def links(self, end: int) -> list[tuple[int, int, Chain]]:
+        """(bytes of a sub-block the tail must finish, tail start, the chain of the image
+        the tail starts in, from its first whole sub-block) of each way a tail ending at
+        `end` can start: at a sector boundary with no file from there to `end`, at most
+        255 bytes before one of the first LINKS size bytes of an image's chain (or just
+        before its terminator), the images walked back over from `end`."""
         if end not in self._links:
+            floor = max(self.window.start, self.spans.floor(end + 2), end + 2 - MAX_GIF)
             found = []
-            for first, last in [*self._chains(end), (end, end)]:
-                for link in range(first, min(last, first + (LINKS - 1) * STRIDE) + 1, STRIDE):
-                    cont = link // SECTOR * SECTOR
-                    if cont < self.window.start or end + 2 - cont > MAX_GIF:
-                        continue
-                    if self.spans.covers(cont) or self.spans.floor(end + 2) > cont:
-                        continue  # a file lies in the tail
-                    found.append((link - cont, cont, (link, last)))
+            terminators = [end]
+            for _ in range(MAX_FRAMES):
+                if not terminators:
+                    break
+                term = terminators.pop()
+                chains = self._chains(term, floor)
+                for first, last in [*chains, (term, term)]:
+                    top = min(last, first + (LINKS - 1) * STRIDE)
+                    for link in range(first, top + 1, STRIDE):
+                        cont = link // SECTOR * SECTOR
+                        if cont >= floor:
+                            found.append((link - cont, cont, Chain(link, last, term)))
+                terminators += [t for first, _ in chains if (t := self._before(first, floor))]
             self._links[end] = found
         return self._links[end]
 
-    def _chains(self, end: int) -> list[tuple[int, int]]:
+    def _chains(self, end: int, floor: int) -> list[tuple[int, int]]:
         """(first, last) size bytes of each chain of full sub-blocks and a last one that
         ends at the terminator at `end` (the first ones every STRIDE bytes up to last)."""
-        floor = max(self.window.start, self.spans.floor(end))
         before = self.window.read(end - STRIDE, FULL)
         found = []
         if len(before) == FULL:
@@ -143,6 +166,29 @@ class Tails:
                 if last >= floor:
                     found.append((self._first(last, floor), last))
         return found
+
+    def _before(self, first: int, floor: int) -> int | None:
+        """The terminator of the image before the one whose data starts at `first` (after
+        its LZW code size, colour table, descriptor and graphic control extension), or
+        None when those are not there."""
+        code_size = self.window.u8(first - 1) if first > floor else None
+        if code_size is None or not 2 <= code_size <= 8:
+            return None
+        lo = max(floor, first - 1 - 768 - 10 - 8 - 1)
+        data = self.window.read(lo, first - lo)
+        at = first - 1 - lo
+        for table in (0, *(3 << bits for bits in range(1, 9))):
+            start = at - table - 10
+            if start < 1 or data[start] != IMAGE:
+                continue
+            packed = data[start + 9]
+            if table != (3 << ((packed & 7) + 1) if packed & 0x80 else 0):
+                continue
+            if start >= 9 and data[start - 8 : start - 5] == CONTROL and data[start - 1] == 0:
+                start -= 8  # the image's graphic control extension
+            if start >= 1 and data[start - 1] == 0:
+                return lo + start - 1
+        return None
 
     def _first(self, pos: int, floor: int) -> int:
         """Back from the size byte at `pos` while a full sub-block ends there."""
@@ -178,9 +224,7 @@ def pair_anywhere(window: Window, start: int, tails: Tails, fallback: Found) -> 
     return None
 
 
-def _candidates(
-    head: Head, tails: Tails, end: int
-) -> Iterator[tuple[int, int, int, tuple[int, int]]]:
+def _candidates(head: Head, tails: Tails, end: int) -> Iterator[tuple[int, int, int, Chain]]:
     """(split, payload before it, tail start, the tail's chain from its first whole
     sub-block) where the tail ending at `end` continues the head's chain in phase."""
     for left, cont, chain in tails.links(end):
@@ -196,18 +240,18 @@ def _joined(
     split: int,
     before: int,
     cont: int,
-    chain: tuple[int, int],
+    chain: Chain,
     end: int,
 ) -> tuple[tuple[int, int], ...] | None:
     """The runs of head and tail when the image's LZW data, joined, decodes to exactly its
     pixels and the joined bytes are a whole GIF ending at the trailer."""
     tail = window.read(cont, end + 2 - cont)
-    link, last = chain
+    link, last, term = chain
     parts = [head.payload[:before], tail[: link - cont]]
-    if link < end:
+    if link < term:
         for pos in range(link - cont, last - cont, STRIDE):
             parts.append(tail[pos + 1 : pos + STRIDE])
-        parts.append(tail[last - cont + 1 : end - cont])
+        parts.append(tail[last - cont + 1 : term - cont])
     if lzw_error(b"".join(parts), head.code_size, head.pixels) is not None:
         return None
     joined = window.read(head.start, split - head.start) + tail

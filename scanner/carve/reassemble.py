@@ -110,7 +110,7 @@ class _Shared:
         self.reader: MediaReader | None = None
         self.key: tuple[int, int, tuple[tuple[int, int], ...]] = (0, 0, ())
         self.runs: dict[int, int] = {}
-        self.gif_links: dict[int, list[tuple[int, int, tuple[int, int]]]] = {}
+        self.gif_links: dict[int, list[tuple[int, int, gif_pairs.Chain]]] = {}
 
     def of(self, reader: MediaReader, ends: Ends) -> _Shared:
         key = (ends.start, ends.end, ends.spans)

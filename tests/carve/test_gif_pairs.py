@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,87 @@ def test_a_tail_past_the_cap_is_not_looked_for(
     monkeypatch.setattr(gif_pairs, "MAX_SEEN", 1)
     (item,) = [item for item in run_carve(path) if item.offset == head]
     assert not item.complete and content(path, item) == data[: item.valid_length]
+
+
+def _frame_starts(data: bytes) -> list[int]:
+    """Offsets of the image descriptors of a GIF (Pillow's blocks, walked)."""
+    flags = data[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    starts = []
+    while data[pos] != 0x3B:
+        if data[pos] == 0x2C:
+            starts.append(pos)
+            local = data[pos + 9]
+            pos += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
+        else:
+            pos += 2
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    return starts
+
+
+@pytest.fixture(scope="module")
+def animations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Animations by Pillow (frames of other pictures, local colour tables) and, where it
+    is installed, by ffmpeg's own GIF encoder."""
+    frames = [photo(360, 270, seed=60 + n).convert("P", palette=Image.ADAPTIVE) for n in range(5)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
+    made = {"pillow": out.getvalue()}
+    clip = tmp_path_factory.mktemp("gif") / "clip.gif"
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=6", "-t", "2", str(clip)],
+        capture_output=True,
+    )  # fmt: skip
+    if done.returncode == 0:
+        made["ffmpeg"] = clip.read_bytes()
+    for data in made.values():
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.n_frames > 4
+            for frame in range(image.n_frames):
+                image.seek(frame)
+                image.load()
+    return made
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
+@pytest.mark.parametrize("frame", [0, 1, 2, -1])
+@pytest.mark.parametrize("encoder", ["pillow", "ffmpeg"])
+def test_animation_broken_in_any_frame(
+    tmp_path: Path, animations: dict[str, bytes], encoder: str, frame: int, reverse: bool
+):
+    """The head breaks inside frame `frame`'s data: the tail's earlier frames are walked
+    back over (descriptor, colour table, graphic control extension) to that frame."""
+    if encoder not in animations:
+        pytest.skip("ffmpeg is not installed")
+    data = animations[encoder]
+    starts = [*_frame_starts(data), len(data)]
+    index = frame % (len(starts) - 1)
+    middle = (starts[index] + starts[index + 1]) // 2 // SECTOR * SECTOR
+    assert starts[index] + 20 < middle < starts[index + 1] - 20
+    path = tmp_path / "disk.raw"
+    head, tail = split_disk(
+        path, data, middle, 200 * 1024, reverse, random.Random(9).randbytes(4096)
+    )
+    _paired(path, data, head, tail, middle)
+
+
+def test_animation_head_does_not_take_another_animations_tail(
+    tmp_path: Path, animations: dict[str, bytes]
+):
+    """Two animations of the same size and frame count: the head of one beside the tail
+    of the other stays its prefix."""
+    frames = [photo(360, 270, seed=80 + n).convert("P", palette=Image.ADAPTIVE) for n in range(5)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=120, loop=0)
+    ours, theirs = animations["pillow"], out.getvalue()
+    cut = (_frame_starts(ours)[2] + 3 * SECTOR) // SECTOR * SECTOR
+    other = (_frame_starts(theirs)[2] + 3 * SECTOR) // SECTOR * SECTOR
+    disk = bytearray(random.Random(14).randbytes(4 << 20))
+    disk[BASE : BASE + cut] = ours[:cut]
+    disk[2 << 20 : (2 << 20) + len(theirs) - other] = theirs[other:]
+    path = tmp_path / "disk.raw"
+    path.write_bytes(bytes(disk))
+    (item,) = [item for item in run_carve(path, types=["gif"]) if item.offset == BASE]
+    assert not item.complete and content(path, item) == ours[: item.valid_length]
