@@ -84,9 +84,12 @@ def head_of(window: Window, start: int) -> Head | None:
     bad, sure = (_media(starts, index) for index in error)
     ends = [index for index, _ in starts[1:]] + [len(payload)]
     splits: dict[int, list[tuple[int, int]]] = {}
-    lowest = max(starts[0][1], sure - SECTOR)  # a split leaves the first size byte in the head
+    lowest = max(starts[0][1] - 1, sure - SECTOR)  # the head holds the LZW code size
     top = bad // SECTOR * SECTOR
     for split in range(top, max(lowest - 1, top - MAX_SPLITS * SECTOR), -SECTOR):
+        if split == starts[0][1] - 1:  # the tail starts with the image's first sub-block
+            splits.setdefault(0, []).append((split, 0))
+            continue
         block = bisect.bisect_right(starts, split, key=lambda s: s[1]) - 1
         index, media = starts[block]
         size = ends[block] - index
@@ -151,7 +154,7 @@ class Tails:
                         cont = link // SECTOR * SECTOR
                         if cont >= floor:
                             found.append((link - cont, cont, Chain(link, last, term)))
-                terminators += [t for first, _ in chains if (t := self._before(first, floor))]
+                terminators += [t for chain in chains if (t := self._before(*chain, floor))]
             self._links[end] = found
         return self._links[end]
 
@@ -167,18 +170,26 @@ class Tails:
                     found.append((self._first(last, floor), last))
         return found
 
-    def _before(self, first: int, floor: int) -> int | None:
-        """The terminator of the image before the one whose data starts at `first` (after
-        its LZW code size, colour table, descriptor and graphic control extension), or
-        None when those are not there."""
-        code_size = self.window.u8(first - 1) if first > floor else None
-        if code_size is None or not 2 <= code_size <= 8:
-            return None
-        lo = max(floor, first - 1 - 768 - 10 - 8 - 1)
-        data = self.window.read(lo, first - lo)
-        at = first - 1 - lo
+    def _before(self, first: int, last: int, floor: int) -> int | None:
+        """The terminator of the image before the one whose chain of sub-blocks runs from
+        `first` to `last` (the walk back may have gone past its first sub-block over a
+        data byte of 255), before its LZW code size, colour table, descriptor and
+        graphic control extension; None when those are not there."""
+        for pos in range(first, last + 1, STRIDE):
+            code_size = self.window.u8(pos - 1) if pos > floor else None
+            if code_size is not None and 2 <= code_size <= 8:
+                found = self._descriptor(pos - 1, floor)
+                if found is not None:
+                    return found
+        return None
+
+    def _descriptor(self, code_size: int, floor: int) -> int | None:
+        """The terminator before the image descriptor (and graphic control extension)
+        whose image's LZW code size is at `code_size`, or None."""
+        lo = max(floor, code_size - 768 - 10 - 8 - 1)
+        data = self.window.read(lo, code_size - lo)
         for table in (0, *(3 << bits for bits in range(1, 9))):
-            start = at - table - 10
+            start = len(data) - table - 10
             if start < 1 or data[start] != IMAGE:
                 continue
             packed = data[start + 9]
