@@ -53,6 +53,18 @@ def split_disk(
     return head, tail
 
 
+def paired_on_two_workers(path: Path, data: bytes, first: int) -> int:
+    """`data` split at `first`, reversed, 96 KiB of random bytes apart: paired on two
+    workers as in this process, byte-exact; the head's offset."""
+    gap = random.Random(6).randbytes(1 << 16)
+    head, _ = split_disk(path, data, first, 96 * 1024, True, gap)
+    here, there = run_carve(path), run_carve(path, workers=2)
+    assert here == there
+    (item,) = [item for item in there if item.offset == head]
+    assert item.complete and content(path, item) == data
+    return head
+
+
 def _filler(name: str, pictures: dict[str, bytes]) -> bytes:
     if name == "zeros":
         return bytes(SECTOR)
@@ -115,13 +127,8 @@ def test_pairing_on_two_workers_and_a_bug_in_it_reported(
     """Reversed pieces paired in worker processes, as in this one; a programming error in
     the pairing raises, or with `on_error` is reported and leaves the valid prefix."""
     data = pictures["png"]
-    first = len(data) * 2 // 5 // SECTOR * SECTOR
     path = tmp_path / "disk.raw"
-    head, tail = split_disk(path, data, first, 96 * 1024, True, _filler("random", pictures))
-    here, there = run_carve(path), run_carve(path, workers=2)
-    assert here == there
-    (item,) = [item for item in there if item.offset == head]
-    assert item.complete and content(path, item) == data
+    head = paired_on_two_workers(path, data, len(data) * 2 // 5 // SECTOR * SECTOR)
 
     def bug(*args: object) -> None:
         raise ValueError("a bug")

@@ -16,7 +16,7 @@ from PIL import Image
 from scanner.carve import gif_pairs
 
 from .conftest import content, encode, photo, run_carve
-from .test_fragments_anywhere import BASE, SECTOR, split_disk
+from .test_fragments_anywhere import BASE, SECTOR, paired_on_two_workers, split_disk
 
 GAPS = [SECTOR, 96 * 1024, (4 << 20) + 3 * SECTOR]
 FILLERS = ["random", "zeros", "other picture"]
@@ -162,13 +162,7 @@ def test_nothing_in_random_bytes(tmp_path: Path):
 
 def test_pairing_on_two_workers(tmp_path: Path, pictures: dict[str, bytes]):
     data = pictures["large"]
-    first = len(data) * 3 // 4 // SECTOR * SECTOR
-    path = tmp_path / "disk.raw"
-    head, tail = split_disk(path, data, first, 96 * 1024, True, _filler("random", pictures))
-    here, there = run_carve(path), run_carve(path, workers=2)
-    assert here == there
-    (item,) = [item for item in there if item.offset == head]
-    assert item.complete and content(path, item) == data
+    paired_on_two_workers(tmp_path / "disk.raw", data, len(data) * 3 // 4 // SECTOR * SECTOR)
 
 
 def test_a_tail_past_the_cap_is_not_looked_for(
