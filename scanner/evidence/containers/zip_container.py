@@ -115,7 +115,7 @@ class EncryptedMember:
     def read(self, offset: int, length: int) -> bytes:
         try:
             return self._stream.read(offset, length)
-        except (RuntimeError, zlib.error, zipfile.BadZipFile) as exc:  # "Bad password", …
+        except (RuntimeError, EOFError, zlib.error, zipfile.BadZipFile) as exc:  # "Bad password"…
             reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise EvidenceError(
                 f"zip member {self._name!r} does not decrypt: wrong --password? ({reason})"
