@@ -44,3 +44,8 @@ class MediaError(ScannerError):
 
 class CaseError(ScannerError):
     """The case database is unusable."""
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """A backend exception's message on one line, cut to `limit`, or its type's name."""
+    return " ".join(str(exc).split())[:limit] or type(exc).__name__

@@ -37,7 +37,7 @@ from zipfile import BadZipFile
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from scanner.errors import EvidenceError
+from scanner.errors import EvidenceError, one_line
 from scanner.evidence.containers.base import (
     CONTAINERS,
     Container,
@@ -168,8 +168,9 @@ class UfdrContainer(Container):
                     yield from self._member(element, named)
                     element.clear()
         except (ParseError, DefusedXmlException, OSError, EOFError, BadZipFile, zlib.error) as exc:
-            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-            yield Problem(f"report.xml damaged ({reason}); the {listed} files before it are listed")
+            yield Problem(
+                f"report.xml damaged ({one_line(exc)}); the {listed} files before it are listed"
+            )
         except EvidenceError as exc:
             yield Problem(str(exc), fatal="password" in str(exc))
 

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import ClassVar
 
-from scanner.errors import EvidenceError
+from scanner.errors import EvidenceError, one_line
 from scanner.evidence.containers.base import (
     CONTAINERS,
     Container,
@@ -116,9 +116,8 @@ class EncryptedMember:
         try:
             return self._stream.read(offset, length)
         except (RuntimeError, EOFError, zlib.error, zipfile.BadZipFile) as exc:  # "Bad password"…
-            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise EvidenceError(
-                f"zip member {self._name!r} does not decrypt: wrong --password? ({reason})"
+                f"zip member {self._name!r} does not decrypt: wrong --password? ({one_line(exc)})"
             ) from None
 
     def advise(self, offset: int, length: int) -> None:
