@@ -44,6 +44,7 @@ BACK_BLOCK = 16 << 10  # bytes read at a time walking back
 MAX_FRAMES = 4096  # images walked back over from an orphan end
 IMAGE = 0x2C
 CONTROL = b"\x21\xf9\x04"  # a graphic control extension's first bytes
+BEFORE_DATA = 768 + 10 + 8 + 1  # largest colour table, descriptor, control extension, terminator
 # LAST[i]: the size a last sub-block whose size byte is i bytes into the FULL bytes from
 # STRIDE before a terminator must have to end exactly at it
 LAST = np.arange(FULL, 0, -1).astype(np.uint8)
@@ -183,11 +184,11 @@ class Tails:
                     return found
         return None
 
-    def _descriptor(self, code_size: int, floor: int) -> int | None:
+    def _descriptor(self, at: int, floor: int) -> int | None:
         """The terminator before the image descriptor (and graphic control extension)
-        whose image's LZW code size is at `code_size`, or None."""
-        lo = max(floor, code_size - 768 - 10 - 8 - 1)
-        data = self.window.read(lo, code_size - lo)
+        of the image whose LZW code size is the byte at `at`, or None."""
+        lo = max(floor, at - BEFORE_DATA)
+        data = self.window.read(lo, at - lo)
         for table in (0, *(3 << bits for bits in range(1, 9))):
             start = len(data) - table - 10
             if start < 1 or data[start] != IMAGE:
